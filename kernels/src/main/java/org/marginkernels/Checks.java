@@ -1,0 +1,95 @@
+package org.marginkernels;
+
+/** Argument checks of the facade: each names the argument and what was expected, and none writes anything. */
+final class Checks {
+
+    /** The smallest accepted row norm: below it 1/|x| and float squares lose all precision. */
+    static final double MIN_NORM = 1e-15;
+
+    private Checks() {
+    }
+
+    static void positive(String name, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + " must be > 0, got " + value);
+        }
+    }
+
+    static <T> T notNull(String name, T value) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+        return value;
+    }
+
+    /** Checks that {@code array} holds whole rows of {@code dim} floats and returns the row count. */
+    static int rows(String name, float[] array, int dim) {
+        notNull(name, array);
+        if (array.length == 0 || array.length % dim != 0) {
+            throw new IllegalArgumentException(name + " must hold a positive whole number of rows of dim=" + dim
+                    + " floats, got length " + array.length);
+        }
+        return array.length / dim;
+    }
+
+    static void length(String name, float[] array, int expected, String what) {
+        if (array != null && array.length != expected) {
+            throw new IllegalArgumentException(name + " must have length " + expected + " (" + what + "), got "
+                    + array.length);
+        }
+    }
+
+    static void required(String name, float[] array, int expected, String what) {
+        notNull(name, array);
+        length(name, array, expected, what);
+    }
+
+    static void distinct(String outName, float[] out, String inName, float[] in) {
+        if (out != null && out == in) {
+            throw new IllegalArgumentException(outName + " must not be the same array as " + inName);
+        }
+    }
+
+    static void finite(String name, float[] array) {
+        for (int i = 0; i < array.length; i++) {
+            if (!Float.isFinite(array[i])) {
+                throw new IllegalArgumentException(name + " must be finite, got " + array[i] + " at index " + i);
+            }
+        }
+    }
+
+    /** Checks finiteness and that every row's L2 norm (accumulated in double) is at least {@link #MIN_NORM}. */
+    static void finiteRowsWithNorm(String name, float[] array, int dim) {
+        finite(name, array);
+        for (int r = 0, rows = array.length / dim; r < rows; r++) {
+            double sum = 0;
+            for (int k = r * dim; k < (r + 1) * dim; k++) {
+                sum += (double) array[k] * array[k];
+            }
+            if (!(Math.sqrt(sum) >= MIN_NORM)) {
+                throw new IllegalArgumentException(name + " row " + r + " has zero norm (" + Math.sqrt(sum)
+                        + " < " + MIN_NORM + "); cannot normalize it");
+            }
+        }
+    }
+
+    static void labels(int[] labels, int classes, int ignoreLabel) {
+        notNull("labels", labels);
+        for (int i = 0; i < labels.length; i++) {
+            int y = labels[i];
+            if ((y < 0 || y >= classes) && y != ignoreLabel) {
+                throw new IllegalArgumentException("labels[" + i + "] must be in [0, " + classes + ") or the ignore label "
+                        + ignoreLabel + ", got " + y);
+            }
+        }
+    }
+
+    static void positiveNorms(String name, float[] norms) {
+        for (int i = 0; i < norms.length; i++) {
+            if (!(norms[i] >= MIN_NORM) || !Float.isFinite(norms[i])) {
+                throw new IllegalArgumentException(name + "[" + i + "] must be a finite norm >= " + MIN_NORM + ", got "
+                        + norms[i]);
+            }
+        }
+    }
+}

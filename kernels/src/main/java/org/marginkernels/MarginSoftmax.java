@@ -1,0 +1,194 @@
+package org.marginkernels;
+
+import java.util.Objects;
+import org.marginkernels.spec.KernelSpec;
+
+/**
+ * A margin-based softmax cross-entropy loss: L = reduce_i F(log softmax_j(z_ij)[y_i]) with z_iy = s f(c_iy) and
+ * z_ij = s g(c_ij, f(c_iy)) for j != y_i, where c_ij is the cosine between the raw feature x_i and class weight w_j.
+ * Immutable and thread-safe; compiled once on {@link Builder#build()} into a {@link KernelSpec}.
+ *
+ * <pre>{@code
+ * MarginSoftmax loss = MarginSoftmax.builder().margin(Margins.arcFace(0.5)).scale(64).build();
+ * }</pre>
+ */
+public final class MarginSoftmax {
+
+    /** The default ignore label: rows labelled -1 contribute nothing. */
+    public static final int DEFAULT_IGNORE_LABEL = -1;
+
+    private final Margin margin;
+    private final NegativeTransform negative;
+    private final ScalePolicy scalePolicy;
+    private final double focalGamma;
+    private final int ignoreLabel;
+    private final Reduction reduction;
+    private final KernelSpec spec;
+
+    private MarginSoftmax(Builder b, KernelSpec spec) {
+        this.margin = b.margin;
+        this.negative = b.negative;
+        this.scalePolicy = b.scalePolicy;
+        this.focalGamma = b.focalGamma;
+        this.ignoreLabel = b.ignoreLabel;
+        this.reduction = b.reduction;
+        this.spec = spec;
+    }
+
+    /** A builder with no margin, scale 64, no negative transform, cross-entropy, ignore label -1, mean reduction. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this loss's settings. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.margin = margin;
+        b.negative = negative;
+        b.scalePolicy = scalePolicy;
+        b.focalGamma = focalGamma;
+        b.ignoreLabel = ignoreLabel;
+        b.reduction = reduction;
+        return b;
+    }
+
+    /**
+     * The loss to use for the next training step: for dynamic AdaCos, the same loss whose previous scale is the one
+     * {@code result} used; every other loss returns itself.
+     *
+     * @param result the result of this loss's last step. Not modified.
+     */
+    public MarginSoftmax afterStep(LossResult result) {
+        Objects.requireNonNull(result, "result");
+        if (scalePolicy instanceof ScalePolicy.AdaCosDynamic) {
+            Builder b = toBuilder();
+            b.scalePolicy = new ScalePolicy.AdaCosDynamic(result.scale());
+            return new MarginSoftmax(b, spec);
+        }
+        return this;
+    }
+
+    /** The scale that this step uses when it does not depend on the batch, else NaN (dynamic AdaCos). */
+    public double staticScale(int classes) {
+        return switch (scalePolicy) {
+            case ScalePolicy.Fixed f -> f.scale();
+            case ScalePolicy.AdaCosFixed a -> ScalePolicy.adaCosFixedScale(classes);
+            case ScalePolicy.AdaCosDynamic d -> Double.NaN;
+        };
+    }
+
+    /** For dynamic AdaCos, the scale s_prev that B_avg is evaluated with; NaN for every other policy. */
+    public double adaCosPreviousScale(int classes) {
+        if (scalePolicy instanceof ScalePolicy.AdaCosDynamic d) {
+            return Double.isNaN(d.previousScale()) ? ScalePolicy.adaCosFixedScale(classes) : d.previousScale();
+        }
+        return Double.NaN;
+    }
+
+    public Margin margin() {
+        return margin;
+    }
+
+    public NegativeTransform negative() {
+        return negative;
+    }
+
+    public ScalePolicy scalePolicy() {
+        return scalePolicy;
+    }
+
+    /** The focal exponent gamma; 0 is plain cross-entropy. */
+    public double focalGamma() {
+        return focalGamma;
+    }
+
+    public int ignoreLabel() {
+        return ignoreLabel;
+    }
+
+    public Reduction reduction() {
+        return reduction;
+    }
+
+    /** The compiled kernel spec that backends execute. */
+    public KernelSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public String toString() {
+        return "MarginSoftmax[" + margin + ", negative=" + negative + ", scale=" + scalePolicy
+                + (focalGamma == 0 ? "" : ", focal gamma=" + focalGamma) + ", ignore=" + ignoreLabel + ", "
+                + reduction + "]";
+    }
+
+    /** Builds a {@link MarginSoftmax}; every setter checks its argument at once. */
+    public static final class Builder {
+        private Margin margin = Margins.none();
+        private NegativeTransform negative = NegativeTransform.none();
+        private ScalePolicy scalePolicy = new ScalePolicy.Fixed(64);
+        private double focalGamma;
+        private int ignoreLabel = DEFAULT_IGNORE_LABEL;
+        private Reduction reduction = Reduction.MEAN;
+
+        private Builder() {
+        }
+
+        /** The target transform (see {@link Margins}). */
+        public Builder margin(Margin margin) {
+            this.margin = Objects.requireNonNull(margin, "margin");
+            return this;
+        }
+
+        /** A fixed scale s. @throws IllegalArgumentException unless s is finite and &gt; 0 */
+        public Builder scale(double s) {
+            this.scalePolicy = new ScalePolicy.Fixed(s);
+            return this;
+        }
+
+        /** The scale policy: fixed, or AdaCos fixed / dynamic. */
+        public Builder scale(ScalePolicy policy) {
+            this.scalePolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** The non-target transform (SV-Softmax, MV-Softmax); identity by default. */
+        public Builder negative(NegativeTransform negative) {
+            this.negative = Objects.requireNonNull(negative, "negative");
+            return this;
+        }
+
+        /**
+         * Focal loss on top of the margin: -(1 - p)^gamma log p.
+         *
+         * @throws IllegalArgumentException unless gamma is in [0, 10]
+         */
+        public Builder focal(double gamma) {
+            Margins.check("gamma", gamma, 0, 10);
+            this.focalGamma = gamma;
+            return this;
+        }
+
+        /** Rows with this label contribute nothing (default -1). Must be negative so it can never be a class. */
+        public Builder ignoreLabel(int label) {
+            if (label >= 0) {
+                throw new IllegalArgumentException("ignoreLabel must be negative so it is never a class, got " + label);
+            }
+            this.ignoreLabel = label;
+            return this;
+        }
+
+        /** Mean (default) or sum over non-ignored rows. */
+        public Builder reduction(Reduction reduction) {
+            this.reduction = Objects.requireNonNull(reduction, "reduction");
+            return this;
+        }
+
+        /** Compiles the loss. */
+        public MarginSoftmax build() {
+            KernelSpec spec = new KernelSpec(margin.target(), negative.expression().orElse(null),
+                    focalGamma == 0 ? RowLosses.crossEntropy() : RowLosses.focal(focalGamma));
+            return new MarginSoftmax(this, spec);
+        }
+    }
+}

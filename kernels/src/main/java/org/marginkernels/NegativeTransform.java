@@ -1,0 +1,101 @@
+package org.marginkernels;
+
+import static org.marginkernels.spec.Exprs.COSINE;
+import static org.marginkernels.spec.Exprs.ONE;
+import static org.marginkernels.spec.Exprs.TARGET;
+import static org.marginkernels.spec.Exprs.add;
+import static org.marginkernels.spec.Exprs.gt;
+import static org.marginkernels.spec.Exprs.mul;
+import static org.marginkernels.spec.Exprs.param;
+import static org.marginkernels.spec.Exprs.select;
+import static org.marginkernels.spec.Exprs.sub;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.marginkernels.spec.Expr;
+
+/**
+ * A transform g(c, f_y) of the non-target cosines of a row, given the margined target value f_y of the same row.
+ * Most losses leave negatives alone ({@link #none()}); the support-vector family re-weights the "hard" negatives,
+ * those whose cosine exceeds the margined target.
+ */
+public final class NegativeTransform {
+
+    private static final NegativeTransform NONE = new NegativeTransform("none", null, Map.of());
+
+    private final String name;
+    private final Expr expression;
+    private final Map<String, Double> parameters;
+
+    private NegativeTransform(String name, Expr expression, Map<String, Double> parameters) {
+        this.name = name;
+        this.expression = expression;
+        this.parameters = parameters;
+    }
+
+    /** The identity g(c, f_y) = c. */
+    public static NegativeTransform none() {
+        return NONE;
+    }
+
+    /**
+     * SV-Softmax (Wang et al., "Support Vector Guided Softmax Loss for Face Recognition", arXiv:1812.11317, eq. 7),
+     * the SV-X-Softmax layer of the Caffe repository: g = t c + t - 1 if c &gt; f_y, else c.
+     *
+     * @param t the re-weighting factor, in [1, 10] (the Caffe default is 1.2)
+     * @throws IllegalArgumentException if t is outside [1, 10]
+     */
+    public static NegativeTransform svSoftmax(double t) {
+        Margins.check("t", t, 1, 10);
+        Expr tt = param("t", t);
+        Expr hard = sub(add(mul(tt, COSINE), tt), ONE);
+        return new NegativeTransform("sv-softmax(t=" + t + ")", select(gt(COSINE, TARGET), hard, COSINE),
+                Map.of("t", t));
+    }
+
+    /**
+     * MV-Softmax, adaptive variant (Wang et al., "Mis-classified Vector Guided Softmax Loss for Face Recognition",
+     * AAAI 2020, eq. 9 with h = exp(s t (c + 1))): g = (t + 1) c + t if c &gt; f_y, else c.
+     *
+     * @param t the re-weighting parameter, in [0, 10] (the paper uses 0.2)
+     * @throws IllegalArgumentException if t is outside [0, 10]
+     */
+    public static NegativeTransform mvSoftmax(double t) {
+        Margins.check("t", t, 0, 10);
+        Expr tt = param("t", t);
+        Expr hard = add(mul(add(tt, ONE), COSINE), tt);
+        return new NegativeTransform("mv-softmax(t=" + t + ")", select(gt(COSINE, TARGET), hard, COSINE),
+                Map.of("t", t));
+    }
+
+    /** A short description with parameter values. */
+    public String name() {
+        return name;
+    }
+
+    /** g(c, f_y) over {@code Exprs.COSINE} and {@code Exprs.TARGET}; empty for the identity. */
+    public Optional<Expr> expression() {
+        return Optional.ofNullable(expression);
+    }
+
+    /** The parameters and their values, by name. */
+    public Map<String, Double> parameters() {
+        return parameters;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof NegativeTransform n && name.equals(n.name) && Objects.equals(expression, n.expression);
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode();
+    }
+}

@@ -1,0 +1,9 @@
+package org.marginkernels;
+
+/** How per-row losses are combined. Ignored rows never count. */
+public enum Reduction {
+    /** The mean over non-ignored rows; 0 when every row is ignored. */
+    MEAN,
+    /** The sum over non-ignored rows. */
+    SUM
+}

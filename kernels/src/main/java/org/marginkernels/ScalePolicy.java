@@ -1,0 +1,63 @@
+package org.marginkernels;
+
+/**
+ * How the scale s of the logits z = s f is chosen. A fixed s is the usual choice (64 in ArcFace); AdaCos chooses it
+ * from the class count or, dynamically, from the current batch.
+ */
+public sealed interface ScalePolicy {
+
+    /** A constant scale. */
+    record Fixed(double scale) implements ScalePolicy {
+        public Fixed {
+            if (!(scale > 0) || Double.isInfinite(scale)) {
+                throw new IllegalArgumentException("scale must be finite and > 0, got " + scale);
+            }
+        }
+    }
+
+    /**
+     * Fixed AdaCos (Zhang et al., "AdaCos: Adaptively Scaling Cosine Logits", CVPR 2019, eq. 13):
+     * s = sqrt(2) log(C - 1), from the class count C alone; needs C &gt;= 3.
+     */
+    record AdaCosFixed() implements ScalePolicy {
+    }
+
+    /**
+     * Dynamic AdaCos (Zhang et al., CVPR 2019, eq. 16 and Algorithm 1): before each step,
+     * s = log(B_avg) / cos(min(pi/4, theta_med)), where B_avg is the batch average of the sum over NON-target classes
+     * of exp(s_prev c) (evaluated as a log-sum-exp so it cannot overflow) and theta_med is the median target angle
+     * (the lower median for an even count, as torch.median takes). s is a constant for the backward pass.
+     *
+     * <p>{@code previousScale} is the explicit state carried between steps: NaN means "first step", which starts from
+     * the fixed AdaCos scale sqrt(2) log(C - 1). {@link MarginSoftmax#afterStep(LossResult)} advances it. If B_avg
+     * &lt;= 1 (log would not be positive) the previous scale is kept.
+     */
+    record AdaCosDynamic(double previousScale) implements ScalePolicy {
+        public AdaCosDynamic {
+            if (!Double.isNaN(previousScale) && (!(previousScale > 0) || Double.isInfinite(previousScale))) {
+                throw new IllegalArgumentException("previousScale must be NaN (first step) or finite and > 0, got "
+                        + previousScale);
+            }
+        }
+    }
+
+    /** The fixed scale s. */
+    static ScalePolicy fixed(double scale) {
+        return new Fixed(scale);
+    }
+
+    /** The fixed AdaCos scale sqrt(2) log(C - 1). */
+    static ScalePolicy adaCosFixed() {
+        return new AdaCosFixed();
+    }
+
+    /** Dynamic AdaCos starting from the fixed AdaCos scale. */
+    static ScalePolicy adaCosDynamic() {
+        return new AdaCosDynamic(Double.NaN);
+    }
+
+    /** The fixed AdaCos scale for {@code classes} classes. */
+    static double adaCosFixedScale(int classes) {
+        return Math.sqrt(2) * Math.log(classes - 1);
+    }
+}

@@ -1,0 +1,160 @@
+package org.marginkernels.reference;
+
+import static org.marginkernels.reference.ReferenceMath.store;
+import static org.marginkernels.reference.ReferenceMath.toDouble;
+
+import java.util.Arrays;
+import org.marginkernels.AdaCosScale;
+import org.marginkernels.LossResult;
+import org.marginkernels.MarginSoftmax;
+import org.marginkernels.spi.KernelBackend;
+import org.marginkernels.spi.TopKSelector;
+
+/**
+ * The scalar reference: every kernel computed in double precision on materialized batch x classes matrices, one
+ * readable formula at a time. It is the oracle the fast backends are compared with, not a fast path: memory is
+ * O(batch x classes + classes x dim) doubles.
+ */
+public final class ReferenceBackend implements KernelBackend {
+
+    /** The name users select it by. */
+    public static final String NAME = "reference";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public LossResult forwardBackward(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
+            float[] featureGrad, float[] weightGrad) {
+        int batch = labels.length;
+        int classes = weights.length / dim;
+        double[] xNorm = new double[batch];
+        double[] wNorm = new double[classes];
+        double[] xHat = ReferenceMath.normalize(toDouble(features), dim, xNorm);
+        double[] wHat = ReferenceMath.normalize(toDouble(weights), dim, wNorm);
+        double[] cos = ReferenceMath.multTransB(xHat, wHat, batch, classes, dim);
+        double scale = AdaCosScale.resolve(loss, labels, classes, (i, j) -> cos[i * classes + j]);
+        double[] f = ReferenceMath.margin(loss, cos, labels, classes);
+        boolean backward = featureGrad != null || weightGrad != null;
+        double[] df = backward ? new double[f.length] : null;
+        double[] result = ReferenceMath.softmaxLoss(loss, scale, f, labels, classes, df);
+        if (backward) {
+            double[] dc = ReferenceMath.marginBackward(loss, cos, labels, classes, df);
+            if (featureGrad != null) {
+                double[] dxHat = ReferenceMath.mult(dc, wHat, batch, classes, dim);
+                store(ReferenceMath.normalizeBackward(xHat, xNorm, dxHat, dim), featureGrad);
+            }
+            if (weightGrad != null) {
+                double[] dwHat = ReferenceMath.multTransA(dc, xHat, batch, classes, dim);
+                store(ReferenceMath.normalizeBackward(wHat, wNorm, dwHat, dim), weightGrad);
+            }
+        }
+        return new LossResult(result[0], scale, (int) result[1]);
+    }
+
+
+    @Override
+    public void l2Normalize(float[] input, int dim, float[] output, float[] norms) {
+        double[] n = new double[input.length / dim];
+        store(ReferenceMath.normalize(toDouble(input), dim, n), output);
+        if (norms != null) {
+            store(n, norms);
+        }
+    }
+
+    @Override
+    public void l2NormalizeBackward(float[] output, float[] norms, float[] outputGrad, int dim, float[] inputGrad) {
+        store(ReferenceMath.normalizeBackward(toDouble(output), toDouble(norms), toDouble(outputGrad), dim),
+                inputGrad);
+    }
+
+    @Override
+    public void cosineLogits(float[] features, float[] weights, int dim, float[] cosines) {
+        int batch = features.length / dim;
+        int classes = weights.length / dim;
+        double[] xHat = ReferenceMath.normalize(toDouble(features), dim, new double[batch]);
+        double[] wHat = ReferenceMath.normalize(toDouble(weights), dim, new double[classes]);
+        store(ReferenceMath.multTransB(xHat, wHat, batch, classes, dim), cosines);
+    }
+
+    @Override
+    public void cosineLogitsBackward(float[] features, float[] weights, int dim, float[] cosineGrad,
+            float[] featureGrad, float[] weightGrad) {
+        int batch = features.length / dim;
+        int classes = weights.length / dim;
+        double[] xNorm = new double[batch];
+        double[] wNorm = new double[classes];
+        double[] xHat = ReferenceMath.normalize(toDouble(features), dim, xNorm);
+        double[] wHat = ReferenceMath.normalize(toDouble(weights), dim, wNorm);
+        double[] dc = toDouble(cosineGrad);
+        if (featureGrad != null) {
+            double[] dxHat = ReferenceMath.mult(dc, wHat, batch, classes, dim);
+            store(ReferenceMath.normalizeBackward(xHat, xNorm, dxHat, dim), featureGrad);
+        }
+        if (weightGrad != null) {
+            double[] dwHat = ReferenceMath.multTransA(dc, xHat, batch, classes, dim);
+            store(ReferenceMath.normalizeBackward(wHat, wNorm, dwHat, dim), weightGrad);
+        }
+    }
+
+    @Override
+    public void marginForward(MarginSoftmax loss, float[] cosines, int[] labels, float[] margined) {
+        store(ReferenceMath.margin(loss, toDouble(cosines), labels, cosines.length / labels.length), margined);
+    }
+
+    @Override
+    public void marginBackward(MarginSoftmax loss, float[] cosines, int[] labels, float[] marginedGrad,
+            float[] cosineGrad) {
+        store(ReferenceMath.marginBackward(loss, toDouble(cosines), labels, cosines.length / labels.length,
+                toDouble(marginedGrad)), cosineGrad);
+    }
+
+    @Override
+    public LossResult scaledSoftmaxCrossEntropy(MarginSoftmax loss, double scale, float[] margined, int[] labels,
+            float[] marginedGrad) {
+        double[] df = marginedGrad == null ? null : new double[margined.length];
+        double[] r = ReferenceMath.softmaxLoss(loss, scale, toDouble(margined), labels,
+                margined.length / labels.length, df);
+        if (df != null) {
+            store(df, marginedGrad);
+        }
+        return new LossResult(r[0], scale, (int) r[1]);
+    }
+
+    @Override
+    public void pairCosines(float[] left, float[] right, int dim, float[] out) {
+        for (int r = 0; r < out.length; r++) {
+            double dot = 0;
+            double ll = 0;
+            double rr = 0;
+            for (int k = r * dim; k < (r + 1) * dim; k++) {
+                dot += (double) left[k] * right[k];
+                ll += (double) left[k] * left[k];
+                rr += (double) right[k] * right[k];
+            }
+            out[r] = (float) (dot / (Math.sqrt(ll) * Math.sqrt(rr)));
+        }
+    }
+
+    @Override
+    public void topK(float[] queries, float[] gallery, int dim, int k, int[] indices, float[] scores) {
+        TopKSelector selector = new TopKSelector(k);
+        float[] pair = new float[1];
+        for (int q = 0; q < queries.length / dim; q++) {
+            float[] query = Arrays.copyOfRange(queries, q * dim, (q + 1) * dim);
+            selector.reset();
+            for (int g = 0; g < gallery.length / dim; g++) {
+                pairCosines(query, Arrays.copyOfRange(gallery, g * dim, (g + 1) * dim), dim, pair);
+                selector.offer(g, pair[0]);
+            }
+            selector.drainInto(indices, scores, q * k);
+        }
+    }
+
+    @Override
+    public void close() {
+        // nothing to release
+    }
+}

@@ -1,0 +1,194 @@
+package org.marginkernels.reference;
+
+import org.marginkernels.MarginSoftmax;
+import org.marginkernels.Reduction;
+import org.marginkernels.spec.KernelSpec;
+
+/**
+ * The reference computation, one readable step per method, all in double precision on materialized matrices.
+ * Each method is the textbook formula of one layer; {@link ReferenceBackend} composes them.
+ */
+final class ReferenceMath {
+
+    private ReferenceMath() {
+    }
+
+    /** Row L2 norms |x_i| and normalized rows x_i / |x_i|. */
+    static double[] normalize(double[] x, int dim, double[] norms) {
+        double[] out = new double[x.length];
+        for (int r = 0; r < norms.length; r++) {
+            double sum = 0;
+            for (int k = 0; k < dim; k++) {
+                sum += x[r * dim + k] * x[r * dim + k];
+            }
+            norms[r] = Math.sqrt(sum);
+            for (int k = 0; k < dim; k++) {
+                out[r * dim + k] = x[r * dim + k] / norms[r];
+            }
+        }
+        return out;
+    }
+
+    /** dx_i = (g_i - (g_i . y_i) y_i) / |x_i|: the Jacobian of x / |x| applied to g. */
+    static double[] normalizeBackward(double[] y, double[] norms, double[] g, int dim) {
+        double[] out = new double[y.length];
+        for (int r = 0; r < norms.length; r++) {
+            double dot = 0;
+            for (int k = 0; k < dim; k++) {
+                dot += g[r * dim + k] * y[r * dim + k];
+            }
+            for (int k = 0; k < dim; k++) {
+                out[r * dim + k] = (g[r * dim + k] - dot * y[r * dim + k]) / norms[r];
+            }
+        }
+        return out;
+    }
+
+    /** C = A B^T for A (rows x dim) and B (cols x dim). */
+    static double[] multTransB(double[] a, double[] b, int rows, int cols, int dim) {
+        double[] out = new double[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                double sum = 0;
+                for (int k = 0; k < dim; k++) {
+                    sum += a[i * dim + k] * b[j * dim + k];
+                }
+                out[i * cols + j] = sum;
+            }
+        }
+        return out;
+    }
+
+    /** dA = G B for G (rows x cols), B (cols x dim). */
+    static double[] mult(double[] g, double[] b, int rows, int cols, int dim) {
+        double[] out = new double[rows * dim];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                double gij = g[i * cols + j];
+                if (gij != 0) {
+                    for (int k = 0; k < dim; k++) {
+                        out[i * dim + k] += gij * b[j * dim + k];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** dB = G^T A for G (rows x cols), A (rows x dim). */
+    static double[] multTransA(double[] g, double[] a, int rows, int cols, int dim) {
+        double[] out = new double[cols * dim];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                double gij = g[i * cols + j];
+                if (gij != 0) {
+                    for (int k = 0; k < dim; k++) {
+                        out[j * dim + k] += gij * a[i * dim + k];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** f_ij = target(c_iy) on the target, negative(c_ij, f_iy) elsewhere; ignored rows copy c. */
+    static double[] margin(MarginSoftmax loss, double[] cos, int[] labels, int classes) {
+        KernelSpec spec = loss.spec();
+        double[] f = cos.clone();
+        for (int i = 0; i < labels.length; i++) {
+            int y = labels[i];
+            if (y == loss.ignoreLabel()) {
+                continue;
+            }
+            double fy = spec.target(cos[i * classes + y]);
+            for (int j = 0; j < classes; j++) {
+                f[i * classes + j] = j == y ? fy : spec.negative(cos[i * classes + j], fy);
+            }
+        }
+        return f;
+    }
+
+    /**
+     * dL/dc from dL/df: df/dc on the target; dg/dc elsewhere, plus the path through f_y,
+     * dL/dc_iy += f'(c_iy) sum_{j != y} dL/df_ij dg/df_y(c_ij, f_iy).
+     */
+    static double[] marginBackward(MarginSoftmax loss, double[] cos, int[] labels, int classes, double[] df) {
+        KernelSpec spec = loss.spec();
+        double[] dc = new double[cos.length];
+        for (int i = 0; i < labels.length; i++) {
+            int y = labels[i];
+            if (y == loss.ignoreLabel()) {
+                continue;
+            }
+            double cy = cos[i * classes + y];
+            double fy = spec.target(cy);
+            double throughTarget = df[i * classes + y];
+            for (int j = 0; j < classes; j++) {
+                if (j != y) {
+                    double c = cos[i * classes + j];
+                    dc[i * classes + j] = df[i * classes + j] * spec.negativeGradient(c, fy);
+                    throughTarget += df[i * classes + j] * spec.negativeTargetGradient(c, fy);
+                }
+            }
+            dc[i * classes + y] = throughTarget * spec.targetGradient(cy);
+        }
+        return dc;
+    }
+
+    /**
+     * L = reduce_i F(lp_i), lp_i = z_iy - logsumexp_j z_ij with z = s f (the row max is subtracted first, so s = 64
+     * or 128 cannot overflow). dL/df_ij = w s F'(lp_i) ([j = y_i] - p_ij), w = 1/N for the mean.
+     *
+     * @param df receives dL/df, or null
+     * @return {loss, counted rows}
+     */
+    static double[] softmaxLoss(MarginSoftmax loss, double scale, double[] f, int[] labels, int classes,
+            double[] df) {
+        KernelSpec spec = loss.spec();
+        int counted = 0;
+        for (int y : labels) {
+            counted += y == loss.ignoreLabel() ? 0 : 1;
+        }
+        double weight = loss.reduction() == Reduction.MEAN && counted > 0 ? 1.0 / counted : 1.0;
+        double total = 0;
+        for (int i = 0; i < labels.length; i++) {
+            int y = labels[i];
+            if (y == loss.ignoreLabel()) {
+                continue;
+            }
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < classes; j++) {
+                max = Math.max(max, scale * f[i * classes + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < classes; j++) {
+                sum += Math.exp(scale * f[i * classes + j] - max);
+            }
+            double lse = max + Math.log(sum);
+            double lp = scale * f[i * classes + y] - lse;
+            total += spec.rowLoss(lp);
+            if (df != null) {
+                double g = weight * scale * spec.rowLossGradient(lp);
+                for (int j = 0; j < classes; j++) {
+                    double p = Math.exp(scale * f[i * classes + j] - lse);
+                    df[i * classes + j] = g * ((j == y ? 1 : 0) - p);
+                }
+            }
+        }
+        return new double[] {total * weight, counted};
+    }
+
+    static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    static void store(double[] from, float[] to) {
+        for (int i = 0; i < from.length; i++) {
+            to[i] = (float) from[i];
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package org.marginkernels.spec;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.marginkernels.spec.Expr.Binary;
+import org.marginkernels.spec.Expr.Compare;
+import org.marginkernels.spec.Expr.Const;
+import org.marginkernels.spec.Expr.Param;
+import org.marginkernels.spec.Expr.Select;
+import org.marginkernels.spec.Expr.StraightThrough;
+import org.marginkernels.spec.Expr.Unary;
+import org.marginkernels.spec.Expr.Var;
+
+/**
+ * Prints an expression as a single-precision C function for OpenCL C or CUDA C. The output is deterministic: a
+ * subexpression used more than once becomes a {@code const float tN} named in order of first use (post-order), so the
+ * same loss always prints the same text and golden files can pin it.
+ */
+public final class CPrinter {
+
+    private final CDialect dialect;
+    private final Map<Expr, Integer> uses = new HashMap<>();
+    private final Map<Expr, String> temps = new LinkedHashMap<>();
+    private final List<String> lines = new ArrayList<>();
+
+    private CPrinter(CDialect dialect) {
+        this.dialect = dialect;
+    }
+
+    /**
+     * Prints {@code float name(float c, float fy)}-style function text.
+     *
+     * @param name the C function name
+     * @param body the expression; a straight-through node prints its value side
+     * @param parameters the variables, in slot order, that become the C parameters
+     * @param dialect OpenCL C or CUDA C
+     * @return the function definition, ending with a newline
+     */
+    public static String function(String name, Expr body, List<Expr.Var> parameters, CDialect dialect) {
+        CPrinter p = new CPrinter(dialect);
+        p.count(body);
+        String result = p.print(body, true);
+        StringBuilder sb = new StringBuilder();
+        sb.append(dialect.functionPrefix()).append(' ').append(name).append('(');
+        for (int i = 0; i < parameters.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append("const float ").append(parameters.get(i).name());
+        }
+        sb.append(") {\n");
+        for (String line : p.lines) {
+            sb.append("    ").append(line).append('\n');
+        }
+        sb.append("    return ").append(result).append(";\n}\n");
+        return sb.toString();
+    }
+
+    /** Prints a single expression (no temporaries), for inline use and for tests. */
+    public static String expression(Expr e, CDialect dialect) {
+        return new CPrinter(dialect).print(e, false);
+    }
+
+    private void count(Expr e) {
+        if (uses.merge(e, 1, Integer::sum) > 1) {
+            return;
+        }
+        switch (e) {
+            case Unary u -> count(u.arg());
+            case Binary b -> {
+                count(b.left());
+                count(b.right());
+            }
+            case Compare c -> {
+                count(c.left());
+                count(c.right());
+            }
+            case Select s -> {
+                count(s.condition());
+                count(s.ifTrue());
+                count(s.ifFalse());
+            }
+            case StraightThrough st -> count(st.value());
+            default -> {
+            }
+        }
+    }
+
+    private String print(Expr e, boolean share) {
+        String temp = temps.get(e);
+        if (temp != null) {
+            return temp;
+        }
+        String text = switch (e) {
+            case Const c -> literal(c.value());
+            case Param p -> literal(p.value());
+            case Var v -> v.name();
+            case Unary u -> u.op() == Expr.UnaryOp.NEG
+                    ? "(-" + print(u.arg(), share) + ")"
+                    : dialect.unaryName(u.op()) + "(" + print(u.arg(), share) + ")";
+            case Binary b -> binary(b, share);
+            case Compare c -> "(" + print(c.left(), share) + " " + compareOperator(c.op()) + " "
+                    + print(c.right(), share) + ")";
+            case Select s -> "(" + print(s.condition(), share) + " ? " + print(s.ifTrue(), share) + " : "
+                    + print(s.ifFalse(), share) + ")";
+            case StraightThrough st -> print(st.value(), share);
+        };
+        boolean compound = e instanceof Unary || e instanceof Binary || e instanceof Select;
+        if (share && compound && uses.getOrDefault(e, 0) > 1) {
+            String name = "t" + temps.size();
+            temps.put(e, name);
+            lines.add("const float " + name + " = " + text + ";");
+            return name;
+        }
+        return text;
+    }
+
+    private String binary(Binary b, boolean share) {
+        String l = print(b.left(), share);
+        String r = print(b.right(), share);
+        return switch (b.op()) {
+            case ADD -> "(" + l + " + " + r + ")";
+            case SUB -> "(" + l + " - " + r + ")";
+            case MUL -> "(" + l + " * " + r + ")";
+            case DIV -> "(" + l + " / " + r + ")";
+            case MIN, MAX, POW -> dialect.binaryName(b.op()) + "(" + l + ", " + r + ")";
+        };
+    }
+
+    private static String compareOperator(Expr.CompareOp op) {
+        return switch (op) {
+            case LT -> "<";
+            case LE -> "<=";
+            case GT -> ">";
+            case GE -> ">=";
+        };
+    }
+
+    // shortest decimal that round-trips the float; C accepts Java's "1.0E-7" form with an f suffix
+    private String literal(double value) {
+        float f = (float) value;
+        String digits = Float.isInfinite(f) ? (f > 0 ? "INFINITY" : "(-INFINITY)") : Float.toString(f) + "f";
+        return f < 0 && !Float.isInfinite(f) ? "(" + digits + ")" : digits;
+    }
+}

@@ -1,0 +1,127 @@
+package org.marginkernels.spec;
+
+import org.marginkernels.spec.Expr.Binary;
+import org.marginkernels.spec.Expr.BinaryOp;
+import org.marginkernels.spec.Expr.Compare;
+import org.marginkernels.spec.Expr.CompareOp;
+import org.marginkernels.spec.Expr.Const;
+import org.marginkernels.spec.Expr.Param;
+import org.marginkernels.spec.Expr.Select;
+import org.marginkernels.spec.Expr.Unary;
+import org.marginkernels.spec.Expr.UnaryOp;
+import org.marginkernels.spec.Expr.Var;
+
+/** Small constructors that make loss definitions read like their formulas. */
+public final class Exprs {
+
+    /** The cosine logit c = x^ . w^ (slot 0): the variable of every target and negative transform. */
+    public static final Var COSINE = new Var("c", 0);
+    /** The margined target value f(c_y) of the same row (slot 1): the second variable of a negative transform. */
+    public static final Var TARGET = new Var("fy", 1);
+    /** The log-probability of the target class, log p_y (slot 0): the variable of a row loss. */
+    public static final Var LOG_PROB = new Var("lp", 0);
+
+    public static final Const ZERO = new Const(0);
+    public static final Const ONE = new Const(1);
+
+    private Exprs() {
+    }
+
+    public static Const constant(double value) {
+        return new Const(value);
+    }
+
+    public static Param param(String name, double value) {
+        return new Param(name, value);
+    }
+
+    public static Expr add(Expr a, Expr b) {
+        return new Binary(BinaryOp.ADD, a, b);
+    }
+
+    public static Expr sub(Expr a, Expr b) {
+        return new Binary(BinaryOp.SUB, a, b);
+    }
+
+    public static Expr mul(Expr a, Expr b) {
+        return new Binary(BinaryOp.MUL, a, b);
+    }
+
+    public static Expr div(Expr a, Expr b) {
+        return new Binary(BinaryOp.DIV, a, b);
+    }
+
+    public static Expr min(Expr a, Expr b) {
+        return new Binary(BinaryOp.MIN, a, b);
+    }
+
+    public static Expr max(Expr a, Expr b) {
+        return new Binary(BinaryOp.MAX, a, b);
+    }
+
+    public static Expr pow(Expr base, Expr exponent) {
+        return new Binary(BinaryOp.POW, base, exponent);
+    }
+
+    /** {@code min(max(x, lo), hi)}. */
+    public static Expr clamp(Expr x, Expr lo, Expr hi) {
+        return min(max(x, lo), hi);
+    }
+
+    public static Expr neg(Expr a) {
+        return new Unary(UnaryOp.NEG, a);
+    }
+
+    public static Expr sqrt(Expr a) {
+        return new Unary(UnaryOp.SQRT, a);
+    }
+
+    public static Expr exp(Expr a) {
+        return new Unary(UnaryOp.EXP, a);
+    }
+
+    /** {@code exp(a) - 1} without cancellation near 0. */
+    public static Expr expm1(Expr a) {
+        return new Unary(UnaryOp.EXPM1, a);
+    }
+
+    public static Expr log(Expr a) {
+        return new Unary(UnaryOp.LOG, a);
+    }
+
+    public static Expr cos(Expr a) {
+        return new Unary(UnaryOp.COS, a);
+    }
+
+    public static Expr sin(Expr a) {
+        return new Unary(UnaryOp.SIN, a);
+    }
+
+    public static Expr acos(Expr a) {
+        return new Unary(UnaryOp.ACOS, a);
+    }
+
+    public static Compare lt(Expr a, Expr b) {
+        return new Compare(CompareOp.LT, a, b);
+    }
+
+    public static Compare le(Expr a, Expr b) {
+        return new Compare(CompareOp.LE, a, b);
+    }
+
+    public static Compare gt(Expr a, Expr b) {
+        return new Compare(CompareOp.GT, a, b);
+    }
+
+    public static Compare ge(Expr a, Expr b) {
+        return new Compare(CompareOp.GE, a, b);
+    }
+
+    public static Expr select(Compare condition, Expr ifTrue, Expr ifFalse) {
+        return new Select(condition, ifTrue, ifFalse);
+    }
+
+    public static Expr straightThrough(Expr value, Expr gradient) {
+        return new Expr.StraightThrough(value, gradient);
+    }
+}

@@ -1,0 +1,137 @@
+package org.marginkernels.spec;
+
+import static org.marginkernels.spec.Exprs.COSINE;
+import static org.marginkernels.spec.Exprs.LOG_PROB;
+import static org.marginkernels.spec.Exprs.TARGET;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A loss compiled once: its three expressions (target transform f(c), optional negative transform g(c, f_y), row
+ * loss F(log p_y)), their symbolic derivatives, and double-precision evaluators of all of them. Backends compile
+ * from here; nothing downstream writes a derivative by hand.
+ */
+public final class KernelSpec {
+
+    private final Expr target;
+    private final Expr targetGradient;
+    private final Expr negative;
+    private final Expr negativeGradient;
+    private final Expr negativeTargetGradient;
+    private final Expr rowLoss;
+    private final Expr rowLossGradient;
+
+    private final ScalarFunction targetFn;
+    private final ScalarFunction targetGradientFn;
+    private final ScalarFunction negativeFn;
+    private final ScalarFunction negativeGradientFn;
+    private final ScalarFunction negativeTargetGradientFn;
+    private final ScalarFunction rowLossFn;
+    private final ScalarFunction rowLossGradientFn;
+
+    /**
+     * Compiles a loss.
+     *
+     * @param target f(c) over {@link Exprs#COSINE}
+     * @param negative g(c, f_y) over {@link Exprs#COSINE} and {@link Exprs#TARGET}, or null for the identity
+     * @param rowLoss F(lp) over {@link Exprs#LOG_PROB}: the loss of one row given log p_y
+     */
+    public KernelSpec(Expr target, Expr negative, Expr rowLoss) {
+        this.target = Simplifier.simplify(Objects.requireNonNull(target, "target"));
+        this.targetGradient = Derivative.of(target, COSINE);
+        this.negative = negative == null ? null : Simplifier.simplify(negative);
+        this.negativeGradient = negative == null ? null : Derivative.of(negative, COSINE);
+        this.negativeTargetGradient = negative == null ? null : Derivative.of(negative, TARGET);
+        this.rowLoss = Simplifier.simplify(Objects.requireNonNull(rowLoss, "rowLoss"));
+        this.rowLossGradient = Derivative.of(rowLoss, LOG_PROB);
+        this.targetFn = ScalarEvaluator.compile(this.target);
+        this.targetGradientFn = ScalarEvaluator.compile(targetGradient);
+        this.negativeFn = negative == null ? null : ScalarEvaluator.compile(this.negative);
+        this.negativeGradientFn = negative == null ? null : ScalarEvaluator.compile(negativeGradient);
+        this.negativeTargetGradientFn = negative == null ? null : ScalarEvaluator.compile(negativeTargetGradient);
+        this.rowLossFn = ScalarEvaluator.compile(this.rowLoss);
+        this.rowLossGradientFn = ScalarEvaluator.compile(rowLossGradient);
+    }
+
+    /** f(c). */
+    public Expr target() {
+        return target;
+    }
+
+    /** df/dc. */
+    public Expr targetGradient() {
+        return targetGradient;
+    }
+
+    /** g(c, f_y), empty when negatives are left alone. */
+    public Optional<Expr> negative() {
+        return Optional.ofNullable(negative);
+    }
+
+    /** dg/dc, empty when negatives are left alone. */
+    public Optional<Expr> negativeGradient() {
+        return Optional.ofNullable(negativeGradient);
+    }
+
+    /** dg/df_y (zero almost everywhere for the SV family, kept for generality), empty for the identity. */
+    public Optional<Expr> negativeTargetGradient() {
+        return Optional.ofNullable(negativeTargetGradient);
+    }
+
+    /** True when dg/df_y is identically zero after simplification, so backends may skip accumulating it. */
+    public boolean negativeIgnoresTarget() {
+        return negativeTargetGradient == null
+                || (negativeTargetGradient instanceof Expr.Const c && c.value() == 0);
+    }
+
+    /** F(lp): the loss of a row given the log-probability of its target. */
+    public Expr rowLoss() {
+        return rowLoss;
+    }
+
+    /** dF/dlp. */
+    public Expr rowLossGradient() {
+        return rowLossGradient;
+    }
+
+    /** Evaluates f(c) in double. */
+    public double target(double c) {
+        return targetFn.apply(c, 0);
+    }
+
+    /** Evaluates df/dc in double. */
+    public double targetGradient(double c) {
+        return targetGradientFn.apply(c, 0);
+    }
+
+    /** True when a negative transform is present. */
+    public boolean hasNegative() {
+        return negative != null;
+    }
+
+    /** Evaluates g(c, f_y) in double; c itself when there is no negative transform. */
+    public double negative(double c, double fy) {
+        return negativeFn == null ? c : negativeFn.apply(c, fy);
+    }
+
+    /** Evaluates dg/dc in double; 1 when there is no negative transform. */
+    public double negativeGradient(double c, double fy) {
+        return negativeGradientFn == null ? 1 : negativeGradientFn.apply(c, fy);
+    }
+
+    /** Evaluates dg/df_y in double; 0 when there is no negative transform. */
+    public double negativeTargetGradient(double c, double fy) {
+        return negativeTargetGradientFn == null ? 0 : negativeTargetGradientFn.apply(c, fy);
+    }
+
+    /** Evaluates F(lp) in double. */
+    public double rowLoss(double logProb) {
+        return rowLossFn.apply(logProb, 0);
+    }
+
+    /** Evaluates dF/dlp in double. */
+    public double rowLossGradient(double logProb) {
+        return rowLossGradientFn.apply(logProb, 0);
+    }
+}

@@ -1,0 +1,86 @@
+package org.marginkernels.spec;
+
+import org.marginkernels.spec.Expr.Binary;
+import org.marginkernels.spec.Expr.Compare;
+import org.marginkernels.spec.Expr.Const;
+import org.marginkernels.spec.Expr.Param;
+import org.marginkernels.spec.Expr.Select;
+import org.marginkernels.spec.Expr.StraightThrough;
+import org.marginkernels.spec.Expr.Unary;
+import org.marginkernels.spec.Expr.Var;
+
+/**
+ * Compiles an expression once into a tree of lambdas evaluated in double precision: the scalar semantics of the IR
+ * that every other backend is compared with.
+ */
+public final class ScalarEvaluator {
+
+    /** A compiled comparison. */
+    @FunctionalInterface
+    public interface ScalarCondition {
+        boolean test(double x0, double x1);
+    }
+
+    private ScalarEvaluator() {
+    }
+
+    /** Compiles {@code e}; a {@link StraightThrough} node evaluates its value side. */
+    public static ScalarFunction compile(Expr e) {
+        return switch (e) {
+            case Const c -> constant(c.value());
+            case Param p -> constant(p.value());
+            case Var v -> v.index() == 0 ? (x0, x1) -> x0 : (x0, x1) -> x1;
+            case Unary u -> unary(u, compile(u.arg()));
+            case Binary b -> binary(b, compile(b.left()), compile(b.right()));
+            case Select s -> {
+                ScalarCondition cond = compileCondition(s.condition());
+                ScalarFunction t = compile(s.ifTrue());
+                ScalarFunction f = compile(s.ifFalse());
+                yield (x0, x1) -> cond.test(x0, x1) ? t.apply(x0, x1) : f.apply(x0, x1);
+            }
+            case StraightThrough st -> compile(st.value());
+            case Compare c -> throw new IllegalArgumentException("a comparison is not a number: " + c);
+        };
+    }
+
+    /** Compiles a comparison; comparisons involving NaN are false, as in Java and C. */
+    public static ScalarCondition compileCondition(Compare c) {
+        ScalarFunction a = compile(c.left());
+        ScalarFunction b = compile(c.right());
+        return switch (c.op()) {
+            case LT -> (x0, x1) -> a.apply(x0, x1) < b.apply(x0, x1);
+            case LE -> (x0, x1) -> a.apply(x0, x1) <= b.apply(x0, x1);
+            case GT -> (x0, x1) -> a.apply(x0, x1) > b.apply(x0, x1);
+            case GE -> (x0, x1) -> a.apply(x0, x1) >= b.apply(x0, x1);
+        };
+    }
+
+    private static ScalarFunction constant(double value) {
+        return (x0, x1) -> value;
+    }
+
+    private static ScalarFunction unary(Unary u, ScalarFunction a) {
+        return switch (u.op()) {
+            case NEG -> (x0, x1) -> -a.apply(x0, x1);
+            case SQRT -> (x0, x1) -> Math.sqrt(a.apply(x0, x1));
+            case EXP -> (x0, x1) -> Math.exp(a.apply(x0, x1));
+            case EXPM1 -> (x0, x1) -> Math.expm1(a.apply(x0, x1));
+            case LOG -> (x0, x1) -> Math.log(a.apply(x0, x1));
+            case COS -> (x0, x1) -> Math.cos(a.apply(x0, x1));
+            case SIN -> (x0, x1) -> Math.sin(a.apply(x0, x1));
+            case ACOS -> (x0, x1) -> Math.acos(a.apply(x0, x1));
+        };
+    }
+
+    private static ScalarFunction binary(Binary b, ScalarFunction l, ScalarFunction r) {
+        return switch (b.op()) {
+            case ADD -> (x0, x1) -> l.apply(x0, x1) + r.apply(x0, x1);
+            case SUB -> (x0, x1) -> l.apply(x0, x1) - r.apply(x0, x1);
+            case MUL -> (x0, x1) -> l.apply(x0, x1) * r.apply(x0, x1);
+            case DIV -> (x0, x1) -> l.apply(x0, x1) / r.apply(x0, x1);
+            case MIN -> (x0, x1) -> Math.min(l.apply(x0, x1), r.apply(x0, x1));
+            case MAX -> (x0, x1) -> Math.max(l.apply(x0, x1), r.apply(x0, x1));
+            case POW -> (x0, x1) -> Math.pow(l.apply(x0, x1), r.apply(x0, x1));
+        };
+    }
+}

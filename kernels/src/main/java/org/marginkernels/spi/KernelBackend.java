@@ -1,0 +1,62 @@
+package org.marginkernels.spi;
+
+import org.marginkernels.LossResult;
+import org.marginkernels.MarginSoftmax;
+
+/**
+ * What a backend implements. The {@code org.marginkernels.Backend} facade has checked every argument before a call
+ * (shapes, labels, finite values, row norms &gt;= 1e-15, no aliasing), so implementations assume valid input. Shapes:
+ * batch = labels.length, classes = weights.length / dim; matrices are row-major float arrays. Output arrays are
+ * overwritten, never accumulated into.
+ */
+public interface KernelBackend extends AutoCloseable {
+
+    /** The backend's name. */
+    String name();
+
+    /**
+     * The whole loss on raw inputs; writes dL/dfeatures and dL/dweights through both normalizations. Both gradient
+     * arrays null means forward only.
+     */
+    LossResult forwardBackward(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
+            float[] featureGrad, float[] weightGrad);
+
+    /** y_i = x_i / |x_i| per row; {@code norms} (nullable) receives |x_i|. */
+    void l2Normalize(float[] input, int dim, float[] output, float[] norms);
+
+    /** dx_i = (dy_i - (dy_i . y_i) y_i) / |x_i|. */
+    void l2NormalizeBackward(float[] output, float[] norms, float[] outputGrad, int dim, float[] inputGrad);
+
+    /** c_ij = x^_i . w^_j from raw features and weights (batch x classes). */
+    void cosineLogits(float[] features, float[] weights, int dim, float[] cosines);
+
+    /** Gradients of raw features and weights from dL/dc (either output may be null). */
+    void cosineLogitsBackward(float[] features, float[] weights, int dim, float[] cosineGrad, float[] featureGrad,
+            float[] weightGrad);
+
+    /** f_ij = target(c_iy) at j = y_i, negative(c_ij, f_iy) elsewhere; ignored rows copy c. */
+    void marginForward(MarginSoftmax loss, float[] cosines, int[] labels, float[] margined);
+
+    /** dL/dc from dL/df through the target and negative transforms (including the dg/df_y path). */
+    void marginBackward(MarginSoftmax loss, float[] cosines, int[] labels, float[] marginedGrad, float[] cosineGrad);
+
+    /**
+     * The reduced row loss of logits z = scale * f; writes dL/df when {@code marginedGrad} is not null. Ignored rows
+     * get zero gradient.
+     */
+    LossResult scaledSoftmaxCrossEntropy(MarginSoftmax loss, double scale, float[] margined, int[] labels,
+            float[] marginedGrad);
+
+    /** out_i = cos(left_i, right_i) for row pairs. */
+    void pairCosines(float[] left, float[] right, int dim, float[] out);
+
+    /**
+     * For each query row, the k gallery rows of highest cosine, best first (ties: lower index first); writes
+     * indices[q*k + r] and scores[q*k + r]. Extra memory is bounded independently of the gallery size.
+     */
+    void topK(float[] queries, float[] gallery, int dim, int k, int[] indices, float[] scores);
+
+    /** Releases native resources; idempotent. */
+    @Override
+    void close();
+}
