@@ -1,0 +1,119 @@
+package org.marginkernels.testing;
+
+import java.util.Random;
+import org.marginkernels.Backend;
+import org.marginkernels.LossResult;
+import org.marginkernels.MarginSoftmax;
+import org.marginkernels.ScalePolicy;
+import org.marginkernels.spec.KernelSpec;
+
+/**
+ * Finite-difference checks of a backend's loss gradient with respect to the raw inputs.
+ *
+ * <p>Inputs are multiples of 2^-6, so x +- h with h = 2^-12 or 2^-13 is exact in float and the difference quotient
+ * sees exactly the perturbation it divides by. The quotient is Richardson-extrapolated,
+ * D = (4 D(h/2) - D(h)) / 3, whose error is O(h^4) times the fifth derivative.
+ */
+public final class GradientCheck {
+
+    private static final float H = 1f / 4096;
+
+    private GradientCheck() {
+    }
+
+    /** A small problem on the 2^-6 grid with row norms of at least 0.5 (so the normalizations stay smooth). */
+    public static Problem gridProblem(long seed, int batch, int dim, int classes) {
+        Random r = new Random(seed);
+        float[] x = new float[batch * dim];
+        float[] w = new float[classes * dim];
+        fillRows(r, x, dim);
+        fillRows(r, w, dim);
+        int[] y = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            y[i] = r.nextInt(classes);
+        }
+        return new Problem(x, w, y, dim);
+    }
+
+    private static void fillRows(Random r, float[] a, int dim) {
+        for (int row = 0; row < a.length / dim; row++) {
+            double norm;
+            do {
+                norm = 0;
+                for (int k = row * dim; k < (row + 1) * dim; k++) {
+                    a[k] = (r.nextInt(257) - 128) / 64f;
+                    norm += a[k] * a[k];
+                }
+            } while (Math.sqrt(norm) < 0.5);
+        }
+    }
+
+    /**
+     * The smallest distance of any kink-relevant quantity from its kink: target cosines from the target's thresholds,
+     * non-target cosines from the row's margined target (where a negative transform switches branch).
+     */
+    public static double distanceToKinks(MarginSoftmax loss, Backend backend, Problem p) {
+        float[] cos = new float[p.batch() * p.classes()];
+        backend.cosineLogits(p.features(), p.weights(), p.dim(), cos);
+        KernelSpec spec = loss.spec();
+        double d = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < p.batch(); i++) {
+            int y = p.labels()[i];
+            if (y < 0) {
+                continue;
+            }
+            double cy = cos[i * p.classes() + y];
+            for (double k : Kinks.of(spec.target())) {
+                d = Math.min(d, Math.abs(cy - k));
+            }
+            if (spec.hasNegative()) {
+                double fy = spec.target(cy);
+                for (int j = 0; j < p.classes(); j++) {
+                    if (j != y) {
+                        d = Math.min(d, Math.abs(cos[i * p.classes() + j] - fy));
+                    }
+                }
+            }
+        }
+        return d;
+    }
+
+    /** For dynamic AdaCos the scale is a constant of the backward pass: the same loss with the scale frozen. */
+    public static MarginSoftmax frozenScale(MarginSoftmax loss, LossResult at) {
+        return loss.scalePolicy() instanceof ScalePolicy.AdaCosDynamic
+                ? loss.toBuilder().scale(at.scale()).build() : loss;
+    }
+
+    /** Richardson-extrapolated central differences of the loss w.r.t. every feature and weight element. */
+    public static float[][] numericGradients(Backend backend, MarginSoftmax loss, Problem p) {
+        float[] x = p.features().clone();
+        float[] w = p.weights().clone();
+        float[] gx = new float[x.length];
+        float[] gw = new float[w.length];
+        for (int i = 0; i < x.length; i++) {
+            gx[i] = (float) derivative(backend, loss, x, w, p, x, i);
+        }
+        for (int i = 0; i < w.length; i++) {
+            gw[i] = (float) derivative(backend, loss, x, w, p, w, i);
+        }
+        return new float[][] {gx, gw};
+    }
+
+    private static double derivative(Backend b, MarginSoftmax loss, float[] x, float[] w, Problem p, float[] target,
+            int i) {
+        double d1 = central(b, loss, x, w, p, target, i, H);
+        double d2 = central(b, loss, x, w, p, target, i, H / 2);
+        return (4 * d2 - d1) / 3;
+    }
+
+    private static double central(Backend b, MarginSoftmax loss, float[] x, float[] w, Problem p, float[] target,
+            int i, float h) {
+        float saved = target[i];
+        target[i] = saved + h;
+        double plus = b.forward(loss, x, w, p.labels(), p.dim()).loss();
+        target[i] = saved - h;
+        double minus = b.forward(loss, x, w, p.labels(), p.dim()).loss();
+        target[i] = saved;
+        return (plus - minus) / (2.0 * h);
+    }
+}
