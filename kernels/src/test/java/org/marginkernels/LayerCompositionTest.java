@@ -88,7 +88,7 @@ class LayerCompositionTest {
                 norm += (double) x[k] * x[k];
             }
             for (int k = 5 * r; k < 5 * r + 5; k++) {
-                s += g[k] * x[k] / Math.sqrt(norm);
+                s += (double) g[k] * x[k] / Math.sqrt(norm);
             }
         }
         return s;
