@@ -4,7 +4,7 @@ inline float mk_target(const float c) {
 inline float mk_target_grad(const float c) {
     const float t0 = fmax(c, (-0.9999999f));
     const float t1 = fmin(t0, 0.9999999f);
-    return (-(sin((acos(t1) + 0.3f)) * (-(((t0 <= 0.9999999f) ? ((c >= (-0.9999999f)) ? 1.0f : 0.0f) : 0.0f) / sqrt((1.0f - (t1 * t1)))))));
+    return (-(sin((acos(t1) + 0.3f)) * (-(((t0 <= 0.9999999f) ? ((c >= (-0.9999999f)) ? 1.0f : 0.0f) : 0.0f) / sqrt(((1.0f - t1) * (1.0f + t1)))))));
 }
 inline float mk_row_loss(const float lp) {
     return (-lp);

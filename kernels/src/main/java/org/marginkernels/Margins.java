@@ -24,13 +24,20 @@ import org.marginkernels.spec.Expr;
 /**
  * The margin catalogue. Every margin reads the cosine c = x^ . w^_y of a row and its own class and returns f(c);
  * the loss then uses s * f(c) as the target logit. Wherever a formula needs acos(c) or sqrt(1 - c^2), c is first
- * clamped to [-1 + {@value #COSINE_EPSILON}, 1 - {@value #COSINE_EPSILON}] so that neither the value nor the
- * derivative can be NaN or infinite (derivatives are zero outside the clamp, as torch.clamp's are).
+ * clamped to [-1 + eps, 1 - eps] with eps = {@link #COSINE_EPSILON} so that neither the value nor the derivative can
+ * be NaN or infinite (derivatives are zero outside the clamp, as torch.clamp's are), and 1 - c^2 is computed as
+ * (1 - c)(1 + c), which is accurate in float near c = +-1 where 1 - c*c loses every digit.
+ *
+ * <p>Constants that a cosine is compared with (branch thresholds, clamp bounds) are rounded to float once, here, so a
+ * float backend and the double reference take the same branch for the same float cosine.
  */
 public final class Margins {
 
-    /** Distance of the cosine clamp from +-1; 1e-7 keeps 1/sqrt(1 - c^2) below 2300 and is representable in float. */
-    public static final double COSINE_EPSILON = 1e-7;
+    /**
+     * Distance of the cosine clamp from +-1: 2^-23, so that 1 - eps and -1 + eps are exact in float as in double
+     * (every backend clamps at the same number) and 1/sqrt(1 - c^2) stays below 2100.
+     */
+    public static final double COSINE_EPSILON = 0x1p-23;
 
     private Margins() {
     }
@@ -54,7 +61,7 @@ public final class Margins {
         check("m", m, 0, Math.PI / 2);
         Expr mm = param("m", m);
         Expr c = clampedCosine();
-        Expr threshold = cos(sub(constant(Math.PI), mm));
+        Expr threshold = floatExact(Math.cos(Math.PI - m));
         Expr fallback = sub(COSINE, mul(mm, sin(sub(constant(Math.PI), mm))));
         return new Margin("arcface(m=" + m + ")", select(gt(c, threshold), cosThetaPlus(c, mm), fallback),
                 Map.of("m", m));
@@ -138,7 +145,7 @@ public final class Margins {
         // from the last interval [(m-1) pi/m, pi] backwards: theta < (k+1) pi/m  <=>  c > cos((k+1) pi/m)
         Expr psi = piece(m - 1, chebyshev);
         for (int k = m - 2; k >= 0; k--) {
-            psi = select(gt(c, constant(Math.cos((k + 1) * Math.PI / m))), piece(k, chebyshev), psi);
+            psi = select(gt(c, floatExact(Math.cos((k + 1) * Math.PI / m))), piece(k, chebyshev), psi);
         }
         Expr f = lambda == 0 ? psi
                 : div(add(mul(param("lambda", lambda), COSINE), psi), add(ONE, param("lambda", lambda)));
@@ -168,12 +175,22 @@ public final class Margins {
 
     /** clamp(c, -1 + eps, 1 - eps): the guard before every acos and sqrt(1 - c^2). */
     static Expr clampedCosine() {
-        return clamp(COSINE, constant(-1 + COSINE_EPSILON), constant(1 - COSINE_EPSILON));
+        return clamp(COSINE, floatExact(-1 + COSINE_EPSILON), floatExact(1 - COSINE_EPSILON));
     }
 
-    // cos(theta + m) = c cos m - sqrt(1 - c^2) sin m, with c already clamped
+    // cos(theta + m) = c cos m - sin(theta) sin m, with c already clamped
     private static Expr cosThetaPlus(Expr c, Expr m) {
-        return sub(mul(c, cos(m)), mul(sqrt(sub(ONE, mul(c, c))), sin(m)));
+        return sub(mul(c, cos(m)), mul(sinOfAcos(c), sin(m)));
+    }
+
+    /** sin(acos(c)) = sqrt((1 - c)(1 + c)); 1 - c is exact in float for c in [0.5, 1] (Sterbenz), 1 - c*c is not. */
+    static Expr sinOfAcos(Expr c) {
+        return sqrt(mul(sub(ONE, c), add(ONE, c)));
+    }
+
+    /** A constant rounded to float, for thresholds that float and double backends must compare identically. */
+    static Expr floatExact(double value) {
+        return constant((float) value);
     }
 
     static void check(String name, double value, double lo, double hi) {

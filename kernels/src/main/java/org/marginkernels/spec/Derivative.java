@@ -68,8 +68,9 @@ public final class Derivative {
             case LOG -> div(da, a);
             case COS -> neg(mul(sin(a), da));
             case SIN -> mul(cos(a), da);
-            // d acos(a) = -a' / sqrt(1 - a^2); callers clamp a away from +-1 first
-            case ACOS -> neg(div(da, sqrt(sub(ONE, mul(a, a)))));
+            // d acos(a) = -a' / sqrt((1 - a)(1 + a)); the factored form keeps float precision near +-1, and
+            // callers clamp a away from +-1 first
+            case ACOS -> neg(div(da, sqrt(mul(sub(ONE, a), add(ONE, a)))));
         };
     }
 
