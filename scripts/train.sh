@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The main job: builds margin-kernels with Java 25 (tests skipped; scripts/test.sh runs them) and trains the example
+# embedding model with its defaults (ArcFace m=0.5, s=64, best available backend). Extra arguments go to the
+# trainer; try --help.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/java25.sh
+jar=examples/target/margin-kernels-examples.jar
+if [ ! -f "$jar" ] || [ -n "$(find kernels cpu-simd gpu examples -name '*.java' -newer "$jar" -print -quit)" ]; then
+    echo "building margin-kernels (mvn -q -DskipTests install) ..."
+    mvn -B -q -ntp -DskipTests install
+fi
+exec java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true \
+    -jar "$jar" "$@"

@@ -1,0 +1,262 @@
+package org.marginkernels.crossbackend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.BeforeProperty;
+import org.junit.jupiter.api.Assumptions;
+import org.marginkernels.Backend;
+import org.marginkernels.BackendOptions;
+import org.marginkernels.LossResult;
+import org.marginkernels.MarginSoftmax;
+import org.marginkernels.Margins;
+import org.marginkernels.ScalePolicy;
+import org.marginkernels.testing.GradientCheck;
+import org.marginkernels.testing.LossCatalogue;
+import org.marginkernels.testing.Problem;
+import org.marginkernels.testing.Tolerance;
+
+/**
+ * The cross-backend suite: a backend against the double-precision reference, for every catalogue loss, over shapes
+ * that include 1, primes, SIMD widths +-1 and large class counts, with rows whose target cosine is within float
+ * rounding of +1 or -1. Subclasses name the backend; an unusable backend skips every property by assumption, with its
+ * reason, never passing silently.
+ *
+ * <p>Tolerances (float32 backend vs double reference). A float dot product of normalized rows of length D carries an
+ * error of at most about D * 2^-24 and typically sqrt(D) * 2^-24, so cosines agree to dc = 1e-6 for the dims used
+ * here (D &lt;= 128). Margins have |f'| &lt;= 10 away from the clamped ends (inside the clamp f' is 0 on both sides), so
+ * logits z = s f agree to dz = 10 s dc (6.4e-4 at s = 64). The loss is a log-sum-exp of logits, so it moves by at most
+ * dz: tolerance dz + 1e-5 |L|. Gradients are s (p - y) f' / N times unit vectors: p moves by a relative dz, so the
+ * tolerance is dz times the largest gradient element plus dz relative. Problems with a cosine within 1e-4 of a branch
+ * threshold are rejected: there a float and a double evaluation may take different branches of a discontinuous
+ * margin (the layer-level tests hit thresholds exactly instead, on float inputs both sides see identically).
+ */
+abstract class BackendAgreementContract {
+
+    private static final Map<String, MarginSoftmax> LOSSES = LossCatalogue.all();
+    private static final double COSINE_ERROR = 1e-6;
+
+    /** The backend under test. */
+    abstract String backendName();
+
+    /** Options it is opened with (threads, vector width). */
+    BackendOptions options() {
+        return BackendOptions.defaults();
+    }
+
+    Backend backend;
+    Backend reference;
+
+    @BeforeProperty
+    void open() {
+        SharedBackends.Opened opened = SharedBackends.get(backendName(), options());
+        Assumptions.assumeTrue(opened.backend() != null,
+                () -> "backend " + backendName() + " unavailable: " + opened.unavailableReason());
+        backend = opened.backend();
+        reference = SharedBackends.get("reference", BackendOptions.defaults()).backend();
+    }
+
+    /** A shape drawn from edge sizes: 1, primes, powers of two +- 1 (SIMD widths), and large class counts. */
+    record Shape(int batch, int dim, int classes) {
+    }
+
+    @Provide
+    Arbitrary<Shape> shapes() {
+        Arbitrary<Integer> batch = Arbitraries.of(1, 2, 3, 5, 7, 13, 16, 31);
+        Arbitrary<Integer> dim = Arbitraries.of(1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 128);
+        Arbitrary<Integer> classes = Arbitraries.of(3, 4, 5, 7, 17, 31, 63, 64, 65, 127, 128, 129, 257, 1031);
+        Arbitrary<Shape> edge = Combinators.combine(batch, dim, classes).as(Shape::new);
+        Arbitrary<Shape> large = Arbitraries.of(new Shape(3, 64, 4099), new Shape(16, 128, 2053),
+                new Shape(1, 17, 8191));
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(9, edge), net.jqwik.api.Tuple.of(1, large));
+    }
+
+    @Provide
+    Arbitrary<String> losses() {
+        return Arbitraries.of(LOSSES.keySet());
+    }
+
+    @Property(tries = 80, seed = "2024")
+    void fusedForwardBackwardMatchesTheReference(@ForAll("losses") String name, @ForAll("shapes") Shape shape,
+            @ForAll long seed) {
+        MarginSoftmax loss = LOSSES.get(name);
+        // a negative transform has a branch at c = f_y for every non-target entry: keep the entry count moderate
+        Assume.that(!loss.spec().hasNegative() || shape.batch() * shape.classes() <= 4000);
+        Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.4, 0.15);
+        Assume.that(GradientCheck.distanceToKinks(loss, reference, p) > 1e-4);
+
+        float[] ex = new float[p.features().length];
+        float[] ew = new float[p.weights().length];
+        float[] ax = new float[ex.length];
+        float[] aw = new float[ew.length];
+        LossResult expected = reference.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ex, ew);
+        LossResult actual = backend.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ax, aw);
+
+        double dz = 10 * expected.scale() * COSINE_ERROR;
+        assertEquals(expected.rows(), actual.rows());
+        assertEquals(expected.scale(), actual.scale(), 1e-4 * expected.scale(), name + " scale");
+        assertEquals(expected.loss(), actual.loss(), dz + 1e-5 * Math.abs(expected.loss()), name + " loss");
+        Tolerance.assertClose(name + " dL/dfeatures", ex, ax, dz * Tolerance.maxAbs(ex) + 1e-9, dz);
+        Tolerance.assertClose(name + " dL/dweights", ew, aw, dz * Tolerance.maxAbs(ew) + 1e-9, dz);
+
+        LossResult forwardOnly = backend.forward(loss, p.features(), p.weights(), p.labels(), p.dim());
+        assertEquals(actual.loss(), forwardOnly.loss(), dz + 1e-5 * Math.abs(actual.loss()), name + " forward");
+    }
+
+    @Property(tries = 40, seed = "2025")
+    void layerKernelsMatchTheReference(@ForAll("losses") String name, @ForAll("shapes") Shape shape,
+            @ForAll long seed) {
+        MarginSoftmax loss = LOSSES.get(name);
+        Assume.that(shape.batch() * shape.classes() <= 20_000);
+        Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.4, 0.15);
+        int n = p.batch() * p.classes();
+
+        float[] y1 = new float[p.features().length];
+        float[] y2 = new float[p.features().length];
+        float[] n1 = new float[p.batch()];
+        float[] n2 = new float[p.batch()];
+        reference.l2Normalize(p.features(), p.dim(), y1, n1);
+        backend.l2Normalize(p.features(), p.dim(), y2, n2);
+        Tolerance.assertClose("l2Normalize", y1, y2, 1e-6, 1e-6);
+        Tolerance.assertClose("norms", n1, n2, 0, 1e-6);
+
+        float[] g = p.features().clone();
+        float[] d1 = new float[g.length];
+        float[] d2 = new float[g.length];
+        reference.l2NormalizeBackward(y1, n1, g, p.dim(), d1);
+        backend.l2NormalizeBackward(y1, n1, g, p.dim(), d2);
+        Tolerance.assertClose("l2NormalizeBackward", d1, d2, 1e-5 * Tolerance.maxAbs(d1), 1e-5);
+
+        float[] c1 = new float[n];
+        float[] c2 = new float[n];
+        reference.cosineLogits(p.features(), p.weights(), p.dim(), c1);
+        backend.cosineLogits(p.features(), p.weights(), p.dim(), c2);
+        Tolerance.assertClose("cosineLogits", c1, c2, COSINE_ERROR, 0);
+
+        float[] dc = c1.clone();
+        float[] gx1 = new float[p.features().length];
+        float[] gw1 = new float[p.weights().length];
+        float[] gx2 = new float[gx1.length];
+        float[] gw2 = new float[gw1.length];
+        reference.cosineLogitsBackward(p.features(), p.weights(), p.dim(), dc, gx1, gw1);
+        backend.cosineLogitsBackward(p.features(), p.weights(), p.dim(), dc, gx2, gw2);
+        // sums of up to max(B, C) products of O(1) terms: 1e-5 of the largest element
+        Tolerance.assertClose("cosineLogitsBackward dX", gx1, gx2, 1e-5 * Tolerance.maxAbs(gx1), 1e-5);
+        Tolerance.assertClose("cosineLogitsBackward dW", gw1, gw2, 1e-5 * Tolerance.maxAbs(gw1), 1e-5);
+
+        float[] f1 = new float[n];
+        float[] f2 = new float[n];
+        reference.marginForward(loss, c1, p.labels(), f1);
+        backend.marginForward(loss, c1, p.labels(), f2);
+        Tolerance.assertClose(name + " marginForward", f1, f2, 1e-6, 1e-6);
+
+        double scale = reference.scaleFor(loss, c1, p.labels());
+        float[] df1 = new float[n];
+        float[] df2 = new float[n];
+        LossResult s1 = reference.scaledSoftmaxCrossEntropy(loss, scale, f1, p.labels(), df1);
+        LossResult s2 = backend.scaledSoftmaxCrossEntropy(loss, scale, f1, p.labels(), df2);
+        // same float inputs on both sides: only exp/log rounding, accumulated in double
+        assertEquals(s1.loss(), s2.loss(), 1e-5 * (1 + Math.abs(s1.loss())), name + " softmax loss");
+        Tolerance.assertClose(name + " softmax grad", df1, df2, 1e-5 * Tolerance.maxAbs(df1), 1e-4);
+
+        float[] b1 = new float[n];
+        float[] b2 = new float[n];
+        reference.marginBackward(loss, c1, p.labels(), df1, b1);
+        backend.marginBackward(loss, c1, p.labels(), df1, b2);
+        Tolerance.assertClose(name + " marginBackward", b1, b2, 1e-5 * Tolerance.maxAbs(b1), 1e-4);
+    }
+
+    /**
+     * Cosines exactly at every margin's thresholds, at the clamp bounds, at +-1 and one float ulp either side: both
+     * backends read the same float cosine and compare it with the same float-exact constant, so they take the same
+     * branch, and values and derivatives agree to float rounding. Near the clamp ends the derivative is large
+     * (1/sqrt(2 * 2^-23) ~ 2000), so the tolerance is relative.
+     */
+    @Property(tries = 17, seed = "2026")
+    void marginAtThresholdsAndEndsMatchesTheReference(@ForAll("losses") String name) {
+        MarginSoftmax loss = LOSSES.get(name);
+        List<Float> special = new java.util.ArrayList<>(List.of(1f, -1f, 0f, Math.nextDown(1f), Math.nextUp(-1f),
+                (float) (1 - Margins.COSINE_EPSILON), (float) (-1 + Margins.COSINE_EPSILON), 0.5f, -0.5f));
+        for (double t : org.marginkernels.testing.Kinks.of(loss.spec().target())) {
+            float ft = (float) t;
+            special.add(ft);
+            special.add(Math.nextUp(ft));
+            special.add(Math.nextDown(ft));
+        }
+        int classes = 3;
+        int batch = special.size();
+        float[] cos = new float[batch * classes];
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            labels[i] = i % classes;
+            for (int j = 0; j < classes; j++) {
+                cos[i * classes + j] = j == labels[i] ? special.get(i) : Math.clamp(special.get(i) - 0.1f * (j + 1), -1f, 1f);
+            }
+        }
+        float[] f1 = new float[cos.length];
+        float[] f2 = new float[cos.length];
+        reference.marginForward(loss, cos, labels, f1);
+        backend.marginForward(loss, cos, labels, f2);
+        Tolerance.assertClose(name + " f at thresholds", f1, f2, 1e-6, 1e-6);
+        float[] upstream = new float[cos.length];
+        java.util.Arrays.fill(upstream, 0.25f);
+        float[] b1 = new float[cos.length];
+        float[] b2 = new float[cos.length];
+        reference.marginBackward(loss, cos, labels, upstream, b1);
+        backend.marginBackward(loss, cos, labels, upstream, b2);
+        Tolerance.assertClose(name + " f' at thresholds", b1, b2, 1e-6, 1e-4);
+    }
+
+    @Property(tries = 30, seed = "2027")
+    void inferenceKernelsMatchBruteForce(@ForAll("shapes") Shape shape, @ForAll long seed) {
+        Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.2, 0);
+        float[] pairs1 = new float[p.batch()];
+        float[] pairs2 = new float[p.batch()];
+        float[] right = java.util.Arrays.copyOf(p.weights(), p.features().length);
+        Assume.that(p.weights().length >= p.features().length);
+        reference.pairCosines(p.features(), right, p.dim(), pairs1);
+        backend.pairCosines(p.features(), right, p.dim(), pairs2);
+        Tolerance.assertClose("pairCosines", pairs1, pairs2, COSINE_ERROR, 0);
+
+        int k = Math.min(5, p.classes());
+        int[] i1 = new int[p.batch() * k];
+        int[] i2 = new int[p.batch() * k];
+        float[] s1 = new float[p.batch() * k];
+        float[] s2 = new float[p.batch() * k];
+        reference.topK(p.features(), p.weights(), p.dim(), k, i1, s1);
+        backend.topK(p.features(), p.weights(), p.dim(), k, i2, s2);
+        Tolerance.assertClose("topK scores", s1, s2, COSINE_ERROR, 0);
+        float[] cos = new float[p.batch() * p.classes()];
+        reference.cosineLogits(p.features(), p.weights(), p.dim(), cos);
+        for (int q = 0; q < p.batch(); q++) {
+            for (int r = 0; r < k; r++) {
+                // an index may differ only between near-ties: its true cosine must equal the reference's r-th score
+                float trueScore = cos[q * p.classes() + i2[q * k + r]];
+                assertTrue(Math.abs(trueScore - s1[q * k + r]) <= 2 * COSINE_ERROR,
+                        "query " + q + " rank " + r + ": index " + i2[q * k + r] + " has cosine " + trueScore
+                                + ", expected " + s1[q * k + r]);
+            }
+        }
+    }
+
+    @Property(tries = 10, seed = "2028")
+    void dynamicAdaCosScaleMatchesAndAdvances(@ForAll("shapes") Shape shape, @ForAll long seed) {
+        MarginSoftmax loss = MarginSoftmax.builder().scale(ScalePolicy.adaCosDynamic()).build();
+        Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.2, 0);
+        for (int step = 0; step < 3; step++) {
+            LossResult e = reference.forward(loss, p.features(), p.weights(), p.labels(), p.dim());
+            LossResult a = backend.forward(loss, p.features(), p.weights(), p.labels(), p.dim());
+            assertEquals(e.scale(), a.scale(), 1e-4 * e.scale(), "step " + step);
+            loss = loss.afterStep(e);
+        }
+    }
+}

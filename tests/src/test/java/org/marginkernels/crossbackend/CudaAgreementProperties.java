@@ -1,0 +1,10 @@
+package org.marginkernels.crossbackend;
+
+/** "cuda": skipped, with the reason, where libcuda or a CUDA device is absent (every CI machine). */
+class CudaAgreementProperties extends BackendAgreementContract {
+
+    @Override
+    String backendName() {
+        return "cuda";
+    }
+}

@@ -1,0 +1,10 @@
+package org.marginkernels.crossbackend;
+
+/** "opencl": PoCL on this machine's CPU in CI; skipped, with the reason, where no OpenCL platform exists. */
+class OpenClAgreementProperties extends BackendAgreementContract {
+
+    @Override
+    String backendName() {
+        return "opencl";
+    }
+}

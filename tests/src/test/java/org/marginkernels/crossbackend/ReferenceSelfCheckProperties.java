@@ -1,0 +1,14 @@
+package org.marginkernels.crossbackend;
+
+/**
+ * The contract run against the reference itself: every assertion must hold with zero error, so this run shows the
+ * suite's checks are satisfiable and its shapes, thresholds and skips are wired (a contract that only ever skipped
+ * would be caught here).
+ */
+class ReferenceSelfCheckProperties extends BackendAgreementContract {
+
+    @Override
+    String backendName() {
+        return "reference";
+    }
+}
