@@ -3,7 +3,6 @@ package org.marginkernels.reference;
 import static org.marginkernels.reference.ReferenceMath.store;
 import static org.marginkernels.reference.ReferenceMath.toDouble;
 
-import java.util.Arrays;
 import org.marginkernels.AdaCosScale;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
@@ -126,31 +125,33 @@ public final class ReferenceBackend implements KernelBackend {
     @Override
     public void pairCosines(float[] left, float[] right, int dim, float[] out) {
         for (int r = 0; r < out.length; r++) {
-            double dot = 0;
-            double ll = 0;
-            double rr = 0;
-            for (int k = r * dim; k < (r + 1) * dim; k++) {
-                dot += (double) left[k] * right[k];
-                ll += (double) left[k] * left[k];
-                rr += (double) right[k] * right[k];
-            }
-            out[r] = (float) (dot / (Math.sqrt(ll) * Math.sqrt(rr)));
+            out[r] = (float) cosine(left, r * dim, right, r * dim, dim);
         }
     }
 
     @Override
     public void topK(float[] queries, float[] gallery, int dim, int k, int[] indices, float[] scores) {
         TopKSelector selector = new TopKSelector(k);
-        float[] pair = new float[1];
         for (int q = 0; q < queries.length / dim; q++) {
-            float[] query = Arrays.copyOfRange(queries, q * dim, (q + 1) * dim);
             selector.reset();
             for (int g = 0; g < gallery.length / dim; g++) {
-                pairCosines(query, Arrays.copyOfRange(gallery, g * dim, (g + 1) * dim), dim, pair);
-                selector.offer(g, pair[0]);
+                selector.offer(g, (float) cosine(queries, q * dim, gallery, g * dim, dim));
             }
             selector.drainInto(indices, scores, q * k);
         }
+    }
+
+    /** a . b / (|a| |b|) of the rows starting at {@code ai} and {@code bi}, in double. */
+    private static double cosine(float[] a, int ai, float[] b, int bi, int dim) {
+        double dot = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int k = 0; k < dim; k++) {
+            dot += (double) a[ai + k] * b[bi + k];
+            aa += (double) a[ai + k] * a[ai + k];
+            bb += (double) b[bi + k] * b[bi + k];
+        }
+        return dot / (Math.sqrt(aa) * Math.sqrt(bb));
     }
 
     @Override
