@@ -170,8 +170,9 @@ final class ReferenceMath {
             if (df != null) {
                 double g = weight * scale * spec.rowLossGradient(lp);
                 for (int j = 0; j < classes; j++) {
-                    double p = Math.exp(scale * f[i * classes + j] - lse);
-                    df[i * classes + j] = g * ((j == y ? 1 : 0) - p);
+                    // on the target, 1 - p_y = -expm1(lp) keeps its digits when p_y is within 1e-12 of 1
+                    df[i * classes + j] = j == y ? -g * Math.expm1(lp)
+                            : -g * Math.exp(scale * f[i * classes + j] - lse);
                 }
             }
         }

@@ -1,0 +1,176 @@
+package org.marginkernels.cpu;
+
+/**
+ * One problem (features X, weights W) cut into class tiles of {@code tile} columns: the normalized features, the
+ * inverse class norms, and the three GEMMs of a tile. Tiles are independent, so any worker can process any tile;
+ * results never depend on which worker did.
+ *
+ * <p>Scratch lives in the {@link Workspace}: shared slots below {@link #WORKER_SLOTS}, then
+ * {@link #SLOTS_PER_WORKER} private slots per worker (packed W tile, dW^ tile, logit row, cosine tile, transposed
+ * dC tile, tile norms), so that workers never share a buffer.
+ */
+final class ClassTiles {
+
+    /** Workspace slots owned by this class; per-worker slots start at {@link #WORKER_SLOTS}. */
+    static final int X_HAT = 0;
+    static final int X_PACKED = 1;
+    static final int W_INV = 2;
+    static final int WORKER_SLOTS = 8;
+    static final int SLOTS_PER_WORKER = 6;
+    /** The per-worker slot of a tile's inverse norms when they are not kept for the whole problem. */
+    private static final int TILE_NORMS = 5;
+    /** The per-worker slot of the transposed dC tile. */
+    private static final int DC_TRANSPOSED = 4;
+
+    final CpuKernels kernels;
+    final float[] features;
+    final float[] weights;
+    final int batch;
+    final int classes;
+    final int dim;
+    final int tile;
+    final int nr;
+    final int dimPadded;
+    final int tiles;
+    /** X^ rows with stride dimPadded (zero padding). */
+    final float[] xHat;
+    /**
+     * 1 / |w_j| for every class, filled tile by tile by {@link #cosineTile} or {@link #classNorms}; null when norms
+     * are only kept per tile (forward-only users such as top-k, whose memory must not grow with the classes).
+     */
+    final float[] wInv;
+    private final Workspace workspace;
+    private float[] xPacked;
+
+    ClassTiles(CpuKernels kernels, Workspace workspace, float[] features, float[] weights, int dim, int tile,
+            boolean keepNorms) {
+        this.kernels = kernels;
+        this.workspace = workspace;
+        this.features = features;
+        this.weights = weights;
+        this.dim = dim;
+        this.batch = features.length / dim;
+        this.classes = weights.length / dim;
+        this.tile = tile;
+        this.nr = kernels.panelWidth();
+        this.dimPadded = Packing.padded(dim, nr);
+        this.tiles = (classes + tile - 1) / tile;
+        this.xHat = workspace.floats(X_HAT, (long) batch * dimPadded);
+        this.wInv = keepNorms ? workspace.floats(W_INV, classes) : null;
+        for (int i = 0; i < batch; i++) {
+            double norm = Math.sqrt(kernels.sumOfSquares(features, i * dim, dim));
+            kernels.scale(features, i * dim, (float) (1 / norm), xHat, i * dimPadded, dim);
+            for (int d = dim; d < dimPadded; d++) {
+                xHat[i * dimPadded + d] = 0f;
+            }
+        }
+    }
+
+    /** Floats of the per-worker buffer for one packed W tile. */
+    long packFloats() {
+        return (long) tile * dimPadded;
+    }
+
+    /** Floats of the per-worker buffer for one batch x tile cosine tile. */
+    long tileFloats() {
+        return (long) batch * tile;
+    }
+
+    /** The per-worker buffer {@code which} (0..SLOTS_PER_WORKER-1) of worker {@code worker}. */
+    float[] workerBuffer(int worker, int which, long size) {
+        return workspace.floats(WORKER_SLOTS + worker * SLOTS_PER_WORKER + which, size);
+    }
+
+    /** The first class of tile t. */
+    int start(int t) {
+        return t * tile;
+    }
+
+    /** The classes in tile t. */
+    int width(int t) {
+        return Math.min(tile, classes - t * tile);
+    }
+
+    /**
+     * 1 / |w_j| for the classes of tile t, from a double sum of squares, into wInv (from j0) or, when norms are not
+     * kept, into the worker's tile-norm buffer (from 0), which is returned.
+     */
+    float[] classNorms(int t, int worker) {
+        int j0 = start(t);
+        float[] out = wInv != null ? wInv : workerBuffer(worker, TILE_NORMS, tile);
+        int off = wInv != null ? j0 : 0;
+        for (int j = 0; j < width(t); j++) {
+            out[off + j] = (float) (1 / Math.sqrt(kernels.sumOfSquares(weights, (j0 + j) * dim, dim)));
+        }
+        return out;
+    }
+
+    /**
+     * The cosine tile c[i][j - j0] = x^_i . w_j / |w_j| for the classes of tile t, the inverse class norms folded
+     * into the packed operand; columns past the tile's width are zero.
+     *
+     * @param worker the calling worker
+     * @param pack a per-worker buffer of {@link #packFloats()}. Modified.
+     * @param out receives batch rows of {@code tile} floats from {@code outOff}. Modified.
+     */
+    void cosineTile(int t, int worker, float[] pack, float[] out, int outOff) {
+        float[] norms = classNorms(t, worker);
+        Packing.packRowsTransposed(weights, dim, start(t), width(t), norms, wInv != null ? start(t) : 0, tile, nr,
+                pack);
+        kernels.gemm(xHat, 0, dimPadded, 1, pack, 0, tile / nr, dim, out, outOff, tile, batch, false);
+    }
+
+    /**
+     * The gradient GEMMs of tile t from its dL/dc block: dX^ += dC W^_t (when {@code dxHat} is not null) and
+     * dW_t = normalizeBackward(dC^T X^) written to the tile's rows of {@code weightGrad} (when not null).
+     *
+     * @param worker the calling worker, whose transposition buffer is used
+     * @param dc dL/dc; row i of the tile at {@code dcOff + i*dcRow}, width(t) columns. Not modified.
+     * @param pack a per-worker buffer of {@link #packFloats()}. Modified.
+     * @param dwHat a per-worker buffer of {@link #packFloats()}. Modified.
+     * @param dxHat batch x dimPadded accumulator from {@code dxOff}, or null. Modified.
+     * @param weightGrad classes x dim, or null. Modified (only this tile's rows).
+     */
+    void backwardTile(int t, int worker, float[] dc, int dcOff, int dcRow, float[] pack, float[] dwHat,
+            float[] dxHat, int dxOff, float[] weightGrad) {
+        int j0 = start(t);
+        int n = width(t);
+        int panels = dimPadded / nr;
+        if (dxHat != null) {
+            Packing.packRows(kernels, weights, dim, dim, j0, n, wInv, nr, pack);
+            kernels.gemm(dc, dcOff, dcRow, 1, pack, 0, panels, n, dxHat, dxOff, dimPadded, batch, true);
+        }
+        if (weightGrad != null) {
+            // dC^T as rows of the A operand: contiguous reads like the other two GEMMs
+            float[] dcT = workerBuffer(worker, DC_TRANSPOSED, tileFloats());
+            Packing.transpose(dc, dcOff, dcRow, batch, n, dcT);
+            kernels.gemm(dcT, 0, batch, 1, packedFeatures(), 0, panels, batch, dwHat, 0, dimPadded, n, false);
+            for (int j = 0; j < n; j++) {
+                NormalizationBackward.fromRaw(dwHat, j * dimPadded, weights, (j0 + j) * dim, dim, weightGrad,
+                        (j0 + j) * dim);
+            }
+        }
+    }
+
+    /** dL/dx_i = (g_i - (g_i . x^_i) x^_i) / |x_i| for every row, g = dX^ with stride dimPadded. */
+    void featureGrad(float[] dxHat, float[] featureGrad) {
+        for (int i = 0; i < batch; i++) {
+            NormalizationBackward.fromRaw(dxHat, i * dimPadded, features, i * dim, dim, featureGrad, i * dim);
+        }
+    }
+
+    /** X^ packed as the B operand of dW^ = dC^T X^, built on first use. */
+    synchronized float[] packedFeatures() {
+        if (xPacked == null) {
+            float[] p = workspace.floats(X_PACKED, (long) batch * dimPadded);
+            Packing.packRows(kernels, xHat, dimPadded, dim, 0, batch, null, nr, p);
+            xPacked = p;
+        }
+        return xPacked;
+    }
+
+    /** Floats this object keeps in the workspace besides per-worker buffers. */
+    static long sharedFloats(int batch, int classes, int dimPadded) {
+        return 2L * batch * dimPadded + classes;
+    }
+}

@@ -1,0 +1,329 @@
+package org.marginkernels.cpu;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.WeakHashMap;
+import org.marginkernels.BackendOptions;
+import org.marginkernels.LossResult;
+import org.marginkernels.MarginSoftmax;
+import org.marginkernels.Reduction;
+import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spi.KernelBackend;
+import org.marginkernels.spi.TopKSelector;
+
+/**
+ * The CPU backend ("cpu"): every kernel of a margin softmax loss on float arrays, with Vector API micro-kernels
+ * ({@link PanamaKernels}) or, where {@code jdk.incubator.vector} is not readable, scalar ones ({@link ScalarKernels})
+ * running the same algorithm. Losses are compiled from their {@link KernelSpec}: per-row values (f(c_y), f'(c_y),
+ * F(lp), F'(lp)) use the spec's double evaluators, the batch x classes negative path and the softmax exponentials
+ * run as vector code compiled from the spec's expressions (a tree of vector lambdas).
+ *
+ * <p><b>Fused forward and backward</b> ({@link #forwardBackward}) never materializes the batch x classes logits.
+ * Classes are cut into tiles of {@value #DEFAULT_TILE_CLASSES} (a constant, independent of the thread count):
+ * <ol>
+ * <li>normalize the features once (norms in double); per row, the target cosine c_y from its own dot product and
+ * f_y = f(c_y) with the spec's double evaluator (f_y is known before the tiles, as the SV/MV transforms need);</li>
+ * <li>forward pass over tiles: the cosine tile C_t = X^ W_t^T / |w_j| (one register-blocked GEMM, the inverse class
+ * norms folded into the packed weight panel), the non-target logits z = s g(c, f_y) (vector code compiled from the
+ * spec) and the tile's per-row (max, sum exp(z - max)) of the non-targets;</li>
+ * <li>per row, the partials merged in tile order in double, then the target added as lse = z_y + log1p(r),
+ * r = sum_{j != y} exp(z_j - z_y), so lp = -log1p(r) and 1 - p_y = -expm1(lp) stay exact when p_y is near 1;
+ * loss F(lp) and coef = w s F'(lp) (w = 1/N for the mean, 1 for the sum) with the spec's double evaluators;</li>
+ * <li>backward pass over tiles: dL/dc_ij = -coef p_ij g'(c_ij) off the target (vectorized, in place in the tile) and
+ * (coef (1 - p_y) - coef sum_{j != y} p_ij dg/dfy) f'(c_y) on it (the sum is one more pass over the tiles, taken
+ * only for transforms whose dg/dfy is not identically zero), then dX^ += dC W^_t and dW^_t = dC^T X^ (two more
+ * GEMMs) and the normalization backward of the tile's weight rows; finally the normalization backward of the
+ * features. Normalization backward runs in double (it is O((B + C) D)), so gradients that cancel, as for dim 1
+ * where they are exactly zero, do not pick up float residue.</li>
+ * </ol>
+ * Cost: 6 B C D flops (three GEMMs) plus O(B C) exponentials; forward only is the first GEMM, about a third.
+ *
+ * <p><b>Workspace.</b> {@link BackendOptions#workspaceBytes()} (default 256 MiB) bounds the extra memory of a fused
+ * call: normalized and packed features, inverse class norms, per-tile (max, sum) partials, per-worker tile buffers,
+ * up to {@value FusedMarginSoftmax#MAX_CHUNKS} dX^ partials, and then as many cosine tiles as still fit are kept from
+ * the forward pass for the backward pass (all of them for B = 256, C = 100 000: 102 MB); tiles that do not fit are
+ * recomputed, which costs one more GEMM (2 B D flops per class). Arrays are reused across calls.
+ *
+ * <p><b>Threads and determinism.</b> Tiles (and chunks of consecutive tiles in the backward pass) are tasks of a
+ * fixed pool of {@link BackendOptions#resolvedThreads()} workers, closed by {@link #close()}. Each tile's dW rows
+ * and (max, sum) partials are written only by the task that owns the tile; each chunk accumulates its own dX^
+ * partial in tile order, and partials are merged in chunk order. Tile size and chunk count do not depend on the
+ * thread count, so results are bit-identical run to run and for 1 or N threads. The vector exponential is a
+ * polynomial of adds and FMAs and lane sums are taken in lane order, so code that is still interpreted and code
+ * that C2 has compiled give the same bits too (a negative transform that itself calls exp, log or a trigonometric
+ * operator would run the JDK's vector versions of those, whose last bit may differ between the two; no catalogue
+ * transform does).
+ *
+ * <p><b>Dynamic AdaCos</b> needs lse_i over non-targets of s_prev c and the target cosines before the scale is known:
+ * one extra pass over the tiles, which computes and caches the cosine tiles (so the forward pass reuses them when the
+ * budget keeps them all) and costs the exponentials of the batch x classes matrix once more; when tiles cannot be
+ * cached it costs one more GEMM as well, 2 B C D flops. Measured at (256, 512, 100 000) with everything cached,
+ * the pass adds about 5% to a forward+backward step (30-40 ms of CPU time out of about 700).
+ */
+public final class CpuBackend implements KernelBackend {
+
+    /** The name users select it by. */
+    public static final String NAME = "cpu";
+
+    /** Classes per tile: a multiple of every panel width, 256 x 512 floats of packed weights fit in L2. */
+    static final int DEFAULT_TILE_CLASSES = 256;
+
+    private final CpuKernels kernels;
+    private final WorkerPool pool;
+    private final Workspace workspace = new Workspace();
+    private final long budgetBytes;
+    private final int tileClasses;
+    // compiled once per spec (the spec survives MarginSoftmax.afterStep): fresh classes every step would also
+    // make the JIT's call-site profiles megamorphic
+    private final Map<KernelSpec, NegativeCode> compiled = new WeakHashMap<>();
+    private boolean closed;
+
+    CpuBackend(CpuKernels kernels, BackendOptions options) {
+        this(kernels, options, DEFAULT_TILE_CLASSES);
+    }
+
+    CpuBackend(CpuKernels kernels, BackendOptions options, int tileClasses) {
+        if (tileClasses % kernels.panelWidth() != 0) {
+            throw new IllegalArgumentException("tileClasses must be a multiple of " + kernels.panelWidth());
+        }
+        this.kernels = kernels;
+        this.pool = new WorkerPool(options.resolvedThreads());
+        this.budgetBytes = options.workspaceBytes();
+        this.tileClasses = tileClasses;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** Which micro-kernels run: "panama 256-bit", "panama 128-bit", ..., or "scalar". */
+    public String kernelsDescription() {
+        return kernels.description();
+    }
+
+    @Override
+    public LossResult forwardBackward(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
+            float[] featureGrad, float[] weightGrad) {
+        return new FusedMarginSoftmax(kernels, pool, workspace, budgetBytes, tileClasses)
+                .run(loss, negativeCode(loss.spec()), features, weights, labels, dim, featureGrad, weightGrad);
+    }
+
+    private synchronized NegativeCode negativeCode(KernelSpec spec) {
+        if (!compiled.containsKey(spec)) {
+            compiled.put(spec, kernels.compile(spec));
+        }
+        return compiled.get(spec);
+    }
+
+    @Override
+    public void l2Normalize(float[] input, int dim, float[] output, float[] norms) {
+        for (int r = 0; r < input.length / dim; r++) {
+            double norm = Math.sqrt(kernels.sumOfSquares(input, r * dim, dim));
+            kernels.scale(input, r * dim, (float) (1 / norm), output, r * dim, dim);
+            if (norms != null) {
+                norms[r] = (float) norm;
+            }
+        }
+    }
+
+    @Override
+    public void l2NormalizeBackward(float[] output, float[] norms, float[] outputGrad, int dim, float[] inputGrad) {
+        for (int r = 0; r < norms.length; r++) {
+            NormalizationBackward.fromNormalized(outputGrad, r * dim, output, r * dim, norms[r], dim, inputGrad,
+                    r * dim);
+        }
+    }
+
+    @Override
+    public void cosineLogits(float[] features, float[] weights, int dim, float[] cosines) {
+        ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, false);
+        pool.run(ct.tiles, (t, w) -> {
+            float[] tile = ct.workerBuffer(w, 3, ct.tileFloats());
+            ct.cosineTile(t, w, ct.workerBuffer(w, 0, ct.packFloats()), tile, 0);
+            for (int i = 0; i < ct.batch; i++) {
+                System.arraycopy(tile, i * tileClasses, cosines, i * ct.classes + ct.start(t), ct.width(t));
+            }
+        });
+    }
+
+    @Override
+    public void cosineLogitsBackward(float[] features, float[] weights, int dim, float[] cosineGrad,
+            float[] featureGrad, float[] weightGrad) {
+        ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, true);
+        if (weightGrad != null) {
+            ct.packedFeatures();
+        }
+        long partialFloats = (long) ct.batch * ct.dimPadded;
+        int chunks = featureGrad == null ? 0 : (int) Math.max(1, Math.min(Math.min(FusedMarginSoftmax.MAX_CHUNKS,
+                ct.tiles), budgetBytes / (4 * partialFloats)));
+        float[] partials = chunks == 0 ? null : workspace.floats(FusedMarginSoftmax.DX_PARTIALS, chunks * partialFloats);
+        int tasks = chunks == 0 ? ct.tiles : chunks;
+        int perTask = (ct.tiles + tasks - 1) / tasks;
+        pool.run(tasks, (task, w) -> {
+            int dxOff = (int) (task * partialFloats);
+            if (partials != null) {
+                Arrays.fill(partials, dxOff, (int) (dxOff + partialFloats), 0f);
+            }
+            float[] pack = ct.workerBuffer(w, 0, ct.packFloats());
+            float[] dwHat = ct.workerBuffer(w, 1, ct.packFloats());
+            for (int t = task * perTask; t < Math.min(ct.tiles, (task + 1) * perTask); t++) {
+                ct.classNorms(t, w);
+                ct.backwardTile(t, w, cosineGrad, ct.start(t), ct.classes, pack, dwHat, partials, dxOff, weightGrad);
+            }
+        });
+        if (featureGrad != null) {
+            for (int c = 1; c < chunks; c++) {
+                int base = (int) (c * partialFloats);
+                for (int e = 0; e < partialFloats; e++) {
+                    partials[e] += partials[base + e];
+                }
+            }
+            ct.featureGrad(partials, featureGrad);
+        }
+    }
+
+    @Override
+    public void marginForward(MarginSoftmax loss, float[] cosines, int[] labels, float[] margined) {
+        KernelSpec spec = loss.spec();
+        NegativeCode code = negativeCode(spec);
+        int classes = cosines.length / labels.length;
+        for (int i = 0; i < labels.length; i++) {
+            int row = i * classes;
+            int y = labels[i];
+            if (y == loss.ignoreLabel()) {
+                System.arraycopy(cosines, row, margined, row, classes);
+                continue;
+            }
+            float fy = (float) spec.target(cosines[row + y]);
+            kernels.logits(code, cosines, row, classes, fy, 1f, margined, row);
+            margined[row + y] = fy;
+        }
+    }
+
+    @Override
+    public void marginBackward(MarginSoftmax loss, float[] cosines, int[] labels, float[] marginedGrad,
+            float[] cosineGrad) {
+        KernelSpec spec = loss.spec();
+        NegativeCode code = negativeCode(spec);
+        int classes = cosines.length / labels.length;
+        for (int i = 0; i < labels.length; i++) {
+            int row = i * classes;
+            int y = labels[i];
+            if (y == loss.ignoreLabel()) {
+                Arrays.fill(cosineGrad, row, row + classes, 0f);
+                continue;
+            }
+            double cy = cosines[row + y];
+            float fy = (float) spec.target(cy);
+            // dg/dfy summed over j != y before cosineGrad (which may alias nothing) is overwritten
+            double through = marginedGrad[row + y]
+                    + kernels.targetPathDot(code, cosines, row, marginedGrad, row, y, fy)
+                    + kernels.targetPathDot(code, cosines, row + y + 1, marginedGrad, row + y + 1, classes - y - 1,
+                            fy);
+            kernels.chain(code, cosines, row, marginedGrad, row, classes, fy, cosineGrad, row);
+            cosineGrad[row + y] = (float) (through * spec.targetGradient(cy));
+        }
+    }
+
+    @Override
+    public LossResult scaledSoftmaxCrossEntropy(MarginSoftmax loss, double scale, float[] margined, int[] labels,
+            float[] marginedGrad) {
+        KernelSpec spec = loss.spec();
+        int classes = margined.length / labels.length;
+        int counted = 0;
+        for (int y : labels) {
+            counted += y == loss.ignoreLabel() ? 0 : 1;
+        }
+        double weight = loss.reduction() == Reduction.MEAN && counted > 0 ? 1.0 / counted : 1.0;
+        float s = (float) scale;
+        float[] z = new float[classes];
+        double total = 0;
+        for (int i = 0; i < labels.length; i++) {
+            int row = i * classes;
+            int y = labels[i];
+            if (y == loss.ignoreLabel()) {
+                if (marginedGrad != null) {
+                    Arrays.fill(marginedGrad, row, row + classes, 0f);
+                }
+                continue;
+            }
+            // the non-target sum is accumulated apart from the target's exp(0) = 1, which would swamp it in float;
+            // lse = m + log(sum) and 1 - p_y = 1 - exp(lp) then follow the textbook (reference) formula, so that
+            // this layer agrees with it even where 1 - p_y cancels (the fused path uses log1p there instead)
+            kernels.logits(null, margined, row, classes, 0f, s, z, 0);
+            z[y] = Float.NEGATIVE_INFINITY;
+            float maxOther = kernels.max(z, 0, classes);
+            double zy = scale * margined[row + y];
+            double m = Math.max(maxOther, zy);
+            double sum = Math.exp(zy - m) + (maxOther == Float.NEGATIVE_INFINITY ? 0
+                    : kernels.expSum(z, 0, classes, maxOther) * Math.exp(maxOther - m));
+            double lse = m + Math.log(sum);
+            double lp = zy - lse;
+            total += spec.rowLoss(lp);
+            if (marginedGrad != null) {
+                float coef = (float) (weight * scale * spec.rowLossGradient(lp));
+                kernels.softmaxGradient(null, margined, row, classes, 0f, s, (float) lse, coef, marginedGrad, row);
+                marginedGrad[row + y] = (float) (coef * (1 - Math.exp(lp)));
+            }
+        }
+        return new LossResult(total * weight, scale, counted);
+    }
+
+    @Override
+    public void pairCosines(float[] left, float[] right, int dim, float[] out) {
+        for (int r = 0; r < out.length; r++) {
+            double dot = kernels.dot(left, r * dim, right, r * dim, dim);
+            double ll = kernels.sumOfSquares(left, r * dim, dim);
+            double rr = kernels.sumOfSquares(right, r * dim, dim);
+            out[r] = (float) (dot / (Math.sqrt(ll) * Math.sqrt(rr)));
+        }
+    }
+
+    @Override
+    public void topK(float[] queries, float[] gallery, int dim, int k, int[] indices, float[] scores) {
+        ClassTiles ct = new ClassTiles(kernels, workspace, queries, gallery, dim, tileClasses, false);
+        int q = ct.batch;
+        TopKSelector[][] perWorker = new TopKSelector[pool.size()][q];
+        pool.run(ct.tiles, (t, w) -> {
+            TopKSelector[] selectors = perWorker[w];
+            if (selectors[0] == null) {
+                for (int i = 0; i < q; i++) {
+                    selectors[i] = new TopKSelector(k);
+                }
+            }
+            float[] tile = ct.workerBuffer(w, 3, ct.tileFloats());
+            ct.cosineTile(t, w, ct.workerBuffer(w, 0, ct.packFloats()), tile, 0);
+            int j0 = ct.start(t);
+            for (int i = 0; i < q; i++) {
+                TopKSelector sel = selectors[i];
+                for (int j = 0; j < ct.width(t); j++) {
+                    float c = tile[i * tileClasses + j];
+                    // the selector orders ties by index, so skipping strictly worse scores changes nothing
+                    if (c >= sel.threshold()) {
+                        sel.offer(j0 + j, c);
+                    }
+                }
+            }
+        });
+        TopKSelector merged = new TopKSelector(k);
+        for (int i = 0; i < q; i++) {
+            merged.reset();
+            for (TopKSelector[] selectors : perWorker) {
+                if (selectors[0] != null) {
+                    merged.merge(selectors[i]);
+                }
+            }
+            merged.drainInto(indices, scores, i * k);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            pool.close();
+            workspace.clear();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package org.marginkernels.cpu;
+
+import org.marginkernels.spec.KernelSpec;
+
+/**
+ * The micro-kernels the fused CPU algorithm is written against, implemented twice: with the Vector API
+ * ({@link PanamaKernels}, specialized per species) and in plain Java ({@link ScalarKernels}). Everything above this
+ * interface (tiling, online softmax, threading) is shared, so both run the same algorithm.
+ *
+ * <p>Packed panels: a matrix B (k x n) is stored as ceil(n / {@link #panelWidth()}) panels, panel p holding
+ * B[kk][p*NR + r] at {@code p*k*NR + kk*NR + r}, zero-padded to a whole panel (see {@link Packing}).
+ */
+interface CpuKernels {
+
+    /** A short description, such as "panama 256-bit" or "scalar". */
+    String description();
+
+    /** NR: the columns of one packed panel, a multiple of the vector length. */
+    int panelWidth();
+
+    /** sum_k a[off + k]^2 for k &lt; n, reduced in double. */
+    double sumOfSquares(float[] a, int off, int n);
+
+    /** sum_k a[aOff + k] b[bOff + k] for k &lt; n, reduced in double. */
+    double dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /** dst[dstOff + k] = src[srcOff + k] * factor. dst modified; may alias src. */
+    void scale(float[] src, int srcOff, float factor, float[] dst, int dstOff, int n);
+
+    /** max_k a[off + k] for k &lt; n; -infinity for n = 0. */
+    float max(float[] a, int off, int n);
+
+    /**
+     * C (m x panels*NR) = A (m x k) * B, or C += A B when {@code accumulate}; A[i][kk] is read at
+     * {@code a[aOff + i*aRow + kk*aK]}, B is packed (panels of NR columns), C rows start at {@code cOff + i*cRow}
+     * and are written for whole panels. c modified.
+     */
+    void gemm(float[] a, int aOff, int aRow, int aK, float[] b, int bOff, int panels, int k, float[] c, int cOff,
+            int cRow, int m, boolean accumulate);
+
+    /** Compiles the negative transform g(c, f_y) of a spec and its two derivatives; null for the identity. */
+    NegativeCode compile(KernelSpec spec);
+
+    /**
+     * The same transform as {@link #compile}, compiled the other way where an implementation has two (the Vector API
+     * kernels: a tree of vector lambdas instead of generated classes), so tests can check one against the other.
+     */
+    NegativeCode compileAlternative(KernelSpec spec);
+
+    /** z_j = s g(c_j, fy) for j &lt; n (g the identity when code is null). z modified. */
+    void logits(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float[] z, int zOff);
+
+    /** sum_j exp(z_j - max) for j &lt; n, accumulated in double; max must be finite. */
+    double expSum(float[] z, int zOff, int n, float max);
+
+    /**
+     * out_j = -coef exp(s g(c_j, fy) - lse) dg/dc(c_j, fy): the non-target dL/dc of a row. out modified; may
+     * alias c at the same offset.
+     */
+    void softmaxGradient(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse, float coef,
+            float[] out, int outOff);
+
+    /** sum_j exp(s g(c_j, fy) - lse) dg/dfy(c_j, fy) in double: the softmax mass that flows back through f_y. */
+    double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse);
+
+    /** out_j = df_j dg/dc(c_j, fy). out modified; may alias df at the same offset. */
+    void chain(NegativeCode code, float[] c, int cOff, float[] df, int dfOff, int n, float fy, float[] out,
+            int outOff);
+
+    /** sum_j df_j dg/dfy(c_j, fy) in double. */
+    double targetPathDot(NegativeCode code, float[] c, int cOff, float[] df, int dfOff, int n, float fy);
+}

@@ -1,0 +1,5 @@
+package org.marginkernels.cpu;
+
+/** A negative transform compiled by one {@link CpuKernels} implementation; only that implementation reads it. */
+interface NegativeCode {
+}

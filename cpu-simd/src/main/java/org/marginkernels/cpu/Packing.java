@@ -1,0 +1,120 @@
+package org.marginkernels.cpu;
+
+/**
+ * Copies GEMM operands into the packed-panel layout of {@link CpuKernels#gemm}: panel p of a (k x n) matrix holds
+ * its columns [p*NR, p*NR + NR) row after row, so the micro-kernel reads B strictly sequentially; columns past n are
+ * zero so every panel is whole.
+ */
+final class Packing {
+
+    private Packing() {
+    }
+
+    /** The number of NR-wide panels that cover n columns. */
+    static int panels(int n, int nr) {
+        return (n + nr - 1) / nr;
+    }
+
+    /** n rounded up to whole panels. */
+    static int padded(int n, int nr) {
+        return panels(n, nr) * nr;
+    }
+
+    /**
+     * Packs the transpose of rows [row0, row0 + rows) of a row-major (. x dim) matrix, each scaled by
+     * {@code rowScale}: B[kk][j] = m[(row0 + j) dim + kk] rowScale[scaleOff + j], k = dim, n = rows padded to
+     * {@code columns} (a multiple of nr). The B operand of c = X^ W^T for one class tile.
+     *
+     * @param m the matrix. Not modified.
+     * @param rowScale per-row factors. Not modified.
+     * @param out receives columns/nr panels of dim x nr. Modified.
+     */
+    static void packRowsTransposed(float[] m, int dim, int row0, int rows, float[] rowScale, int scaleOff,
+            int columns, int nr, float[] out) {
+        int panels = columns / nr;
+        for (int p = 0; p < panels; p++) {
+            int base = p * dim * nr;
+            // four source rows at a time: four sequential read streams, 16-byte runs of writes
+            for (int q = 0; q < nr; q += 4) {
+                int j = p * nr + q;
+                if (j + 4 <= rows) {
+                    int s0 = (row0 + j) * dim;
+                    float f0 = rowScale[scaleOff + j];
+                    float f1 = rowScale[scaleOff + j + 1];
+                    float f2 = rowScale[scaleOff + j + 2];
+                    float f3 = rowScale[scaleOff + j + 3];
+                    for (int kk = 0, dst = base + q; kk < dim; kk++, dst += nr) {
+                        out[dst] = m[s0 + kk] * f0;
+                        out[dst + 1] = m[s0 + dim + kk] * f1;
+                        out[dst + 2] = m[s0 + 2 * dim + kk] * f2;
+                        out[dst + 3] = m[s0 + 3 * dim + kk] * f3;
+                    }
+                } else {
+                    for (int r = 0; r < 4; r++) {
+                        boolean valid = j + r < rows;
+                        int src = (row0 + j + r) * dim;
+                        float f = valid ? rowScale[scaleOff + j + r] : 0f;
+                        for (int kk = 0, dst = base + q + r; kk < dim; kk++, dst += nr) {
+                            out[dst] = valid ? m[src + kk] * f : 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * out[j*rows + i] = m[off + i*stride + j] for i &lt; rows, j &lt; cols: a transpose in 16 x 16 blocks, so that
+     * neither side strides through more than 16 cache lines at a time.
+     *
+     * @param m the matrix. Not modified.
+     * @param out receives cols x rows. Modified.
+     */
+    static void transpose(float[] m, int off, int stride, int rows, int cols, float[] out) {
+        for (int i0 = 0; i0 < rows; i0 += 16) {
+            int i1 = Math.min(rows, i0 + 16);
+            for (int j0 = 0; j0 < cols; j0 += 16) {
+                int j1 = Math.min(cols, j0 + 16);
+                for (int i = i0; i < i1; i++) {
+                    for (int j = j0; j < j1; j++) {
+                        out[j * rows + i] = m[off + i * stride + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs rows [row0, row0 + rows) of a row-major matrix with row stride {@code stride}, each scaled by
+     * {@code rowScale[row]} (or 1 when null): B[kk][d] = m[(row0 + kk) stride + d] rowScale[row0 + kk], k = rows,
+     * n = dim padded to whole panels. The B operand of dX^ += dC W^ and of dW^ = dC^T X^.
+     *
+     * @param kernels scales the full panels of a row
+     * @param m the matrix. Not modified.
+     * @param rowScale per-row factors, or null. Not modified.
+     * @param out receives panels(dim) panels of rows x nr. Modified.
+     */
+    static void packRows(CpuKernels kernels, float[] m, int stride, int dim, int row0, int rows, float[] rowScale,
+            int nr, float[] out) {
+        int panels = panels(dim, nr);
+        int full = dim / nr;
+        // row outer: each source row is read once, sequentially, and scattered as whole-panel runs
+        for (int kk = 0; kk < rows; kk++) {
+            int src = (row0 + kk) * stride;
+            float f = rowScale == null ? 1f : rowScale[row0 + kk];
+            for (int p = 0; p < full; p++) {
+                kernels.scale(m, src + p * nr, f, out, p * rows * nr + kk * nr, nr);
+            }
+            if (full < panels) {
+                int dst = full * rows * nr + kk * nr;
+                int width = dim - full * nr;
+                for (int q = 0; q < width; q++) {
+                    out[dst + q] = m[src + full * nr + q] * f;
+                }
+                for (int q = width; q < nr; q++) {
+                    out[dst + q] = 0f;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,378 @@
+package org.marginkernels.cpu;
+
+import java.lang.invoke.MethodHandles;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.marginkernels.spec.KernelSpec;
+
+/**
+ * The Vector API micro-kernels, written once against the species {@link #S}. This class is a template:
+ * {@link PanamaSpecies} loads one hidden-class copy per species with that species as class data, so in each copy
+ * {@code S} is a {@code static final} constant that C2 folds into straight vector code. Never instantiate the class
+ * itself; it must stay free of nested classes and lambdas, which would not be copied.
+ */
+final class PanamaKernels implements CpuKernels {
+
+    // a constant to the JIT because it is static final in each hidden copy
+    static final VectorSpecies<Float> S = PanamaSpecies.classDataOrPreferred(MethodHandles.lookup());
+    static final int L = S.length();
+    // register block of the GEMM: MR rows x 2 vectors, 12 accumulators + 2 B vectors + 1 broadcast fit 16 ymm
+    static final int NR = 2 * L;
+    static final int MR = 6;
+    // row sums reduce to double at least this often, so float error does not grow with the class count
+    private static final int DOUBLE_BLOCK = 512;
+    // exp(x) = 2^n exp(r), n = round(x / ln 2), r = x - n ln 2 in two parts (Cody-Waite)
+    private static final float LOG2E = 1.44269504f;
+    private static final float LN2_HI = 0.693145752f;
+    private static final float LN2_LO = 1.42860677e-6f;
+    // 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits
+    private static final float ROUNDER = 12582912f;
+    private static final int ROUNDER_BITS = 0x4B400000;
+    // below ln(2^-150) every float result rounds to zero; above 88 it would overflow
+    private static final float EXP_MIN = -104f;
+    private static final float EXP_MAX = 88f;
+
+    PanamaKernels() {
+    }
+
+    @Override
+    public String description() {
+        return "panama " + S.vectorBitSize() + "-bit";
+    }
+
+    @Override
+    public int panelWidth() {
+        return NR;
+    }
+
+    @Override
+    public double sumOfSquares(float[] a, int off, int n) {
+        return dot(a, off, a, off, n);
+    }
+
+    @Override
+    public double dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        int i = 0;
+        double sum = 0;
+        // guard for short input
+        if (n >= L) {
+            i = S.loopBound(n);
+            sum = dotBody(a, aOff, b, bOff, i);
+        }
+        // scalar tail
+        for (; i < n; i++) {
+            sum += (double) a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    private static double dotBody(float[] a, int aOff, float[] b, int bOff, int limit) {
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = FloatVector.zero(S);
+        FloatVector acc2 = FloatVector.zero(S);
+        FloatVector acc3 = FloatVector.zero(S);
+        int i = 0;
+        // four accumulators hide the FMA latency
+        int unrolled = limit - limit % (4 * L);
+        for (; i < unrolled; i += 4 * L) {
+            acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
+            acc1 = FloatVector.fromArray(S, a, aOff + i + L).fma(FloatVector.fromArray(S, b, bOff + i + L), acc1);
+            acc2 = FloatVector.fromArray(S, a, aOff + i + 2 * L)
+                    .fma(FloatVector.fromArray(S, b, bOff + i + 2 * L), acc2);
+            acc3 = FloatVector.fromArray(S, a, aOff + i + 3 * L)
+                    .fma(FloatVector.fromArray(S, b, bOff + i + 3 * L), acc3);
+        }
+        // vector tail
+        for (; i < limit; i += L) {
+            acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
+        }
+        // reduce
+        return sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+    }
+
+    @Override
+    public void scale(float[] src, int srcOff, float factor, float[] dst, int dstOff, int n) {
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(S, src, srcOff + i).mul(factor).intoArray(dst, dstOff + i);
+        }
+        // scalar tail
+        for (; i < n; i++) {
+            dst[dstOff + i] = src[srcOff + i] * factor;
+        }
+    }
+
+    @Override
+    public float max(float[] a, int off, int n) {
+        int i = 0;
+        int bound = S.loopBound(n);
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (; i < bound; i += L) {
+            acc = acc.max(FloatVector.fromArray(S, a, off + i));
+        }
+        // reduce
+        float max = acc.reduceLanes(VectorOperators.MAX);
+        // scalar tail
+        for (; i < n; i++) {
+            max = Math.max(max, a[off + i]);
+        }
+        return max;
+    }
+
+    @Override
+    public void gemm(float[] a, int aOff, int aRow, int aK, float[] b, int bOff, int panels, int k, float[] c,
+            int cOff, int cRow, int m, boolean accumulate) {
+        // panel outer: one packed B panel (k x NR) stays in L1 while every row block streams past it
+        for (int p = 0; p < panels; p++) {
+            int bp = bOff + p * k * NR;
+            int cp = cOff + p * NR;
+            int i = 0;
+            for (; i + MR <= m; i += MR) {
+                block6(a, aOff + i * aRow, aRow, aK, b, bp, k, c, cp + i * cRow, cRow, accumulate);
+            }
+            // row tail
+            for (; i < m; i++) {
+                block1(a, aOff + i * aRow, aK, b, bp, k, c, cp + i * cRow, accumulate);
+            }
+        }
+    }
+
+    private static void block6(float[] a, int a0, int aRow, int aK, float[] b, int b0, int k, float[] c, int c0,
+            int cRow, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        int r1 = a0 + aRow;
+        int r2 = r1 + aRow;
+        int r3 = r2 + aRow;
+        int r4 = r3 + aRow;
+        int r5 = r4 + aRow;
+        int bi = b0;
+        int ak = 0;
+        for (int kk = 0; kk < k; kk++, bi += NR, ak += aK) {
+            FloatVector b0v = FloatVector.fromArray(S, b, bi);
+            FloatVector b1v = FloatVector.fromArray(S, b, bi + L);
+            // acc = a.fma(b, acc): the other operand order makes C2 copy registers
+            FloatVector av = FloatVector.broadcast(S, a[a0 + ak]);
+            c00 = av.fma(b0v, c00);
+            c01 = av.fma(b1v, c01);
+            av = FloatVector.broadcast(S, a[r1 + ak]);
+            c10 = av.fma(b0v, c10);
+            c11 = av.fma(b1v, c11);
+            av = FloatVector.broadcast(S, a[r2 + ak]);
+            c20 = av.fma(b0v, c20);
+            c21 = av.fma(b1v, c21);
+            av = FloatVector.broadcast(S, a[r3 + ak]);
+            c30 = av.fma(b0v, c30);
+            c31 = av.fma(b1v, c31);
+            av = FloatVector.broadcast(S, a[r4 + ak]);
+            c40 = av.fma(b0v, c40);
+            c41 = av.fma(b1v, c41);
+            av = FloatVector.broadcast(S, a[r5 + ak]);
+            c50 = av.fma(b0v, c50);
+            c51 = av.fma(b1v, c51);
+        }
+        store(c, c0, c00, c01, accumulate);
+        store(c, c0 + cRow, c10, c11, accumulate);
+        store(c, c0 + 2 * cRow, c20, c21, accumulate);
+        store(c, c0 + 3 * cRow, c30, c31, accumulate);
+        store(c, c0 + 4 * cRow, c40, c41, accumulate);
+        store(c, c0 + 5 * cRow, c50, c51, accumulate);
+    }
+
+    private static void block1(float[] a, int a0, int aK, float[] b, int b0, int k, float[] c, int c0,
+            boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        int bi = b0;
+        int ak = a0;
+        for (int kk = 0; kk < k; kk++, bi += NR, ak += aK) {
+            FloatVector av = FloatVector.broadcast(S, a[ak]);
+            c00 = av.fma(FloatVector.fromArray(S, b, bi), c00);
+            c01 = av.fma(FloatVector.fromArray(S, b, bi + L), c01);
+        }
+        store(c, c0, c00, c01, accumulate);
+    }
+
+    private static void store(float[] c, int off, FloatVector v0, FloatVector v1, boolean accumulate) {
+        if (accumulate) {
+            v0 = v0.add(FloatVector.fromArray(S, c, off));
+            v1 = v1.add(FloatVector.fromArray(S, c, off + L));
+        }
+        v0.intoArray(c, off);
+        v1.intoArray(c, off + L);
+    }
+
+    /**
+     * exp(x) lane-wise from adds, multiplies and FMAs only, with a relative error below 2 ulp: unlike the
+     * {@code EXP} operator (an SVML stub when compiled, {@code Math.exp} when interpreted) it gives the same bits
+     * before and after JIT compilation, which run-to-run determinism needs. Subnormal results are kept; exp(x) = 0
+     * below -104.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.min(EXP_MAX).max(EXP_MIN);
+        FloatVector t = xc.fma(LOG2E, ROUNDER);
+        FloatVector n = t.sub(ROUNDER);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        // Taylor series to degree 7 (truncation below 1e-8 relative for |r| <= ln2/2), Horner with FMAs
+        FloatVector p = r.fma(1f / 5040, 1f / 720);
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        // 2^n as 2^n1 2^n2 with n1 = n >> 1: both factors are normal floats even where the result is subnormal,
+        // and the second multiplication rounds once
+        var n0 = t.reinterpretAsInts().sub(ROUNDER_BITS);
+        var n1 = n0.lanewise(VectorOperators.ASHR, 1);
+        FloatVector pow1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector pow2 = n0.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(pow1).mul(pow2).blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
+    }
+
+    /** The lanes summed in lane order in double: the same bits compiled or interpreted (reduceLanes is not). */
+    static double sumLanes(FloatVector v) {
+        double sum = 0;
+        for (int i = 0; i < L; i++) {
+            sum += v.lane(i);
+        }
+        return sum;
+    }
+
+    @Override
+    public NegativeCode compile(KernelSpec spec) {
+        return new PanamaExprCompiler(S).negative(spec, true);
+    }
+
+    @Override
+    public NegativeCode compileAlternative(KernelSpec spec) {
+        return new PanamaExprCompiler(S).negative(spec, false);
+    }
+
+    @Override
+    public void logits(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float[] z, int zOff) {
+        FloatVector fyv = FloatVector.broadcast(S, fy);
+        PanamaExpr g = code == null ? null : ((PanamaNegativeCode) code).value();
+        for (int i = 0; i < n; i += L) {
+            // masked tail: the last vector covers the remainder, same code as the body
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector cv = FloatVector.fromArray(S, c, cOff + i, m);
+            FloatVector gv = g == null ? cv : g.apply(cv, fyv);
+            gv.mul(s).intoArray(z, zOff + i, m);
+        }
+    }
+
+    @Override
+    public double expSum(float[] z, int zOff, int n, float max) {
+        double sum = 0;
+        FloatVector negMax = FloatVector.broadcast(S, -max);
+        for (int start = 0; start < n; start += DOUBLE_BLOCK) {
+            int end = Math.min(n, start + DOUBLE_BLOCK);
+            FloatVector acc = FloatVector.zero(S);
+            for (int i = start; i < end; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, end);
+                FloatVector e = exp(FloatVector.fromArray(S, z, zOff + i, m).add(negMax));
+                acc = acc.add(e, m);
+            }
+            // reduce
+            sum += sumLanes(acc);
+        }
+        return sum;
+    }
+
+    @Override
+    public void softmaxGradient(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse,
+            float coef, float[] out, int outOff) {
+        FloatVector negLse = FloatVector.broadcast(S, -lse);
+        FloatVector sv = FloatVector.broadcast(S, s);
+        FloatVector negCoef = FloatVector.broadcast(S, -coef);
+        if (code == null) {
+            int i = 0;
+            int bound = S.loopBound(n);
+            for (; i < bound; i += L) {
+                FloatVector cv = FloatVector.fromArray(S, c, cOff + i);
+                exp(cv.fma(sv, negLse)).mul(negCoef).intoArray(out, outOff + i);
+            }
+            // vector tail
+            if (i < n) {
+                VectorMask<Float> m = S.indexInRange(i, n);
+                FloatVector cv = FloatVector.fromArray(S, c, cOff + i, m);
+                exp(cv.fma(sv, negLse)).mul(negCoef).intoArray(out, outOff + i, m);
+            }
+            return;
+        }
+        PanamaNegativeCode neg = (PanamaNegativeCode) code;
+        FloatVector fyv = FloatVector.broadcast(S, fy);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector cv = FloatVector.fromArray(S, c, cOff + i, m);
+            FloatVector p = exp(neg.value().apply(cv, fyv).fma(sv, negLse));
+            p.mul(negCoef).mul(neg.gradient().apply(cv, fyv)).intoArray(out, outOff + i, m);
+        }
+    }
+
+    @Override
+    public double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse) {
+        if (code == null || ((PanamaNegativeCode) code).targetGradient() == null) {
+            return 0;
+        }
+        PanamaNegativeCode neg = (PanamaNegativeCode) code;
+        FloatVector fyv = FloatVector.broadcast(S, fy);
+        FloatVector sv = FloatVector.broadcast(S, s);
+        FloatVector negLse = FloatVector.broadcast(S, -lse);
+        double sum = 0;
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector cv = FloatVector.fromArray(S, c, cOff + i, m);
+            FloatVector p = exp(neg.value().apply(cv, fyv).fma(sv, negLse));
+            sum += sumLanes(p.mul(neg.targetGradient().apply(cv, fyv)).blend(0f, m.not()));
+        }
+        return sum;
+    }
+
+    @Override
+    public void chain(NegativeCode code, float[] c, int cOff, float[] df, int dfOff, int n, float fy, float[] out,
+            int outOff) {
+        if (code == null) {
+            System.arraycopy(df, dfOff, out, outOff, n);
+            return;
+        }
+        PanamaExpr dg = ((PanamaNegativeCode) code).gradient();
+        FloatVector fyv = FloatVector.broadcast(S, fy);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector cv = FloatVector.fromArray(S, c, cOff + i, m);
+            FloatVector.fromArray(S, df, dfOff + i, m).mul(dg.apply(cv, fyv)).intoArray(out, outOff + i, m);
+        }
+    }
+
+    @Override
+    public double targetPathDot(NegativeCode code, float[] c, int cOff, float[] df, int dfOff, int n, float fy) {
+        if (code == null || ((PanamaNegativeCode) code).targetGradient() == null) {
+            return 0;
+        }
+        PanamaExpr dgdfy = ((PanamaNegativeCode) code).targetGradient();
+        FloatVector fyv = FloatVector.broadcast(S, fy);
+        double sum = 0;
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector cv = FloatVector.fromArray(S, c, cOff + i, m);
+            sum += sumLanes(FloatVector.fromArray(S, df, dfOff + i, m).mul(dgdfy.apply(cv, fyv)).blend(0f, m.not()));
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,168 @@
+package org.marginkernels.cpu;
+
+import java.util.Arrays;
+import org.marginkernels.spec.KernelSpec;
+
+/**
+ * The plain-Java micro-kernels: the same contracts and packed layout as {@link PanamaKernels}, used when
+ * {@code jdk.incubator.vector} is not readable or when scalar kernels are forced. Loops are simple enough that C2
+ * may auto-vectorize some of them; the negative transform uses the spec's double evaluators.
+ */
+final class ScalarKernels implements CpuKernels {
+
+    // panel width of the packed GEMM operand; 8 columns keep the accumulator block small
+    private static final int NR = 8;
+    private static final int MR = 4;
+
+    @Override
+    public String description() {
+        return "scalar";
+    }
+
+    @Override
+    public int panelWidth() {
+        return NR;
+    }
+
+    @Override
+    public double sumOfSquares(float[] a, int off, int n) {
+        return dot(a, off, a, off, n);
+    }
+
+    @Override
+    public double dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += (double) a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void scale(float[] src, int srcOff, float factor, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = src[srcOff + i] * factor;
+        }
+    }
+
+    @Override
+    public float max(float[] a, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, a[off + i]);
+        }
+        return max;
+    }
+
+    @Override
+    public void gemm(float[] a, int aOff, int aRow, int aK, float[] b, int bOff, int panels, int k, float[] c,
+            int cOff, int cRow, int m, boolean accumulate) {
+        float[] acc = new float[MR * NR];
+        for (int p = 0; p < panels; p++) {
+            int bp = bOff + p * k * NR;
+            int cp = cOff + p * NR;
+            for (int i = 0; i < m; i += MR) {
+                int rows = Math.min(MR, m - i);
+                Arrays.fill(acc, 0f);
+                for (int kk = 0; kk < k; kk++) {
+                    int bi = bp + kk * NR;
+                    for (int r = 0; r < rows; r++) {
+                        float av = a[aOff + (i + r) * aRow + kk * aK];
+                        for (int q = 0; q < NR; q++) {
+                            acc[r * NR + q] = Math.fma(av, b[bi + q], acc[r * NR + q]);
+                        }
+                    }
+                }
+                for (int r = 0; r < rows; r++) {
+                    int ci = cp + (i + r) * cRow;
+                    for (int q = 0; q < NR; q++) {
+                        c[ci + q] = accumulate ? c[ci + q] + acc[r * NR + q] : acc[r * NR + q];
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public NegativeCode compile(KernelSpec spec) {
+        return spec.hasNegative() ? new ScalarNegativeCode(spec) : null;
+    }
+
+    @Override
+    public NegativeCode compileAlternative(KernelSpec spec) {
+        return compile(spec);
+    }
+
+    @Override
+    public void logits(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float[] z, int zOff) {
+        if (code == null) {
+            scale(c, cOff, s, z, zOff, n);
+            return;
+        }
+        KernelSpec spec = ((ScalarNegativeCode) code).spec();
+        for (int i = 0; i < n; i++) {
+            z[zOff + i] = s * (float) spec.negative(c[cOff + i], fy);
+        }
+    }
+
+    @Override
+    public double expSum(float[] z, int zOff, int n, float max) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += (float) Math.exp(z[zOff + i] - max);
+        }
+        return sum;
+    }
+
+    @Override
+    public void softmaxGradient(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse,
+            float coef, float[] out, int outOff) {
+        KernelSpec spec = code == null ? null : ((ScalarNegativeCode) code).spec();
+        for (int i = 0; i < n; i++) {
+            float ci = c[cOff + i];
+            float g = spec == null ? ci : (float) spec.negative(ci, fy);
+            float dg = spec == null ? 1f : (float) spec.negativeGradient(ci, fy);
+            out[outOff + i] = -coef * (float) Math.exp(Math.fma(g, s, -lse)) * dg;
+        }
+    }
+
+    @Override
+    public double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse) {
+        if (code == null || ((ScalarNegativeCode) code).spec().negativeIgnoresTarget()) {
+            return 0;
+        }
+        KernelSpec spec = ((ScalarNegativeCode) code).spec();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float g = (float) spec.negative(c[cOff + i], fy);
+            sum += Math.exp(Math.fma(g, s, -lse)) * spec.negativeTargetGradient(c[cOff + i], fy);
+        }
+        return sum;
+    }
+
+    @Override
+    public void chain(NegativeCode code, float[] c, int cOff, float[] df, int dfOff, int n, float fy, float[] out,
+            int outOff) {
+        if (code == null) {
+            System.arraycopy(df, dfOff, out, outOff, n);
+            return;
+        }
+        KernelSpec spec = ((ScalarNegativeCode) code).spec();
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = df[dfOff + i] * (float) spec.negativeGradient(c[cOff + i], fy);
+        }
+    }
+
+    @Override
+    public double targetPathDot(NegativeCode code, float[] c, int cOff, float[] df, int dfOff, int n, float fy) {
+        if (code == null || ((ScalarNegativeCode) code).spec().negativeIgnoresTarget()) {
+            return 0;
+        }
+        KernelSpec spec = ((ScalarNegativeCode) code).spec();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += df[dfOff + i] * spec.negativeTargetGradient(c[cOff + i], fy);
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,103 @@
+package org.marginkernels.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.marginkernels.Backend;
+import org.marginkernels.BackendOptions;
+import org.marginkernels.Backends;
+
+/** The provider: registered as "cpu", and the kernels a run asks for are the kernels it gets. */
+class KernelsSelectionTest {
+
+    private static final boolean VECTOR_MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+    @Test
+    void cpuIsRegisteredAboveReference() {
+        List<String> names = Backends.names();
+        assertTrue(names.indexOf("cpu") >= 0 && names.indexOf("cpu") < names.indexOf("reference"), names::toString);
+        assertEquals(100, new CpuProvider().preference());
+        try (Backend b = Backends.named("cpu")) {
+            assertEquals("cpu", b.name());
+            assertInstanceOf(CpuBackend.class, b.implementation());
+        }
+    }
+
+    @Test
+    void forcedKernelsAreTheKernelsInUse() {
+        String forced = System.getProperty(CpuKernelsChoice.KERNELS_PROPERTY, "");
+        try (Backend b = Backends.named("cpu")) {
+            String description = ((CpuBackend) b.implementation()).kernelsDescription();
+            if (forced.isEmpty()) {
+                assertEquals(VECTOR_MODULE ? "panama" : "scalar", description.split(" ")[0]);
+            } else {
+                // a run that asked for panama (or scalar) and silently got the other fails here
+                assertEquals(forced, description.split(" ")[0]);
+            }
+        }
+    }
+
+    @Test
+    void unforcedChoiceFollowsTheModule() {
+        String forced = System.getProperty(CpuKernelsChoice.KERNELS_PROPERTY);
+        System.clearProperty(CpuKernelsChoice.KERNELS_PROPERTY);
+        try {
+            String description = CpuKernelsChoice.choose(0).description();
+            assertEquals(VECTOR_MODULE ? "panama" : "scalar", description.split(" ")[0]);
+        } finally {
+            restore(forced);
+        }
+    }
+
+    @Test
+    void forcingPanamaWithoutTheModuleFailsLoudly() {
+        assumeTrue(!VECTOR_MODULE, "only meaningful where jdk.incubator.vector is not readable");
+        String forced = System.getProperty(CpuKernelsChoice.KERNELS_PROPERTY);
+        System.setProperty(CpuKernelsChoice.KERNELS_PROPERTY, "panama");
+        try {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> Backends.named("cpu"));
+            assertTrue(e.getMessage().contains("jdk.incubator.vector"), e.getMessage());
+        } finally {
+            restore(forced);
+        }
+    }
+
+    @Test
+    void unknownKernelsValueIsRejected() {
+        String forced = System.getProperty(CpuKernelsChoice.KERNELS_PROPERTY);
+        System.setProperty(CpuKernelsChoice.KERNELS_PROPERTY, "gpu");
+        try {
+            assertThrows(UnsupportedOperationException.class, () -> Backends.named("cpu"));
+        } finally {
+            restore(forced);
+        }
+    }
+
+    @Test
+    void requestedWidthIsUsedOrRefused() {
+        assumeTrue(VECTOR_MODULE && !"scalar".equals(System.getProperty(CpuKernelsChoice.KERNELS_PROPERTY)),
+                "panama kernels only");
+        try (Backend b = Backends.named("cpu", BackendOptions.defaults().withVectorBits(128))) {
+            assertEquals("panama 128-bit", ((CpuBackend) b.implementation()).kernelsDescription());
+        }
+        int preferred = CpuKernelsChoice.choose(0).panelWidth() / 2 * 32;
+        if (preferred < 512) {
+            assertThrows(UnsupportedOperationException.class,
+                    () -> CpuKernelsChoice.choose(preferred * 2).description());
+        }
+    }
+
+    private static void restore(String value) {
+        if (value == null) {
+            System.clearProperty(CpuKernelsChoice.KERNELS_PROPERTY);
+        } else {
+            System.setProperty(CpuKernelsChoice.KERNELS_PROPERTY, value);
+        }
+    }
+}

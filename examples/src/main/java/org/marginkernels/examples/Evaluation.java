@@ -1,0 +1,80 @@
+package org.marginkernels.examples;
+
+import java.util.SplittableRandom;
+import org.marginkernels.Backend;
+
+/** The open-set evaluation of a trained model: verification on held-out classes and closed-set identification. */
+public final class Evaluation {
+
+    /** LFW's fold count. */
+    public static final int FOLDS = 10;
+
+    private Evaluation() {
+    }
+
+    /** Verification results: 10-fold accuracy, TAR at {@link TrainingReport#FAR}, and the pair scores. */
+    public record Verification(VerificationMetrics.FoldAccuracy accuracy, double tarAtFar, float[] genuineScores,
+            float[] impostorScores) {
+    }
+
+    /**
+     * Embeds the held-out samples, draws balanced pairs, scores them with {@link Backend#pairCosines} and measures
+     * accuracy (threshold chosen by 10-fold cross-validation on the pairs) and TAR at FAR = 1e-3.
+     *
+     * @param model the trained model. Its forward cache is overwritten.
+     * @param heldOut samples of classes never trained on. Not modified.
+     */
+    public static Verification verify(Backend backend, Mlp model, Dataset heldOut, int pairsPerKind, long seed) {
+        int dim = model.outputDim();
+        float[] emb = Embedder.embed(model, heldOut);
+        VerificationPairs pairs = VerificationPairs.draw(heldOut.labels(), heldOut.classes(), pairsPerKind,
+                new SplittableRandom(seed));
+        float[] scores = new float[pairs.size()];
+        backend.pairCosines(Embedder.gather(emb, dim, pairs.left()), Embedder.gather(emb, dim, pairs.right()), dim,
+                scores);
+        boolean[] genuine = pairs.genuine();
+        int impostors = pairs.impostors();
+        float[] gen = new float[pairs.size() - impostors];
+        float[] imp = new float[impostors];
+        int g = 0;
+        int i = 0;
+        for (int p = 0; p < scores.length; p++) {
+            if (genuine[p]) {
+                gen[g++] = scores[p];
+            } else {
+                imp[i++] = scores[p];
+            }
+        }
+        return new Verification(VerificationMetrics.kFoldAccuracy(scores, genuine, FOLDS),
+                VerificationMetrics.tarAtFar(scores, genuine, TrainingReport.FAR), gen, imp);
+    }
+
+    /**
+     * Top-1 closed-set accuracy: the fraction of samples whose most similar class weight (by cosine, with
+     * {@link Backend#topK}) is their own class.
+     *
+     * @param classWeights classes x dim. Not modified.
+     * @param test samples of the training classes not trained on. Not modified.
+     */
+    public static double closedSetAccuracy(Backend backend, Mlp model, float[] classWeights, Dataset test) {
+        return top1Accuracy(backend, Embedder.embed(model, test), classWeights, test.labels(), model.outputDim());
+    }
+
+    /**
+     * The fraction of rows whose nearest class weight by cosine is their label.
+     *
+     * @param embeddings rows x dim. Not modified.
+     * @param classWeights classes x dim. Not modified.
+     * @param labels one per row. Not modified.
+     */
+    public static double top1Accuracy(Backend backend, float[] embeddings, float[] classWeights, int[] labels,
+            int dim) {
+        int[] best = new int[labels.length];
+        backend.topK(embeddings, classWeights, dim, 1, best, new float[labels.length]);
+        int right = 0;
+        for (int r = 0; r < labels.length; r++) {
+            right += best[r] == labels[r] ? 1 : 0;
+        }
+        return (double) right / labels.length;
+    }
+}

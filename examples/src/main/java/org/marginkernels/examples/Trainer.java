@@ -1,0 +1,217 @@
+package org.marginkernels.examples;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.marginkernels.Backend;
+import org.marginkernels.BackendOptions;
+import org.marginkernels.Backends;
+import org.marginkernels.LossResult;
+import org.marginkernels.MarginSoftmax;
+
+/**
+ * Trains an embedding model with a margin loss: the MLP maps inputs to embeddings, the library's backend computes
+ * the margin head (loss, dL/dembeddings, dL/dclass weights) in one forwardBackward call, the MLP backpropagates
+ * dL/dembeddings, and SGD updates the MLP and the class weights alike. Then evaluates with {@link Evaluation}.
+ */
+public final class Trainer {
+
+    // class weights start with rows of norm ~1: the normalized head's gradient scales with 1 / |w|, so the
+    // effective angular learning rate of the head starts equal to the model's
+    private static final double HEAD_INIT_NORM = 1.0;
+    // train accuracy is measured on every 4th batch: a nearest-class search costs a third of the head's step
+    private static final int ACCURACY_EVERY = 4;
+
+    private final TrainConfig config;
+    private final PrintStream out;
+
+    /**
+     * @param out receives progress lines (nothing when the config is quiet)
+     */
+    public Trainer(TrainConfig config, PrintStream out) {
+        this.config = config;
+        this.out = out;
+    }
+
+    /**
+     * The backend a name selects: "best" or a backend name.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     * @throws UnsupportedOperationException when the named backend cannot run here
+     */
+    public static Backend openBackend(String name, int threads) {
+        BackendOptions options = BackendOptions.defaults().withThreads(threads);
+        return name.equals("best") ? Backends.best(options) : Backends.named(name, options);
+    }
+
+    /** Trains on {@code split.train()} and evaluates on the other two parts. */
+    public TrainingReport run(OpenSetSplit split) {
+        try (Backend backend = openBackend(config.backend(), config.threads());
+                RowParallel par = new RowParallel(config.resolvedThreads())) {
+            return run(split, backend, par);
+        }
+    }
+
+    private TrainingReport run(OpenSetSplit split, Backend backend, RowParallel par) {
+        Dataset train = split.train();
+        int dim = config.embeddingDim();
+        int classes = train.classes();
+        int batch = Math.min(config.batch(), train.size());
+        int stepsPerEpoch = train.size() / batch;
+        int[] sizes = layerSizes(train.dim());
+        Mlp model = new Mlp(sizes, config.seed(), par);
+        Parameter head = Parameter.of("classWeights", initialClassWeights(classes, dim, config.seed() + 1), true);
+        List<Parameter> params = new ArrayList<>(model.parameters());
+        params.add(head);
+        SgdMomentum optimizer = new SgdMomentum(config.momentum(), config.weightDecay());
+        int totalSteps = config.epochs() * stepsPerEpoch;
+        int warmup = Math.min(totalSteps - 1, (int) Math.round(config.warmupEpochs() * stepsPerEpoch));
+        LearningRateSchedule schedule = new LearningRateSchedule(config.lr(), warmup, totalSteps);
+        MarginSoftmax loss = config.loss().build();
+        if (!config.quiet()) {
+            printHeader(split, sizes, count(model.parameters()), loss, backend.name(), stepsPerEpoch, batch, warmup);
+        }
+
+        float[] x = new float[batch * train.dim()];
+        int[] y = new int[batch];
+        float[] embGrad = new float[batch * dim];
+        int[] order = identity(train.size());
+        SplittableRandom shuffle = new SplittableRandom(config.seed() + 2);
+        float[] stepLosses = new float[totalSteps];
+        double[] epochLosses = new double[config.epochs()];
+        double[] epochAccuracy = new double[config.epochs()];
+        int[] nearest = new int[batch];
+        float[] nearestScore = new float[batch];
+        long headNanos = 0;
+        long firstEpochHeadNanos = 0;
+        double headFlops = 6.0 * batch * classes * dim;
+        long trainStart = System.nanoTime();
+        int step = 0;
+        for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            long epochStart = System.nanoTime();
+            long epochHeadNanos = headNanos;
+            shuffle(order, shuffle);
+            double lossSum = 0;
+            long correct = 0;
+            long scored = 0;
+            LossResult last = null;
+            for (int s = 0; s < stepsPerEpoch; s++, step++) {
+                gather(train, order, s * batch, x, y);
+                float[] emb = model.forward(x, batch);
+                long t0 = System.nanoTime();
+                LossResult result = backend.forwardBackward(loss, emb, head.value(), y, dim, embGrad, head.grad());
+                headNanos += System.nanoTime() - t0;
+                if (!Double.isFinite(result.loss())) {
+                    throw new IllegalStateException("the loss became " + result.loss() + " at step " + step
+                            + "; try a lower --lr or a smaller --scale");
+                }
+                loss = loss.afterStep(result);
+                last = result;
+                if (s % ACCURACY_EVERY == 0) {
+                    // nearest class weight before this step's update: the batch as the head scored it
+                    backend.topK(emb, head.value(), dim, 1, nearest, nearestScore);
+                    for (int r = 0; r < batch; r++) {
+                        correct += nearest[r] == y[r] ? 1 : 0;
+                    }
+                    scored += batch;
+                }
+                model.backward(embGrad);
+                optimizer.step(params, schedule.at(step));
+                stepLosses[step] = (float) result.loss();
+                lossSum += result.loss();
+            }
+            epochLosses[epoch] = lossSum / stepsPerEpoch;
+            epochAccuracy[epoch] = (double) correct / scored;
+            if (!config.quiet()) {
+                double seconds = (System.nanoTime() - epochStart) / 1e9;
+                out.printf(Locale.ROOT, "epoch %2d/%d  loss %7.4f  train acc %5.1f%%  lr %.4f  s %.1f  %,.0f samples/s"
+                        + "  head %.2f ms/step  (%.1f s)%n", epoch + 1, config.epochs(), epochLosses[epoch],
+                        100 * epochAccuracy[epoch], schedule.at(step - 1), last.scale(),
+                        stepsPerEpoch * batch / seconds, (headNanos - epochHeadNanos) / 1e6 / stepsPerEpoch,
+                        seconds);
+            }
+            if (epoch == 0) {
+                firstEpochHeadNanos = headNanos;
+            }
+        }
+        long trainNanos = System.nanoTime() - trainStart;
+
+        Evaluation.Verification ver = Evaluation.verify(backend, model, split.verification(), config.pairsPerKind(),
+                config.seed() + 3);
+        double closed = Evaluation.closedSetAccuracy(backend, model, head.value(), split.closedSetTest());
+        return new TrainingReport(backend.name(), loss.toString(), stepLosses, epochLosses, epochAccuracy,
+                ver.accuracy(), ver.tarAtFar(), closed, ver.genuineScores(), ver.impostorScores(), totalSteps,
+                headNanos, totalSteps - stepsPerEpoch, headNanos - firstEpochHeadNanos, headFlops * totalSteps, (long) totalSteps * batch, trainNanos);
+    }
+
+    private void printHeader(OpenSetSplit split, int[] sizes, long parameters, MarginSoftmax loss, String backend,
+            int stepsPerEpoch, int batch, int warmup) {
+        Dataset train = split.train();
+        out.printf(Locale.ROOT, "data:     %s, %d training samples of %d classes, %d closed-set test samples,"
+                + " %d held-out samples of %d unseen classes%n", train.name(), train.size(), train.classes(),
+                split.closedSetTest().size(), split.verification().size(), split.verification().classes());
+        out.printf(Locale.ROOT, "model:    MLP %s (ReLU), %,d parameters + class weights %d x %d%n",
+                Arrays.toString(sizes), parameters, train.classes(), config.embeddingDim());
+        out.printf(Locale.ROOT, "loss:     %s%n", loss);
+        out.printf(Locale.ROOT, "backend:  %s; %d threads; %d epochs x %d steps of %d; SGD lr %.3g momentum %.2f"
+                + " weight decay %.1e, warm-up %d steps then cosine%n", backend, config.resolvedThreads(),
+                config.epochs(), stepsPerEpoch, batch, config.lr(), config.momentum(), config.weightDecay(), warmup);
+    }
+
+    private int[] layerSizes(int inputDim) {
+        int[] hidden = config.hidden();
+        int[] sizes = new int[hidden.length + 2];
+        sizes[0] = inputDim;
+        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
+        sizes[sizes.length - 1] = config.embeddingDim();
+        return sizes;
+    }
+
+    private static float[] initialClassWeights(int classes, int dim, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] w = new float[classes * dim];
+        double std = HEAD_INIT_NORM / Math.sqrt(dim);
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (random.nextGaussian() * std);
+        }
+        return w;
+    }
+
+    private static void gather(Dataset data, int[] order, int from, float[] x, int[] y) {
+        int dim = data.dim();
+        for (int r = 0; r < y.length; r++) {
+            int i = order[from + r];
+            System.arraycopy(data.inputs(), i * dim, x, r * dim, dim);
+            y[r] = data.labels()[i];
+        }
+    }
+
+    private static int[] identity(int n) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+
+    // Fisher-Yates
+    private static void shuffle(int[] a, SplittableRandom random) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    private static long count(List<Parameter> params) {
+        long n = 0;
+        for (Parameter p : params) {
+            n += p.value().length;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,47 @@
+package org.marginkernels.gpu;
+
+/**
+ * Launch shapes of the shared kernel body: one work-item per row ({@value #ROW_GROUP} per group), one per element
+ * and TILE x TILE tiles ({@value #TILE} x {@value #TILE} groups). Empty launches are skipped (OpenCL rejects a
+ * zero global size).
+ */
+final class KernelLauncher {
+
+    /** The tile edge of the body's TILE macro. */
+    static final int TILE = 16;
+    /** Work-items per group of the one-per-row kernels. */
+    static final int ROW_GROUP = 64;
+
+    private final DeviceRuntime runtime;
+    private final DeviceProgram program;
+
+    KernelLauncher(DeviceRuntime runtime, DeviceProgram program) {
+        this.runtime = runtime;
+        this.program = program;
+    }
+
+    /** One work-item per index in [0, n): ceil(n / 64) groups of 64. */
+    void perRow(String kernel, int n, Object... args) {
+        if (n > 0) {
+            runtime.launch(program, kernel, ceil(n, ROW_GROUP), 1, ROW_GROUP, 1, args);
+        }
+    }
+
+    /** One work-item per (x, y) in [0, nx) x [0, ny): TILE x TILE groups. */
+    void perElement(String kernel, int nx, int ny, Object... args) {
+        if (nx > 0 && ny > 0) {
+            runtime.launch(program, kernel, ceil(nx, TILE), ceil(ny, TILE), TILE, TILE, args);
+        }
+    }
+
+    /** {@code groupsX x groupsY} groups of TILE x TILE work-items. */
+    void tiles(String kernel, int groupsX, int groupsY, Object... args) {
+        if (groupsX > 0 && groupsY > 0) {
+            runtime.launch(program, kernel, groupsX, groupsY, TILE, TILE, args);
+        }
+    }
+
+    static int ceil(long n, int d) {
+        return Math.toIntExact((n + d - 1) / d);
+    }
+}

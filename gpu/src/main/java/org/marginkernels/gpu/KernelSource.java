@@ -1,0 +1,65 @@
+package org.marginkernels.gpu;
+
+import static org.marginkernels.spec.Exprs.COSINE;
+import static org.marginkernels.spec.Exprs.ONE;
+import static org.marginkernels.spec.Exprs.TARGET;
+import static org.marginkernels.spec.Exprs.ZERO;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.marginkernels.spec.CDialect;
+import org.marginkernels.spec.CPrinter;
+import org.marginkernels.spec.Expr;
+import org.marginkernels.spec.KernelSpec;
+
+/**
+ * Prints the device source of one loss: the dialect prelude, the loss functions printed from the kernel spec by
+ * {@link CPrinter}, then the shared kernel body (resource {@code margin_kernels.c}). Deterministic: the same spec and
+ * dialect always print the same text, which is also the key of the compiled-program cache.
+ */
+public final class KernelSource {
+
+    private static final String BODY = loadBody();
+    private static final List<Expr.Var> C = List.of(COSINE);
+    private static final List<Expr.Var> C_FY = List.of(COSINE, TARGET);
+
+    private KernelSource() {
+    }
+
+    /**
+     * The complete source for {@code spec} in {@code dialect}: mk_target f(c), mk_target_grad f'(c), mk_negative
+     * g(c, fy), mk_negative_grad dg/dc, mk_negative_target_grad dg/dfy (identity, 1 and 0 when the spec has no
+     * negative transform), and every kernel.
+     *
+     * @param spec the loss. Not modified.
+     * @param dialect OpenCL C or CUDA C
+     */
+    public static String print(KernelSpec spec, CDialect dialect) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("/* margin-kernels generated source; do not edit */\n");
+        sb.append(KernelPrelude.of(dialect)).append('\n');
+        sb.append(CPrinter.function("mk_target", spec.target(), C, dialect)).append('\n');
+        sb.append(CPrinter.function("mk_target_grad", spec.targetGradient(), C, dialect)).append('\n');
+        sb.append(CPrinter.function("mk_negative", spec.negative().orElse(COSINE), C_FY, dialect)).append('\n');
+        sb.append(CPrinter.function("mk_negative_grad", spec.negativeGradient().orElse(ONE), C_FY, dialect))
+                .append('\n');
+        sb.append(CPrinter.function("mk_negative_target_grad", spec.negativeTargetGradient().orElse(ZERO), C_FY,
+                dialect)).append('\n');
+        sb.append(BODY);
+        return sb.toString();
+    }
+
+    private static String loadBody() {
+        try (InputStream in = KernelSource.class.getResourceAsStream("margin_kernels.c")) {
+            if (in == null) {
+                throw new IllegalStateException("resource org/marginkernels/gpu/margin_kernels.c is missing");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package org.marginkernels.gpu;
+
+import java.util.Random;
+import org.marginkernels.Backend;
+import org.marginkernels.Backends;
+import org.marginkernels.MarginSoftmax;
+import org.marginkernels.spec.KernelSpec;
+
+/**
+ * Shared test state: one OpenCL backend per JVM (PoCL compiles are slow, so the program cache is shared by every
+ * test class), the reference oracle, a seeded random source and problem builders.
+ */
+final class GpuTestSupport {
+
+    /** The seed of every random problem; a failing case prints its inputs' seed through its parameters. */
+    static final long SEED = 20261128L;
+
+    private static Backend openCl;
+    private static String openClReason;
+    private static final Backend REFERENCE = Backends.named("reference");
+
+    private GpuTestSupport() {
+    }
+
+    /** The shared OpenCL backend, or null when it is not usable here (see {@link #openClReason()}). */
+    static synchronized Backend openCl() {
+        if (openCl == null && openClReason == null) {
+            try {
+                openCl = Backends.named("opencl");
+            } catch (UnsupportedOperationException e) {
+                openClReason = e.getMessage();
+            }
+        }
+        return openCl;
+    }
+
+    /** Why OpenCL is not usable, or null when it is. */
+    static synchronized String openClReason() {
+        openCl();
+        return openClReason;
+    }
+
+    static Backend reference() {
+        return REFERENCE;
+    }
+
+    /** A random problem: gaussian rows, labels uniform over the classes, row 0 ignored when {@code ignoreFirst}. */
+    record Problem(float[] x, float[] w, int[] y, int batch, int classes, int dim) {
+
+        static Problem random(long seed, int batch, int classes, int dim, boolean ignoreFirst, int ignoreLabel) {
+            Random r = new Random(seed);
+            float[] x = gaussian(r, batch * dim);
+            float[] w = gaussian(r, classes * dim);
+            int[] y = new int[batch];
+            for (int i = 0; i < batch; i++) {
+                y[i] = r.nextInt(classes);
+            }
+            if (ignoreFirst && batch > 1) {
+                y[0] = ignoreLabel;
+            }
+            return new Problem(x, w, y, batch, classes, dim);
+        }
+    }
+
+    static float[] gaussian(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+
+    /** Largest |a_i - b_i| over max(|b|) (floored at 1e-6 so an all-zero gradient compares absolutely). */
+    static double relativeError(float[] a, float[] b) {
+        double diff = 0;
+        double scale = 1e-6;
+        for (int i = 0; i < a.length; i++) {
+            diff = Math.max(diff, Math.abs((double) a[i] - b[i]));
+            scale = Math.max(scale, Math.abs(b[i]));
+        }
+        return diff / scale;
+    }
+
+    /**
+     * True when no cosine of the problem lies within {@code distance} of a jump of f, f', g or g' (float and double
+     * may take different branches there, a discrepancy of the input's rounding, not of the kernel).
+     */
+    static boolean farFromKinks(MarginSoftmax loss, Problem p, double distance) {
+        float[] cos = new float[p.batch() * p.classes()];
+        REFERENCE.cosineLogits(p.x(), p.w(), p.dim(), cos);
+        KernelSpec spec = loss.spec();
+        for (int i = 0; i < p.batch(); i++) {
+            int y = p.y()[i];
+            if (y < 0) {
+                continue;
+            }
+            double cy = cos[i * p.classes() + y];
+            if (jumps(c -> spec.target(c), cy, distance) || jumps(c -> spec.targetGradient(c), cy, distance)) {
+                return false;
+            }
+            double fy = spec.target(cy);
+            for (int j = 0; j < p.classes(); j++) {
+                double c = cos[i * p.classes() + j];
+                if (j != y && (jumps(v -> spec.negative(v, fy), c, distance)
+                        || jumps(v -> spec.negativeGradient(v, fy), c, distance))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    // not smooth within distance: the second difference of a smooth function is f'' d^2 (about 1e-10 here), while a
+    // jump of size J gives J and a kink of f' of size K gives about K d
+    private static boolean jumps(java.util.function.DoubleUnaryOperator f, double c, double distance) {
+        double second = f.applyAsDouble(c + distance) - 2 * f.applyAsDouble(c) + f.applyAsDouble(c - distance);
+        return Math.abs(second) > 1e-6;
+    }
+}

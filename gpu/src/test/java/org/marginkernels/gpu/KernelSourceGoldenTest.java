@@ -1,0 +1,73 @@
+package org.marginkernels.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.marginkernels.MarginSoftmax;
+import org.marginkernels.spec.CDialect;
+
+/**
+ * Pins the printed device source of every catalogue loss in both dialects to
+ * {@code src/test/resources/golden/<loss>.<cl|cu>}. Any difference fails. After an intended change, regenerate with
+ * {@code mvn -o -pl gpu test -Dtest=KernelSourceGoldenTest -Dmarginkernels.golden.update=true} and review the diff.
+ */
+class KernelSourceGoldenTest {
+
+    private static final Path GOLDEN = Path.of("src", "test", "resources", "golden");
+    private static final boolean UPDATE = Boolean.getBoolean("marginkernels.golden.update");
+
+    @TestFactory
+    Stream<DynamicTest> printedSourceMatchesGoldenFile() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Map.Entry<String, MarginSoftmax> e : LossCatalogue.all().entrySet()) {
+            for (CDialect dialect : CDialect.values()) {
+                String file = e.getKey() + (dialect == CDialect.OPENCL ? ".cl" : ".cu");
+                tests.add(DynamicTest.dynamicTest(file, () -> {
+                    String printed = KernelSource.print(e.getValue().spec(), dialect);
+                    Path path = GOLDEN.resolve(file);
+                    if (UPDATE) {
+                        Files.createDirectories(GOLDEN);
+                        Files.writeString(path, printed, StandardCharsets.UTF_8);
+                    }
+                    assertTrue(Files.exists(path), "missing golden file " + path
+                            + "; run with -Dmarginkernels.golden.update=true");
+                    assertEquals(Files.readString(path, StandardCharsets.UTF_8), printed, "printed source of "
+                            + file + " differs from its golden file");
+                }));
+            }
+        }
+        return tests.stream();
+    }
+
+    @Test
+    void printingIsDeterministic() {
+        for (MarginSoftmax loss : LossCatalogue.all().values()) {
+            for (CDialect dialect : CDialect.values()) {
+                assertEquals(KernelSource.print(loss.spec(), dialect), KernelSource.print(loss.spec(), dialect));
+            }
+        }
+    }
+
+    @Test
+    void dialectsDifferOnlyInPreludeAndFunctionQualifiers() {
+        MarginSoftmax loss = LossCatalogue.all().get("sv-softmax");
+        String cl = KernelSource.print(loss.spec(), CDialect.OPENCL);
+        String cu = KernelSource.print(loss.spec(), CDialect.CUDA);
+        String body = cl.substring(cl.indexOf("/*\n * margin-kernels device code"));
+        assertTrue(cu.endsWith(body), "the CUDA source must end with the same kernel body as the OpenCL source");
+        assertFalse(Pattern.compile("__kernel|__global|get_local_id").matcher(body).find(),
+                "the shared body must use the dialect macros only");
+    }
+}
