@@ -223,27 +223,39 @@ KERNEL void mk_margin_backward(GLOBAL const float* cosines, GLOBAL const int* la
     dc[(long) i * classes + y] = throughTarget * mk_target_grad(cy);
 }
 
-/* lse_i = logsumexp_j (scale f_ij), max subtracted first: one work-item per row. */
-KERNEL void mk_softmax_rows(GLOBAL const float* f, const int rows, const int classes, const float scale,
-        GLOBAL float* lse) {
+/*
+ * Per row: the largest f_ij (so the host forms m_i = scale * f_max in double) and the sum over NON-target classes of
+ * exp(scale f_ij - m_i). Leaving the target out lets the host compute log p_y = -log1p(S e^(m - z_y)) without the
+ * cancellation of z_y - lse when p_y is near 1, which in float leaves no correct digit of a small loss.
+ * One work-item per row; ignored rows (y < 0) sum every class.
+ */
+KERNEL void mk_softmax_rows(GLOBAL const float* f, GLOBAL const int* labels, const int rows, const int classes,
+        const float scale, GLOBAL float* rowMax, GLOBAL float* nonTargetSum) {
     const int i = GLOBAL_X;
     if (i >= rows) {
         return;
     }
-    float m = NEG_INF;
+    const int y = labels[i];
+    float fm = NEG_INF;
     for (int j = 0; j < classes; j++) {
-        m = FMAXF(m, scale * f[(long) i * classes + j]);
+        fm = FMAXF(fm, f[(long) i * classes + j]);
     }
+    const float m = scale * fm;
     float s = 0.0f;
     for (int j = 0; j < classes; j++) {
-        s += EXPF(scale * f[(long) i * classes + j] - m);
+        s += j == y ? 0.0f : EXPF(scale * f[(long) i * classes + j] - m);
     }
-    lse[i] = m + LOGF(s);
+    rowMax[i] = fm;
+    nonTargetSum[i] = s;
 }
 
-/* dL/df_ij = g_i ([j = y_i] - exp(scale f_ij - lse_i)), 0 on ignored rows: one work-item per element. */
+/*
+ * dL/df_ij = -g_i p_ij off the target and g_i (1 - p_y) on it, with 1 - p_y computed on the host as -expm1(lp);
+ * 0 on ignored rows. One work-item per element.
+ */
 KERNEL void mk_softmax_grad(GLOBAL const float* f, GLOBAL const int* labels, GLOBAL const float* lse,
-        GLOBAL const float* g, const int rows, const int classes, const float scale, GLOBAL float* df) {
+        GLOBAL const float* g, GLOBAL const float* oneMinusPy, const int rows, const int classes, const float scale,
+        GLOBAL float* df) {
     const int j = GLOBAL_X;
     const int i = GLOBAL_Y;
     if (i >= rows || j >= classes) {
@@ -251,7 +263,7 @@ KERNEL void mk_softmax_grad(GLOBAL const float* f, GLOBAL const int* labels, GLO
     }
     const int y = labels[i];
     const float p = EXPF(scale * f[(long) i * classes + j] - lse[i]);
-    df[(long) i * classes + j] = y < 0 ? 0.0f : g[i] * ((j == y ? 1.0f : 0.0f) - p);
+    df[(long) i * classes + j] = y < 0 ? 0.0f : (j == y ? g[i] * oneMinusPy[i] : -g[i] * p);
 }
 
 /* out_r = (l_r . r_r) / (|l_r| |r_r|): one work-item per row. */

@@ -9,6 +9,7 @@ import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Reduction;
 import org.marginkernels.spec.KernelSpec;
 import org.marginkernels.spi.KernelBackend;
+import org.marginkernels.spi.RowLogProb;
 import org.marginkernels.spi.TopKSelector;
 
 /**
@@ -248,23 +249,22 @@ public final class CpuBackend implements KernelBackend {
                 }
                 continue;
             }
-            // the non-target sum is accumulated apart from the target's exp(0) = 1, which would swamp it in float;
-            // lse = m + log(sum) and 1 - p_y = 1 - exp(lp) then follow the textbook (reference) formula, so that
-            // this layer agrees with it even where 1 - p_y cancels (the fused path uses log1p there instead)
+            // the non-target sum is accumulated apart from the target's exp(0) = 1, which would swamp it in float,
+            // and lp = -log1p(S e^(m - z_y)) keeps its digits where p_y is near 1 (RowLogProb, as the reference)
             kernels.logits(null, margined, row, classes, 0f, s, z, 0);
             z[y] = Float.NEGATIVE_INFINITY;
             float maxOther = kernels.max(z, 0, classes);
             double zy = scale * margined[row + y];
             double m = Math.max(maxOther, zy);
-            double sum = Math.exp(zy - m) + (maxOther == Float.NEGATIVE_INFINITY ? 0
-                    : kernels.expSum(z, 0, classes, maxOther) * Math.exp(maxOther - m));
-            double lse = m + Math.log(sum);
-            double lp = zy - lse;
+            double nonTarget = maxOther == Float.NEGATIVE_INFINITY ? 0
+                    : kernels.expSum(z, 0, classes, maxOther) * Math.exp(maxOther - m);
+            double lp = RowLogProb.of(zy - m, nonTarget);
+            double lse = zy - lp;
             total += spec.rowLoss(lp);
             if (marginedGrad != null) {
                 float coef = (float) (weight * scale * spec.rowLossGradient(lp));
                 kernels.softmaxGradient(null, margined, row, classes, 0f, s, (float) lse, coef, marginedGrad, row);
-                marginedGrad[row + y] = (float) (coef * (1 - Math.exp(lp)));
+                marginedGrad[row + y] = (float) (-coef * Math.expm1(lp));
             }
         }
         return new LossResult(total * weight, scale, counted);

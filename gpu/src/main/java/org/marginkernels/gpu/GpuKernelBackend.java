@@ -9,6 +9,7 @@ import org.marginkernels.Reduction;
 import org.marginkernels.spec.CDialect;
 import org.marginkernels.spec.KernelSpec;
 import org.marginkernels.spi.KernelBackend;
+import org.marginkernels.spi.RowLogProb;
 import org.marginkernels.spi.TopKSelector;
 
 /**
@@ -195,26 +196,34 @@ public final class GpuKernelBackend implements KernelBackend {
         KernelLauncher k = launcher(spec);
         try (DeviceSession s = new DeviceSession(runtime)) {
             DeviceBuffer f = s.upload(margined);
-            DeviceBuffer lse = s.floats(rows);
-            k.perRow("mk_softmax_rows", rows, f, rows, classes, (float) scale, lse);
-            float[] lseHost = s.read(lse, rows);
+            DeviceBuffer y = s.upload(labels);
+            DeviceBuffer rowMax = s.floats(rows);
+            DeviceBuffer nonTarget = s.floats(rows);
+            k.perRow("mk_softmax_rows", rows, f, y, rows, classes, (float) scale, rowMax, nonTarget);
+            float[] fMax = s.read(rowMax, rows);
+            float[] sums = s.read(nonTarget, rows);
             int counted = countedRows(loss, labels);
             double weight = loss.reduction() == Reduction.MEAN && counted > 0 ? 1.0 / counted : 1.0;
             float[] g = new float[rows];
+            float[] lse = new float[rows];
+            float[] oneMinusPy = new float[rows];
             double total = 0;
             for (int i = 0; i < rows; i++) {
-                int y = labels[i];
-                if (y == loss.ignoreLabel()) {
+                if (labels[i] == loss.ignoreLabel()) {
                     continue;
                 }
-                double lp = scale * margined[i * classes + y] - lseHost[i];
+                double m = scale * fMax[i];
+                double zy = scale * margined[i * classes + labels[i]];
+                double lp = RowLogProb.of(zy - m, sums[i]);
+                lse[i] = (float) (zy - lp);
+                oneMinusPy[i] = (float) -Math.expm1(lp);
                 total += spec.rowLoss(lp);
                 g[i] = (float) (weight * scale * spec.rowLossGradient(lp));
             }
             if (marginedGrad != null) {
                 DeviceBuffer df = s.floats(margined.length);
-                k.perElement("mk_softmax_grad", classes, rows, f, s.upload(labels), lse,
-                        s.upload(g), rows, classes, (float) scale, df);
+                k.perElement("mk_softmax_grad", classes, rows, f, y, s.upload(lse), s.upload(g),
+                        s.upload(oneMinusPy), rows, classes, (float) scale, df);
                 s.read(df, marginedGrad);
             }
             return new LossResult(total * weight, scale, counted);

@@ -3,6 +3,7 @@ package org.marginkernels.reference;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Reduction;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spi.RowLogProb;
 
 /**
  * The reference computation, one readable step per method, all in double precision on materialized matrices.
@@ -137,7 +138,8 @@ final class ReferenceMath {
 
     /**
      * L = reduce_i F(lp_i), lp_i = z_iy - logsumexp_j z_ij with z = s f (the row max is subtracted first, so s = 64
-     * or 128 cannot overflow). dL/df_ij = w s F'(lp_i) ([j = y_i] - p_ij), w = 1/N for the mean.
+     * or 128 cannot overflow; lp comes from {@link RowLogProb}, so it keeps its digits when p_y is near 1).
+     * dL/df_ij = w s F'(lp_i) ([j = y_i] - p_ij), w = 1/N for the mean.
      *
      * @param df receives dL/df, or null
      * @return {loss, counted rows}
@@ -160,12 +162,12 @@ final class ReferenceMath {
             for (int j = 0; j < classes; j++) {
                 max = Math.max(max, scale * f[i * classes + j]);
             }
-            double sum = 0;
+            double nonTarget = 0;
             for (int j = 0; j < classes; j++) {
-                sum += Math.exp(scale * f[i * classes + j] - max);
+                nonTarget += j == y ? 0 : Math.exp(scale * f[i * classes + j] - max);
             }
-            double lse = max + Math.log(sum);
-            double lp = scale * f[i * classes + y] - lse;
+            double lp = RowLogProb.of(scale * f[i * classes + y] - max, nonTarget);
+            double lse = scale * f[i * classes + y] - lp;
             total += spec.rowLoss(lp);
             if (df != null) {
                 double g = weight * scale * spec.rowLossGradient(lp);

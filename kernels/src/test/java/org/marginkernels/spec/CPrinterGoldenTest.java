@@ -22,7 +22,7 @@ import org.marginkernels.testing.LossCatalogue;
 /**
  * Pins the printed C of every catalogue loss, in both dialects, to golden files in
  * {@code src/test/resources/golden/}. To regenerate after an intended change, run the tests with
- * {@code -Dgolden.update=true} (it writes into src/test/resources) and review the diff.
+ * {@code -Dmarginkernels.golden.update=true} (it writes into src/test/resources) and review the diff.
  */
 class CPrinterGoldenTest {
 
@@ -36,13 +36,13 @@ class CPrinterGoldenTest {
     void printedSourceMatchesGolden(String name, CDialect dialect) throws IOException {
         String text = print(LossCatalogue.all().get(name), dialect);
         String file = name + (dialect == CDialect.OPENCL ? ".cl" : ".cu");
-        if (Boolean.getBoolean("golden.update")) {
+        if (Boolean.getBoolean("marginkernels.golden.update")) {
             Path dir = Path.of("src/test/resources/golden");
             Files.createDirectories(dir);
             Files.writeString(dir.resolve(file), text, StandardCharsets.UTF_8);
         }
         try (InputStream in = getClass().getResourceAsStream("/golden/" + file)) {
-            assertTrue(in != null, "missing golden file " + file + "; run with -Dgolden.update=true");
+            assertTrue(in != null, "missing golden file " + file + "; run with -Dmarginkernels.golden.update=true");
             assertEquals(new String(in.readAllBytes(), StandardCharsets.UTF_8), text, file);
         }
     }

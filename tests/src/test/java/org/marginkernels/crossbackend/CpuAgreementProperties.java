@@ -1,10 +1,6 @@
 package org.marginkernels.crossbackend;
 
 /** "cpu" at its preferred vector width and all processors. */
+@BackendUnderTest("cpu")
 class CpuAgreementProperties extends BackendAgreementContract {
-
-    @Override
-    String backendName() {
-        return "cpu";
-    }
 }

@@ -5,10 +5,6 @@ package org.marginkernels.crossbackend;
  * suite's checks are satisfiable and its shapes, thresholds and skips are wired (a contract that only ever skipped
  * would be caught here).
  */
+@BackendUnderTest("reference")
 class ReferenceSelfCheckProperties extends BackendAgreementContract {
-
-    @Override
-    String backendName() {
-        return "reference";
-    }
 }

@@ -1,0 +1,21 @@
+package org.marginkernels.spi;
+
+/**
+ * log p_y of one softmax row, in double, from the target logit relative to the row max and the sum of the NON-target
+ * exponentials. Every backend finishes its rows with it, so a row whose p_y is within 1e-15 of 1 keeps the digits
+ * of its (tiny) loss and of 1 - p_y, which z_y - logsumexp(z) cancels away.
+ */
+public final class RowLogProb {
+
+    private RowLogProb() {
+    }
+
+    /**
+     * lp = log(e^d / (e^d + S)) with d = z_y - m &lt;= 0 (m the row max) and S = sum_{j != y} e^(z_j - m). Written as
+     * -log1p(S e^-d) it keeps full precision when p_y is near 1 (S e^-d tiny); for d &lt; -30 the target is
+     * negligible beside S &gt;= 1 and d - log(e^d + S) cannot overflow.
+     */
+    public static double of(double d, double nonTargetSum) {
+        return d > -30 ? -Math.log1p(nonTargetSum * Math.exp(-d)) : d - Math.log(Math.exp(d) + nonTargetSum);
+    }
+}
