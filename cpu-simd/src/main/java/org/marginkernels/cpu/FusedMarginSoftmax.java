@@ -133,9 +133,10 @@ final class FusedMarginSoftmax {
                 continue;
             }
             double zy = (double) s * fy[i];
-            double r = Math.exp(mergedLogSumExp(partMax, partSum, tiles, batch, i) - zy);
-            lse[i] = (float) (zy + Math.log1p(r));
-            lp[i] = -Math.log1p(r);
+            // d = log r; lp = -softplus(d), written so that exp cannot overflow for any scale
+            double d = mergedLogSumExp(partMax, partSum, tiles, batch, i) - zy;
+            lp[i] = d > 0 ? -(d + Math.log1p(Math.exp(-d))) : -Math.log1p(Math.exp(d));
+            lse[i] = (float) (zy - lp[i]);
             total += spec.rowLoss(lp[i]);
             coef[i] = (float) (weight * s * spec.rowLossGradient(lp[i]));
         }

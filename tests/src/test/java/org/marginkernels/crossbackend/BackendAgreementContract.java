@@ -266,6 +266,29 @@ abstract class BackendAgreementContract {
         return min;
     }
 
+    /**
+     * Scales far beyond 64: logit gaps of thousands must not overflow an exponential anywhere (the loss of a badly
+     * classified row is then about s times a cosine gap, large but finite).
+     */
+    @Property(tries = 20, seed = "2029")
+    void hugeScalesStayFiniteAndAgree(@ForAll("losses") String name, @ForAll long seed) {
+        MarginSoftmax base = LOSSES.get(name);
+        Assume.that(base.scalePolicy() instanceof ScalePolicy.Fixed);
+        MarginSoftmax loss = base.toBuilder().scale(2000).build();
+        Problem p = Problem.random(seed, 7, 16, 33, 0.3, 0.1);
+        Assume.that(GradientCheck.distanceToKinks(loss, reference, p) > 1e-4);
+        float[] ex = new float[p.features().length];
+        float[] ax = new float[ex.length];
+        LossResult e = reference.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ex, null);
+        LossResult a = backend.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ax, null);
+        assertTrue(Double.isFinite(a.loss()), name + " loss " + a.loss());
+        double dz = 10 * 2000 * COSINE_ERROR;
+        assertEquals(e.loss(), a.loss(), dz + 1e-5 * Math.abs(e.loss()), name + " loss at s = 2000");
+        for (float g : ax) {
+            assertTrue(Float.isFinite(g), name + " gradient not finite at s = 2000");
+        }
+    }
+
     @Property(tries = 10, seed = "2028")
     void dynamicAdaCosScaleMatchesAndAdvances(@ForAll("shapes") Shape shape, @ForAll long seed) {
         MarginSoftmax loss = MarginSoftmax.builder().scale(ScalePolicy.adaCosDynamic()).build();
