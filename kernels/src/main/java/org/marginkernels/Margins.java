@@ -28,16 +28,19 @@ import org.marginkernels.spec.Expr;
  * be NaN or infinite (derivatives are zero outside the clamp, as torch.clamp's are), and 1 - c^2 is computed as
  * (1 - c)(1 + c), which is accurate in float near c = +-1 where 1 - c*c loses every digit.
  *
- * <p>Constants that a cosine is compared with (branch thresholds, clamp bounds) are rounded to float once, here, so a
- * float backend and the double reference take the same branch for the same float cosine.
+ * <p>Branch thresholds that a cosine is compared with are rounded to float once, here, so a float backend and the
+ * double reference take the same branch for the same float cosine (the clamp bounds need no rounding, see
+ * {@link #COSINE_EPSILON}).
  */
 public final class Margins {
 
     /**
-     * Distance of the cosine clamp from +-1: 2^-23, so that 1 - eps and -1 + eps are exact in float as in double
-     * (every backend clamps at the same number) and 1/sqrt(1 - c^2) stays below 2100.
+     * Distance of the cosine clamp from +-1: 1e-7, the value common in PyTorch margin implementations. No float lies
+     * strictly between 1 - 1e-7 and its float rounding 1 - 2^-23 (nor at -1), so a float backend (which compares with
+     * the rounded bound) and the double reference clamp every float cosine identically; 1/sqrt(1 - c^2) stays below
+     * 2300.
      */
-    public static final double COSINE_EPSILON = 0x1p-23;
+    public static final double COSINE_EPSILON = 1e-7;
 
     private Margins() {
     }
@@ -175,7 +178,7 @@ public final class Margins {
 
     /** clamp(c, -1 + eps, 1 - eps): the guard before every acos and sqrt(1 - c^2). */
     static Expr clampedCosine() {
-        return clamp(COSINE, floatExact(-1 + COSINE_EPSILON), floatExact(1 - COSINE_EPSILON));
+        return clamp(COSINE, constant(-1 + COSINE_EPSILON), constant(1 - COSINE_EPSILON));
     }
 
     // cos(theta + m) = c cos m - sin(theta) sin m, with c already clamped

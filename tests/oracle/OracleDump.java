@@ -1,0 +1,61 @@
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import org.marginkernels.Backend;
+import org.marginkernels.Backends;
+import org.marginkernels.LossResult;
+import org.marginkernels.MarginSoftmax;
+import org.marginkernels.testing.LossCatalogue;
+import org.marginkernels.testing.Problem;
+
+/**
+ * Writes, for every catalogue loss and four seeded problems (with rows whose target cosine is within rounding of
+ * +-1 and ignored rows), the inputs and the reference backend's loss, scale and gradients, for check_against_torch.py.
+ * A single-file program: run by check_against_torch.sh with the kernels module's classes and test classes.
+ */
+public final class OracleDump {
+
+    private OracleDump() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path out = Path.of(args[0]);
+        int[][] shapes = {{6, 8, 11}, {1, 3, 4}, {9, 16, 37}, {4, 2, 5}};
+        try (Backend reference = Backends.named("reference")) {
+            for (Map.Entry<String, MarginSoftmax> e : LossCatalogue.all().entrySet()) {
+                for (int seed = 0; seed < shapes.length; seed++) {
+                    int[] s = shapes[seed];
+                    Problem p = Problem.random(100 + seed, s[0], s[1], s[2], 0.3, 0.15);
+                    Path dir = Files.createDirectories(out.resolve(e.getKey() + "-" + seed));
+                    float[] gx = new float[p.features().length];
+                    float[] gw = new float[p.weights().length];
+                    LossResult r = reference.forwardBackward(e.getValue(), p.features(), p.weights(), p.labels(),
+                            p.dim(), gx, gw);
+                    write(dir.resolve("x.f32"), p.features());
+                    write(dir.resolve("w.f32"), p.weights());
+                    write(dir.resolve("gx.f32"), gx);
+                    write(dir.resolve("gw.f32"), gw);
+                    ByteBuffer labels = ByteBuffer.allocate(4 * p.batch()).order(ByteOrder.LITTLE_ENDIAN);
+                    for (int y : p.labels()) {
+                        labels.putInt(y);
+                    }
+                    Files.write(dir.resolve("y.i32"), labels.array());
+                    Files.writeString(dir.resolve("meta.txt"), String.format(Locale.ROOT, "%d %d %d %.17g %.17g",
+                            s[0], s[1], s[2], r.loss(), r.scale()));
+                }
+            }
+        }
+    }
+
+    private static void write(Path file, float[] values) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            b.putFloat(v);
+        }
+        Files.write(file, b.array());
+    }
+}

@@ -1,0 +1,129 @@
+# An independent float64 autograd implementation of every catalogue loss, written from the issue text (not from the
+# kernel spec), compared with the reference backend on the problems OracleDump.java writes. Usage: see check_against_torch.sh.
+import math, os, sys
+import numpy as np
+import torch
+torch.set_default_dtype(torch.float64)
+EPS = 1e-7
+
+def clamp(c):
+    return c.clamp(-1 + EPS, 1 - EPS)
+
+def arcface(m):
+    def f(c):
+        cc = clamp(c)
+        return torch.where(cc > math.cos(math.pi - m), torch.cos(torch.acos(cc) + m), c - m * math.sin(math.pi - m))
+    return f
+
+def arcface_easy(m):
+    def f(c):
+        cc = clamp(c)
+        return torch.where(cc > 0, torch.cos(torch.acos(cc) + m), c)
+    return f
+
+def straight(base):
+    def f(c):
+        return c + (base(c) - c).detach()
+    return f
+
+def cosface(m):
+    return lambda c: c - m
+
+def combined(m1, m2, m3):
+    return lambda c: torch.cos(m1 * torch.acos(clamp(c)) + m2) - m3
+
+def sphereface(m, lam=0.0):
+    def f(c):
+        th = torch.acos(clamp(c))
+        k = torch.floor(m * th / math.pi).detach()
+        psi = (-1.0) ** k * torch.cos(m * th) - 2 * k
+        return (lam * c + psi) / (1 + lam)
+    return f
+
+def sv(t):
+    return lambda c, fy: torch.where(c > fy, t * c + t - 1, c)
+
+def mv(t):
+    return lambda c, fy: torch.where(c > fy, (t + 1) * c + t, c)
+
+NONE = lambda c: c
+L = {
+ 'none': dict(f=NONE), 'arcface': dict(f=arcface(0.5)), 'arcface-easy': dict(f=arcface_easy(0.5)),
+ 'arcface-straight-through': dict(f=straight(arcface(0.5))), 'cosface': dict(f=cosface(0.35)),
+ 'combined': dict(f=combined(1.0, 0.3, 0.2)), 'combined-m1': dict(f=combined(1.5, 0.2, 0.1)),
+ 'sphereface': dict(f=sphereface(4)), 'sphereface-lambda': dict(f=sphereface(3, 5.0)),
+ 'adacos-fixed': dict(f=NONE, scale='adacos-fixed'), 'adacos-dynamic': dict(f=NONE, scale='adacos', prev=None),
+ 'adacos-dynamic-step2': dict(f=NONE, scale='adacos', prev=9.5),
+ 'sv-softmax': dict(f=arcface(0.5), g=sv(1.2)), 'mv-softmax': dict(f=cosface(0.35), g=mv(0.2)),
+ 'focal': dict(f=arcface(0.5), gamma=2.0), 'focal-half': dict(f=cosface(0.35), gamma=0.5),
+ 'arcface-sum': dict(f=arcface(0.5), reduction='sum'),
+}
+
+def loss_fn(spec, x, w, y):
+    xn = x / x.norm(dim=1, keepdim=True)
+    wn = w / w.norm(dim=1, keepdim=True)
+    c = xn @ wn.T
+    keep = y >= 0
+    yk = y.clamp(min=0)
+    B, C = c.shape
+    onehot = torch.zeros_like(c, dtype=torch.bool)
+    onehot[torch.arange(B), yk] = True
+    cy = c[torch.arange(B), yk]
+    fy = spec['f'](cy)
+    neg = spec['g'](c, fy[:, None].expand_as(c)) if 'g' in spec else c
+    f = torch.where(onehot, fy[:, None].expand_as(c), neg)
+    sc = spec.get('scale', 64.0)
+    if sc == 'adacos-fixed':
+        s = math.sqrt(2) * math.log(C - 1)
+    elif sc == 'adacos':
+        sp = spec['prev'] if spec['prev'] is not None else math.sqrt(2) * math.log(C - 1)
+        with torch.no_grad():
+            cd = c[keep]
+            oh = onehot[keep]
+            bavg = torch.where(oh, torch.zeros_like(cd), torch.exp(sp * cd)).sum() / cd.shape[0]
+            th = torch.acos(clamp(cd[oh]))
+            med = torch.median(th)  # lower median, as torch defines it
+            s = (torch.log(bavg) / torch.cos(torch.clamp(med, max=math.pi / 4))).item()
+    else:
+        s = sc
+    z = s * f
+    lp = torch.log_softmax(z, dim=1)[torch.arange(B), yk]
+    gamma = spec.get('gamma', 0.0)
+    row = -lp if gamma == 0 else -(1 - torch.exp(lp)) ** gamma * lp
+    row = row[keep]
+    n = int(keep.sum())
+    if n == 0:
+        return z.sum() * 0, s
+    return (row.sum() if spec.get('reduction') == 'sum' else row.sum() / n), s
+
+def rd(p, dt):
+    return np.fromfile(p, dtype=dt)
+
+worst = {}
+fails = 0
+root = sys.argv[1]
+for d in sorted(os.listdir(root)):
+    name = d.rsplit('-', 1)[0]
+    meta = open(os.path.join(root, d, 'meta.txt')).read().split()
+    B, D, C = map(int, meta[:3]); jl, js = float(meta[3]), float(meta[4])
+    x = torch.tensor(rd(os.path.join(root, d, 'x.f32'), '<f4').astype(np.float64).reshape(B, D), requires_grad=True)
+    w = torch.tensor(rd(os.path.join(root, d, 'w.f32'), '<f4').astype(np.float64).reshape(C, D), requires_grad=True)
+    y = torch.tensor(rd(os.path.join(root, d, 'y.i32'), '<i4').astype(np.int64))
+    l, s = loss_fn(L[name], x, w, y)
+    l.backward()
+    gx = rd(os.path.join(root, d, 'gx.f32'), '<f4').reshape(B, D)
+    gw = rd(os.path.join(root, d, 'gw.f32'), '<f4').reshape(C, D)
+    # errors relative to max(1, |L|) and to max(1e-3, largest gradient): a loss of 1e-20 carries torch's own
+    # log_softmax rounding of ~1e-16 absolute, which is no disagreement
+    el = abs(l.item() - jl) / max(1.0, abs(l.item()))
+    es = abs(s - js) / s
+    gmax = max(x.grad.abs().max().item(), w.grad.abs().max().item(), 1e-3)
+    eg = max(np.abs(x.grad.numpy() - gx).max(), np.abs(w.grad.numpy() - gw).max()) / gmax
+    worst[name] = tuple(max(a, b) for a, b in zip(worst.get(name, (0, 0, 0)), (el, es, eg)))
+    if el > 1e-12 or es > 1e-12 or eg > 1e-6:
+        fails += 1
+        print('MISMATCH', d, 'loss', l.item(), jl, 'scale', s, js, 'grad rel', eg)
+for k, v in worst.items():
+    print(f'{k:28s} loss rel {v[0]:.1e}  scale rel {v[1]:.1e}  grad rel(max) {v[2]:.1e}')
+print('mismatches:', fails)
+sys.exit(1 if fails else 0)
