@@ -51,24 +51,34 @@ final class Checks {
     }
 
     static void finite(String name, float[] array) {
-        for (int i = 0; i < array.length; i++) {
-            if (!Float.isFinite(array[i])) {
-                throw new IllegalArgumentException(name + " must be finite, got " + array[i] + " at index " + i);
-            }
-        }
+        finite(name, array, 0, array.length);
     }
 
-    /** Checks finiteness and that every row's L2 norm (accumulated in double) is at least {@link #MIN_NORM}. */
+    /**
+     * Checks finiteness and that every row's L2 norm (accumulated in double) is at least {@link #MIN_NORM}, in one
+     * pass: a NaN or infinity makes its row's sum of squares non-finite, and only then is the row searched for it.
+     */
     static void finiteRowsWithNorm(String name, float[] array, int dim) {
-        finite(name, array);
         for (int r = 0, rows = array.length / dim; r < rows; r++) {
             double sum = 0;
             for (int k = r * dim; k < (r + 1) * dim; k++) {
                 sum += (double) array[k] * array[k];
             }
+            if (!Double.isFinite(sum)) {
+                finite(name, array, r * dim, (r + 1) * dim);
+            }
             if (!(Math.sqrt(sum) >= MIN_NORM)) {
                 throw new IllegalArgumentException(name + " row " + r + " has zero norm (" + Math.sqrt(sum)
                         + " < " + MIN_NORM + "); cannot normalize it");
+            }
+        }
+    }
+
+    /** Throws for the first non-finite element of {@code array[from, to)}, naming its index. */
+    private static void finite(String name, float[] array, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!Float.isFinite(array[i])) {
+                throw new IllegalArgumentException(name + " must be finite, got " + array[i] + " at index " + i);
             }
         }
     }
