@@ -8,8 +8,10 @@ import org.marginkernels.spi.KernelBackend;
 
 /**
  * Provides the "cuda" backend: the same kernel templates as OpenCL printed as CUDA C, compiled to PTX at run time by
- * NVRTC and run through the CUDA driver API. <strong>Unverified on hardware</strong> unless the lead has run
- * {@code gpu/check.sh} on an NVIDIA machine (see gpu/README.md); where no driver exists it reports unavailable.
+ * NVRTC and run through the CUDA driver API. <strong>Unverified on hardware:</strong> no GPU was available where it
+ * was written (every kernel was compiled to PTX by NVRTC 13 for compute_90, none was launched); run
+ * {@code gpu/check.sh} on an NVIDIA machine to verify it (see gpu/README.md). Where no driver exists it reports
+ * unavailable with the reason.
  */
 public final class CudaBackendProvider implements BackendProvider {
 
