@@ -146,8 +146,8 @@ final class ClassTiles {
             Packing.transpose(dc, dcOff, dcRow, batch, n, dcT);
             kernels.gemm(dcT, 0, batch, 1, packedFeatures(), 0, panels, batch, dwHat, 0, dimPadded, n, false);
             for (int j = 0; j < n; j++) {
-                NormalizationBackward.fromRaw(dwHat, j * dimPadded, weights, (j0 + j) * dim, dim, weightGrad,
-                        (j0 + j) * dim);
+                NormalizationBackward.fromRaw(kernels, dwHat, j * dimPadded, weights, (j0 + j) * dim, dim,
+                        weightGrad, (j0 + j) * dim);
             }
         }
     }
@@ -155,7 +155,8 @@ final class ClassTiles {
     /** dL/dx_i = (g_i - (g_i . x^_i) x^_i) / |x_i| for every row, g = dX^ with stride dimPadded. */
     void featureGrad(float[] dxHat, float[] featureGrad) {
         for (int i = 0; i < batch; i++) {
-            NormalizationBackward.fromRaw(dxHat, i * dimPadded, features, i * dim, dim, featureGrad, i * dim);
+            NormalizationBackward.fromRaw(kernels, dxHat, i * dimPadded, features, i * dim, dim, featureGrad,
+                    i * dim);
         }
     }
 

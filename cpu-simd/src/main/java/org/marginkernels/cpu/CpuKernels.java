@@ -27,6 +27,14 @@ interface CpuKernels {
     /** dst[dstOff + k] = src[srcOff + k] * factor. dst modified; may alias src. */
     void scale(float[] src, int srcOff, float factor, float[] dst, int dstOff, int n);
 
+    /**
+     * out[outOff + k] = (g[gOff + k] - along x[xOff + k]) inverseNorm, the normalization backward of one row: along
+     * is applied as two floats (hi + lo), one FMA each, so the subtraction keeps a double-like relative error where
+     * it cancels. out modified.
+     */
+    void removeAlong(float[] g, int gOff, float[] x, int xOff, double along, double inverseNorm, float[] out,
+            int outOff, int n);
+
     /** max_k a[off + k] for k &lt; n; -infinity for n = 0. */
     float max(float[] a, int off, int n);
 

@@ -1,9 +1,10 @@
 package org.marginkernels.cpu;
 
 /**
- * The backward of row normalization, dx = (g - (g . x^) x^) / |x|, in double precision. It is O(rows x dim), cheap
- * next to the GEMMs, and the subtraction cancels whenever g is nearly parallel to x (always, for dim = 1): in float
- * the result would carry an absolute error of eps |g| instead of a relative one.
+ * The backward of row normalization, dx = (g - (g . x^) x^) / |x|, the subtraction with (g . x) / |x|^2 in double
+ * (or as two floats): it is O(rows x dim), cheap next to the GEMMs, and the subtraction cancels whenever g is nearly
+ * parallel to x (always, for dim = 1): with a float factor the result would carry an absolute error of eps |g|
+ * instead of a relative one.
  */
 final class NormalizationBackward {
 
@@ -11,30 +12,26 @@ final class NormalizationBackward {
     }
 
     /**
-     * One row from the raw vector: dx_k = (g_k - (g . x) x_k / |x|^2) / |x|.
+     * One row from the raw vector: dx_k = (g_k - (g . x) x_k / |x|^2) / |x|, the two dot products by the kernels
+     * (vector FMAs reduced in double: this runs on every weight row, C x D elements, each step).
      *
+     * @param kernels computes g . x and |x|^2
      * @param g dL/dx^ of the row. Not modified.
      * @param raw the raw row x. Not modified.
      * @param out receives dL/dx. Modified.
      */
-    static void fromRaw(float[] g, int gOff, float[] raw, int rawOff, int n, float[] out, int outOff) {
+    static void fromRaw(CpuKernels kernels, float[] g, int gOff, float[] raw, int rawOff, int n, float[] out,
+            int outOff) {
         if (n == 1) {
             // x / |x| = sign(x) is locally constant: the Jacobian is exactly zero, not a rounding residue
             out[outOff] = 0f;
             return;
         }
-        double gx = 0;
-        double xx = 0;
-        for (int k = 0; k < n; k++) {
-            double x = raw[rawOff + k];
-            gx += g[gOff + k] * x;
-            xx += x * x;
-        }
-        double norm = Math.sqrt(xx);
+        double gx = kernels.dot(g, gOff, raw, rawOff, n);
+        double xx = kernels.sumOfSquares(raw, rawOff, n);
+        double inverseNorm = 1 / Math.sqrt(xx);
         double along = gx / xx;
-        for (int k = 0; k < n; k++) {
-            out[outOff + k] = (float) ((g[gOff + k] - along * raw[rawOff + k]) / norm);
-        }
+        kernels.removeAlong(g, gOff, raw, rawOff, along, inverseNorm, out, outOff, n);
     }
 
     /**

@@ -34,23 +34,32 @@ final class Packing {
         int panels = columns / nr;
         for (int p = 0; p < panels; p++) {
             int base = p * dim * nr;
-            // four source rows at a time: four sequential read streams, 16-byte runs of writes
-            for (int q = 0; q < nr; q += 4) {
+            // eight source rows at a time: eight sequential read streams, 32-byte runs of writes (a 4-wide panel,
+            // from 64-bit vectors, takes the general path)
+            for (int q = 0; q < nr; q += 8) {
                 int j = p * nr + q;
-                if (j + 4 <= rows) {
+                if (j + 8 <= rows && q + 8 <= nr) {
                     int s0 = (row0 + j) * dim;
                     float f0 = rowScale[scaleOff + j];
                     float f1 = rowScale[scaleOff + j + 1];
                     float f2 = rowScale[scaleOff + j + 2];
                     float f3 = rowScale[scaleOff + j + 3];
+                    float f4 = rowScale[scaleOff + j + 4];
+                    float f5 = rowScale[scaleOff + j + 5];
+                    float f6 = rowScale[scaleOff + j + 6];
+                    float f7 = rowScale[scaleOff + j + 7];
                     for (int kk = 0, dst = base + q; kk < dim; kk++, dst += nr) {
                         out[dst] = m[s0 + kk] * f0;
                         out[dst + 1] = m[s0 + dim + kk] * f1;
                         out[dst + 2] = m[s0 + 2 * dim + kk] * f2;
                         out[dst + 3] = m[s0 + 3 * dim + kk] * f3;
+                        out[dst + 4] = m[s0 + 4 * dim + kk] * f4;
+                        out[dst + 5] = m[s0 + 5 * dim + kk] * f5;
+                        out[dst + 6] = m[s0 + 6 * dim + kk] * f6;
+                        out[dst + 7] = m[s0 + 7 * dim + kk] * f7;
                     }
                 } else {
-                    for (int r = 0; r < 4; r++) {
+                    for (int r = 0, last = Math.min(8, nr - q); r < last; r++) {
                         boolean valid = j + r < rows;
                         int src = (row0 + j + r) * dim;
                         float f = valid ? rowScale[scaleOff + j + r] : 0f;

@@ -106,6 +106,23 @@ final class PanamaKernels implements CpuKernels {
     }
 
     @Override
+    public void removeAlong(float[] g, int gOff, float[] x, int xOff, double along, double inverseNorm, float[] out,
+            int outOff, int n) {
+        float hi = (float) along;
+        float lo = (float) (along - hi);
+        FloatVector negHi = FloatVector.broadcast(S, -hi);
+        FloatVector negLo = FloatVector.broadcast(S, -lo);
+        FloatVector inv = FloatVector.broadcast(S, (float) inverseNorm);
+        for (int i = 0; i < n; i += L) {
+            // masked tail: the last vector covers the remainder, same code as the body
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector xv = FloatVector.fromArray(S, x, xOff + i, m);
+            FloatVector r = negHi.fma(xv, FloatVector.fromArray(S, g, gOff + i, m));
+            negLo.fma(xv, r).mul(inv).intoArray(out, outOff + i, m);
+        }
+    }
+
+    @Override
     public float max(float[] a, int off, int n) {
         int i = 0;
         int bound = S.loopBound(n);
@@ -133,11 +150,53 @@ final class PanamaKernels implements CpuKernels {
             for (; i + MR <= m; i += MR) {
                 block6(a, aOff + i * aRow, aRow, aK, b, bp, k, c, cp + i * cRow, cRow, accumulate);
             }
+            // 256 = 42 x 6 + 4: without it those rows would run block1, whose two FMA chains wait on latency
+            if (i + 4 <= m) {
+                block4(a, aOff + i * aRow, aRow, aK, b, bp, k, c, cp + i * cRow, cRow, accumulate);
+                i += 4;
+            }
             // row tail
             for (; i < m; i++) {
                 block1(a, aOff + i * aRow, aK, b, bp, k, c, cp + i * cRow, accumulate);
             }
         }
+    }
+
+    private static void block4(float[] a, int a0, int aRow, int aK, float[] b, int b0, int k, float[] c, int c0,
+            int cRow, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        int r1 = a0 + aRow;
+        int r2 = r1 + aRow;
+        int r3 = r2 + aRow;
+        int bi = b0;
+        int ak = 0;
+        for (int kk = 0; kk < k; kk++, bi += NR, ak += aK) {
+            FloatVector b0v = FloatVector.fromArray(S, b, bi);
+            FloatVector b1v = FloatVector.fromArray(S, b, bi + L);
+            FloatVector av = FloatVector.broadcast(S, a[a0 + ak]);
+            c00 = av.fma(b0v, c00);
+            c01 = av.fma(b1v, c01);
+            av = FloatVector.broadcast(S, a[r1 + ak]);
+            c10 = av.fma(b0v, c10);
+            c11 = av.fma(b1v, c11);
+            av = FloatVector.broadcast(S, a[r2 + ak]);
+            c20 = av.fma(b0v, c20);
+            c21 = av.fma(b1v, c21);
+            av = FloatVector.broadcast(S, a[r3 + ak]);
+            c30 = av.fma(b0v, c30);
+            c31 = av.fma(b1v, c31);
+        }
+        store(c, c0, c00, c01, accumulate);
+        store(c, c0 + cRow, c10, c11, accumulate);
+        store(c, c0 + 2 * cRow, c20, c21, accumulate);
+        store(c, c0 + 3 * cRow, c30, c31, accumulate);
     }
 
     private static void block6(float[] a, int a0, int aRow, int aK, float[] b, int b0, int k, float[] c, int c0,

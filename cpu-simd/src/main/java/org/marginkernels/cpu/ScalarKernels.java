@@ -46,6 +46,19 @@ final class ScalarKernels implements CpuKernels {
     }
 
     @Override
+    public void removeAlong(float[] g, int gOff, float[] x, int xOff, double along, double inverseNorm, float[] out,
+            int outOff, int n) {
+        float hi = (float) along;
+        float lo = (float) (along - hi);
+        float inv = (float) inverseNorm;
+        // the same operations as the vector kernels, so both give the same bits
+        for (int i = 0; i < n; i++) {
+            float r = Math.fma(-hi, x[xOff + i], g[gOff + i]);
+            out[outOff + i] = Math.fma(-lo, x[xOff + i], r) * inv;
+        }
+    }
+
+    @Override
     public float max(float[] a, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
