@@ -10,5 +10,6 @@ if [ ! -f "$jar" ] || [ -n "$(find kernels cpu-simd gpu examples -name '*.java' 
     echo "building margin-kernels (mvn -q -DskipTests install) ..."
     mvn -B -q -ntp -DskipTests install
 fi
-exec java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true \
+# libjsig: signal chaining, in case an OpenCL driver (PoCL, LLVM) is loaded with --backend opencl
+LD_PRELOAD="$JAVA_HOME/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}" exec java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true \
     -jar "$jar" "$@"

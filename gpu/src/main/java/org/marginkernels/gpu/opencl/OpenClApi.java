@@ -20,8 +20,6 @@ final class OpenClApi {
     static final String LIBRARY = "libOpenCL.so.1";
 
     static final long CL_DEVICE_TYPE_ALL = 0xFFFFFFFFL;
-    static final long CL_DEVICE_TYPE_GPU = 1L << 2;
-    static final long CL_DEVICE_TYPE_ACCELERATOR = 1L << 3;
     static final int CL_PLATFORM_NAME = 0x0902;
     static final int CL_DEVICE_NAME = 0x102B;
     static final int CL_PROGRAM_BUILD_LOG = 0x1183;

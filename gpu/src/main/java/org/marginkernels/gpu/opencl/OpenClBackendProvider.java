@@ -22,17 +22,14 @@ public final class OpenClBackendProvider implements BackendProvider {
     }
 
     /**
-     * 200 (ahead of "cpu") where a GPU or accelerator device exists; 50 (behind "cpu") where OpenCL only drives the
-     * CPU, as PoCL does: there the Vector API backend is an order of magnitude faster, so Backends.best() must not
-     * pick OpenCL. Probed once per JVM.
+     * 50: behind "cpu" (100), so Backends.best() never loads an OpenCL driver on its own. Telling a GPU from a CPU
+     * device (PoCL) needs the driver loaded, and drivers built on LLVM, PoCL among them, install signal handlers that
+     * can replace the JVM's (a JMH fork crashed with SIGSEGV and no hs_err file after the probe loaded PoCL). Ask for
+     * "opencl" by name to use it; "cuda" (300) stays ahead of "cpu" on NVIDIA machines.
      */
     @Override
     public int preference() {
-        return Preference.VALUE;
-    }
-
-    private static final class Preference {
-        static final int VALUE = OpenClRuntime.acceleratorDevices(OpenClApi.LIBRARY) > 0 ? 200 : 50;
+        return 50;
     }
 
     /**

@@ -94,35 +94,6 @@ public final class OpenClRuntime implements DeviceRuntime {
         }
     }
 
-    /**
-     * How many GPU or accelerator devices the platforms offer (CPU devices such as PoCL's are not counted); 0 when
-     * the ICD loader or any platform is missing.
-     */
-    public static int acceleratorDevices(String libraryName) {
-        try (Arena scratch = Arena.ofConfined()) {
-            OpenClApi api = new OpenClApi(libraryName);
-            MemorySegment count = scratch.allocate(JAVA_INT);
-            if (api.getPlatformIds(0, MemorySegment.NULL, count) != 0 || count.get(JAVA_INT, 0) == 0) {
-                return 0;
-            }
-            int platformCount = count.get(JAVA_INT, 0);
-            MemorySegment platforms = scratch.allocate(ADDRESS, platformCount);
-            if (api.getPlatformIds(platformCount, platforms, count) != 0) {
-                return 0;
-            }
-            int total = 0;
-            for (int p = 0; p < platformCount; p++) {
-                int status = api.getDeviceIds(platforms.getAtIndex(ADDRESS, p),
-                        OpenClApi.CL_DEVICE_TYPE_GPU | OpenClApi.CL_DEVICE_TYPE_ACCELERATOR, 0, MemorySegment.NULL,
-                        count);
-                total += status == 0 ? count.get(JAVA_INT, 0) : 0;
-            }
-            return total;
-        } catch (UnsupportedOperationException e) {
-            return 0;
-        }
-    }
-
     @Override
     public String description() {
         return description;
