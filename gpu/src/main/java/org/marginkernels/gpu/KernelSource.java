@@ -38,18 +38,27 @@ public final class KernelSource {
      * @param dialect OpenCL C or CUDA C
      */
     public static String print(KernelSpec spec, CDialect dialect) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("/* margin-kernels generated source; do not edit */\n");
-        sb.append(KernelPrelude.of(dialect)).append('\n');
-        sb.append(CPrinter.function("mk_target", spec.target(), C, dialect)).append('\n');
-        sb.append(CPrinter.function("mk_target_grad", spec.targetGradient(), C, dialect)).append('\n');
-        sb.append(CPrinter.function("mk_negative", spec.negative().orElse(COSINE), C_FY, dialect)).append('\n');
-        sb.append(CPrinter.function("mk_negative_grad", spec.negativeGradient().orElse(ONE), C_FY, dialect))
-                .append('\n');
-        sb.append(CPrinter.function("mk_negative_target_grad", spec.negativeTargetGradient().orElse(ZERO), C_FY,
-                dialect)).append('\n');
-        sb.append(BODY);
-        return sb.toString();
+        return header(dialect) + lossFunctions(spec, dialect) + BODY;
+    }
+
+    /** The loss-independent head of every program: a banner and the dialect's macro prelude. */
+    static String header(CDialect dialect) {
+        return "/* margin-kernels generated source; do not edit */\n" + KernelPrelude.of(dialect) + "\n";
+    }
+
+    /** The shared kernel body (resource {@code margin_kernels.c}), the same for every loss and dialect. */
+    static String body() {
+        return BODY;
+    }
+
+    /** The five device functions printed from the spec: the only loss-dependent part of a program. */
+    static String lossFunctions(KernelSpec spec, CDialect dialect) {
+        return CPrinter.function("mk_target", spec.target(), C, dialect) + "\n"
+                + CPrinter.function("mk_target_grad", spec.targetGradient(), C, dialect) + "\n"
+                + CPrinter.function("mk_negative", spec.negative().orElse(COSINE), C_FY, dialect) + "\n"
+                + CPrinter.function("mk_negative_grad", spec.negativeGradient().orElse(ONE), C_FY, dialect) + "\n"
+                + CPrinter.function("mk_negative_target_grad", spec.negativeTargetGradient().orElse(ZERO), C_FY,
+                        dialect) + "\n";
     }
 
     private static String loadBody() {

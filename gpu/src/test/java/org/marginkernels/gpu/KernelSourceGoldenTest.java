@@ -19,8 +19,10 @@ import org.marginkernels.MarginSoftmax;
 import org.marginkernels.spec.CDialect;
 
 /**
- * Pins the printed device source of every catalogue loss in both dialects to
- * {@code src/test/resources/golden/<loss>.<cl|cu>}. Any difference fails. After an intended change, regenerate with
+ * Pins the printed device source to golden files in {@code src/test/resources/golden/}: once per dialect the
+ * loss-independent part ({@code template.<cl|cu>}: banner, macro prelude, kernel body), and per catalogue loss and
+ * dialect the five device functions printed from its spec ({@code <loss>.<cl|cu>}); a program is exactly the header,
+ * then the loss's functions, then the body. Any difference fails. After an intended change, regenerate with
  * {@code mvn -o -pl gpu test -Dtest=KernelSourceGoldenTest -Dmarginkernels.golden.update=true} and review the diff.
  */
 class KernelSourceGoldenTest {
@@ -29,26 +31,37 @@ class KernelSourceGoldenTest {
     private static final boolean UPDATE = Boolean.getBoolean("marginkernels.golden.update");
 
     @TestFactory
-    Stream<DynamicTest> printedSourceMatchesGoldenFile() {
+    Stream<DynamicTest> printedSourceMatchesGoldenFiles() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Map.Entry<String, MarginSoftmax> e : LossCatalogue.all().entrySet()) {
-            for (CDialect dialect : CDialect.values()) {
-                String file = e.getKey() + (dialect == CDialect.OPENCL ? ".cl" : ".cu");
+        for (CDialect dialect : CDialect.values()) {
+            tests.add(DynamicTest.dynamicTest("template" + extension(dialect), () -> assertGolden(
+                    "template" + extension(dialect), KernelSource.header(dialect) + KernelSource.body())));
+            for (Map.Entry<String, MarginSoftmax> e : LossCatalogue.all().entrySet()) {
+                String file = e.getKey() + extension(dialect);
                 tests.add(DynamicTest.dynamicTest(file, () -> {
-                    String printed = KernelSource.print(e.getValue().spec(), dialect);
-                    Path path = GOLDEN.resolve(file);
-                    if (UPDATE) {
-                        Files.createDirectories(GOLDEN);
-                        Files.writeString(path, printed, StandardCharsets.UTF_8);
-                    }
-                    assertTrue(Files.exists(path), "missing golden file " + path
-                            + "; run with -Dmarginkernels.golden.update=true");
-                    assertEquals(Files.readString(path, StandardCharsets.UTF_8), printed, "printed source of "
-                            + file + " differs from its golden file");
+                    String functions = KernelSource.lossFunctions(e.getValue().spec(), dialect);
+                    assertGolden(file, functions);
+                    assertEquals(KernelSource.header(dialect) + functions + KernelSource.body(),
+                            KernelSource.print(e.getValue().spec(), dialect), "program layout of " + file);
                 }));
             }
         }
         return tests.stream();
+    }
+
+    private static String extension(CDialect dialect) {
+        return dialect == CDialect.OPENCL ? ".cl" : ".cu";
+    }
+
+    private static void assertGolden(String file, String printed) throws java.io.IOException {
+        Path path = GOLDEN.resolve(file);
+        if (UPDATE) {
+            Files.createDirectories(GOLDEN);
+            Files.writeString(path, printed, StandardCharsets.UTF_8);
+        }
+        assertTrue(Files.exists(path), "missing golden file " + path + "; run with -Dmarginkernels.golden.update=true");
+        assertEquals(Files.readString(path, StandardCharsets.UTF_8), printed, "printed source of " + file
+                + " differs from its golden file");
     }
 
     @Test

@@ -1,0 +1,493 @@
+/* margin-kernels generated source; do not edit */
+/* dialect: OpenCL C */
+#define KERNEL __kernel
+#define GLOBAL __global
+#define LOCAL_MEM __local
+#define LOCAL_PTR __local
+#define DEVICE inline
+#define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
+#define LOCAL_X ((int) get_local_id(0))
+#define LOCAL_Y ((int) get_local_id(1))
+#define GROUP_X ((int) get_group_id(0))
+#define GROUP_Y ((int) get_group_id(1))
+#define GLOBAL_X ((int) get_global_id(0))
+#define GLOBAL_Y ((int) get_global_id(1))
+#define SQRTF sqrt
+#define EXPF exp
+#define LOGF log
+#define FMAXF fmax
+
+/*
+ * margin-kernels device code: one C99 body for OpenCL C and CUDA C. The dialect prelude maps KERNEL, GLOBAL,
+ * LOCAL_MEM, LOCAL_PTR, DEVICE, BARRIER, LOCAL_X/Y, GROUP_X/Y, GLOBAL_X/Y and the float math names; the loss
+ * functions mk_target, mk_target_grad, mk_negative, mk_negative_grad and mk_negative_target_grad are printed from
+ * the kernel spec above this body. Every reduction runs in a fixed order, so results do not depend on scheduling.
+ *
+ * Launch shapes: "tile" kernels run TILE x TILE work-groups (x = class in tile, y = row in tile); "row" kernels run
+ * one work-item per row (or per element) in 1-D or 2-D groups of any size.
+ */
+#define TILE 16
+#define TILE_PAD (TILE + 1)
+#define NEG_INF (-INFINITY)
+
+/* c = (xhat_row . w_cls) * winv_cls for row = row0 + LOCAL_Y, cls = class0 + LOCAL_X; 0 outside [rows, classEnd). */
+DEVICE float mk_cosine_tile(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
+        const int rows, const int classEnd, const int dim, const int row0, const int class0,
+        LOCAL_PTR float* xs, LOCAL_PTR float* ws) {
+    const int ty = LOCAL_Y;
+    const int tx = LOCAL_X;
+    float acc = 0.0f;
+    for (int k0 = 0; k0 < dim; k0 += TILE) {
+        const int k = k0 + tx;
+        xs[ty * TILE_PAD + tx] = (row0 + ty < rows && k < dim) ? xhat[(long) (row0 + ty) * dim + k] : 0.0f;
+        ws[ty * TILE_PAD + tx] = (class0 + ty < classEnd && k < dim) ? w[(long) (class0 + ty) * dim + k] : 0.0f;
+        BARRIER();
+        for (int kk = 0; kk < TILE; kk++) {
+            acc += xs[ty * TILE_PAD + kk] * ws[tx * TILE_PAD + kk];
+        }
+        BARRIER();
+    }
+    return class0 + tx < classEnd ? acc * winv[class0 + tx] : 0.0f;
+}
+
+/* dL/dc_ij of the fused backward: tcoef_i on the target, -g_i p_ij g'(c_ij, fy_i) elsewhere. */
+DEVICE float mk_cosine_grad(const float c, const int cls, const int y, const float fy, const float lse,
+        const float g, const float tcoef, const float scale) {
+    if (cls == y) {
+        return tcoef;
+    }
+    if (g == 0.0f) {
+        return 0.0f;
+    }
+    const float p = EXPF(scale * mk_negative(c, fy) - lse);
+    return -g * p * mk_negative_grad(c, fy);
+}
+
+/* norms_r = |x_r|, inv_r = 1 / |x_r|: one work-item per row. */
+KERNEL void mk_row_norms(GLOBAL const float* x, const int rows, const int dim, GLOBAL float* norms,
+        GLOBAL float* inv) {
+    const int r = GLOBAL_X;
+    if (r >= rows) {
+        return;
+    }
+    float sum = 0.0f;
+    for (int k = 0; k < dim; k++) {
+        const float v = x[(long) r * dim + k];
+        sum += v * v;
+    }
+    const float n = SQRTF(sum);
+    norms[r] = n;
+    inv[r] = 1.0f / n;
+}
+
+/* out_r = x_r * inv_r: one work-item per row. */
+KERNEL void mk_scale_rows(GLOBAL const float* x, GLOBAL const float* inv, const int rows, const int dim,
+        GLOBAL float* out) {
+    const int r = GLOBAL_X;
+    if (r >= rows) {
+        return;
+    }
+    for (int k = 0; k < dim; k++) {
+        out[(long) r * dim + k] = x[(long) r * dim + k] * inv[r];
+    }
+}
+
+/* gx_r = (gy_r - (gy_r . y_r) y_r) / norms_r: the Jacobian of x / |x|, one work-item per row. */
+KERNEL void mk_normalize_backward(GLOBAL const float* y, GLOBAL const float* norms, GLOBAL const float* gy,
+        const int rows, const int dim, GLOBAL float* gx) {
+    const int r = GLOBAL_X;
+    if (r >= rows) {
+        return;
+    }
+    float dot = 0.0f;
+    for (int k = 0; k < dim; k++) {
+        dot += gy[(long) r * dim + k] * y[(long) r * dim + k];
+    }
+    const float inv = 1.0f / norms[r];
+    for (int k = 0; k < dim; k++) {
+        gx[(long) r * dim + k] = (gy[(long) r * dim + k] - dot * y[(long) r * dim + k]) * inv;
+    }
+}
+
+/* out_i(j - classBegin) = xhat_i . w_j * winv_j for j in [classBegin, classEnd): TILE x TILE groups. */
+KERNEL void mk_cosine_matrix(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
+        const int rows, const int classBegin, const int classEnd, const int dim, GLOBAL float* out) {
+    LOCAL_MEM float xs[TILE * TILE_PAD];
+    LOCAL_MEM float ws[TILE * TILE_PAD];
+    const int row0 = GROUP_Y * TILE;
+    const int class0 = classBegin + GROUP_X * TILE;
+    const float c = mk_cosine_tile(xhat, w, winv, rows, classEnd, dim, row0, class0, xs, ws);
+    const int row = row0 + LOCAL_Y;
+    const int cls = class0 + LOCAL_X;
+    if (row < rows && cls < classEnd) {
+        out[(long) row * (classEnd - classBegin) + (cls - classBegin)] = c;
+    }
+}
+
+/* out_ik = sum_j a_ij b_jk for a (m x n), b (n x p): one work-item per output, j in increasing order. */
+KERNEL void mk_matmul_nn(GLOBAL const float* a, GLOBAL const float* b, const int m, const int n, const int p,
+        GLOBAL float* out) {
+    const int k = GLOBAL_X;
+    const int i = GLOBAL_Y;
+    if (i >= m || k >= p) {
+        return;
+    }
+    float acc = 0.0f;
+    for (int j = 0; j < n; j++) {
+        acc += a[(long) i * n + j] * b[(long) j * p + k];
+    }
+    out[(long) i * p + k] = acc;
+}
+
+/* out_jk = sum_i a_ij b_ik for a (m x n), b (m x p): one work-item per output, i in increasing order. */
+KERNEL void mk_matmul_tn(GLOBAL const float* a, GLOBAL const float* b, const int m, const int n, const int p,
+        GLOBAL float* out) {
+    const int k = GLOBAL_X;
+    const int j = GLOBAL_Y;
+    if (j >= n || k >= p) {
+        return;
+    }
+    float acc = 0.0f;
+    for (int i = 0; i < m; i++) {
+        acc += a[(long) i * n + j] * b[(long) i * p + k];
+    }
+    out[(long) j * p + k] = acc;
+}
+
+/* f_ij = target(c_iy) at j = y_i, negative(c_ij, f_iy) elsewhere, c_ij on ignored rows: one work-item per element. */
+KERNEL void mk_margin_forward(GLOBAL const float* cosines, GLOBAL const int* labels, const int rows,
+        const int classes, GLOBAL float* out) {
+    const int j = GLOBAL_X;
+    const int i = GLOBAL_Y;
+    if (i >= rows || j >= classes) {
+        return;
+    }
+    const int y = labels[i];
+    const float c = cosines[(long) i * classes + j];
+    if (y < 0) {
+        out[(long) i * classes + j] = c;
+        return;
+    }
+    const float fy = mk_target(cosines[(long) i * classes + y]);
+    out[(long) i * classes + j] = j == y ? fy : mk_negative(c, fy);
+}
+
+/* dL/dc from dL/df, including f'(c_iy) sum_{j != y} dL/df_ij dg/dfy: one work-item per row. */
+KERNEL void mk_margin_backward(GLOBAL const float* cosines, GLOBAL const int* labels, GLOBAL const float* df,
+        const int rows, const int classes, GLOBAL float* dc) {
+    const int i = GLOBAL_X;
+    if (i >= rows) {
+        return;
+    }
+    const int y = labels[i];
+    if (y < 0) {
+        for (int j = 0; j < classes; j++) {
+            dc[(long) i * classes + j] = 0.0f;
+        }
+        return;
+    }
+    const float cy = cosines[(long) i * classes + y];
+    const float fy = mk_target(cy);
+    float throughTarget = df[(long) i * classes + y];
+    for (int j = 0; j < classes; j++) {
+        if (j != y) {
+            const float c = cosines[(long) i * classes + j];
+            const float g = df[(long) i * classes + j];
+            dc[(long) i * classes + j] = g * mk_negative_grad(c, fy);
+            throughTarget += g * mk_negative_target_grad(c, fy);
+        }
+    }
+    dc[(long) i * classes + y] = throughTarget * mk_target_grad(cy);
+}
+
+/*
+ * Per row: the largest f_ij (so the host forms m_i = scale * f_max in double) and the sum over NON-target classes of
+ * exp(scale f_ij - m_i). Leaving the target out lets the host compute log p_y = -log1p(S e^(m - z_y)) without the
+ * cancellation of z_y - lse when p_y is near 1, which in float leaves no correct digit of a small loss.
+ * One work-item per row; ignored rows (y < 0) sum every class.
+ */
+KERNEL void mk_softmax_rows(GLOBAL const float* f, GLOBAL const int* labels, const int rows, const int classes,
+        const float scale, GLOBAL float* rowMax, GLOBAL float* nonTargetSum) {
+    const int i = GLOBAL_X;
+    if (i >= rows) {
+        return;
+    }
+    const int y = labels[i];
+    float fm = NEG_INF;
+    for (int j = 0; j < classes; j++) {
+        fm = FMAXF(fm, f[(long) i * classes + j]);
+    }
+    const float m = scale * fm;
+    float s = 0.0f;
+    for (int j = 0; j < classes; j++) {
+        s += j == y ? 0.0f : EXPF(scale * f[(long) i * classes + j] - m);
+    }
+    rowMax[i] = fm;
+    nonTargetSum[i] = s;
+}
+
+/*
+ * dL/df_ij = -g_i p_ij off the target and g_i (1 - p_y) on it, with 1 - p_y computed on the host as -expm1(lp);
+ * 0 on ignored rows. One work-item per element.
+ */
+KERNEL void mk_softmax_grad(GLOBAL const float* f, GLOBAL const int* labels, GLOBAL const float* lse,
+        GLOBAL const float* g, GLOBAL const float* oneMinusPy, const int rows, const int classes, const float scale,
+        GLOBAL float* df) {
+    const int j = GLOBAL_X;
+    const int i = GLOBAL_Y;
+    if (i >= rows || j >= classes) {
+        return;
+    }
+    const int y = labels[i];
+    const float p = EXPF(scale * f[(long) i * classes + j] - lse[i]);
+    df[(long) i * classes + j] = y < 0 ? 0.0f : (j == y ? g[i] * oneMinusPy[i] : -g[i] * p);
+}
+
+/* out_r = (l_r . r_r) / (|l_r| |r_r|): one work-item per row. */
+KERNEL void mk_pair_cosines(GLOBAL const float* left, GLOBAL const float* right, const int rows, const int dim,
+        GLOBAL float* out) {
+    const int r = GLOBAL_X;
+    if (r >= rows) {
+        return;
+    }
+    float dot = 0.0f;
+    float ll = 0.0f;
+    float rr = 0.0f;
+    for (int k = 0; k < dim; k++) {
+        const float a = left[(long) r * dim + k];
+        const float b = right[(long) r * dim + k];
+        dot += a * b;
+        ll += a * a;
+        rr += b * b;
+    }
+    out[r] = dot / (SQRTF(ll) * SQRTF(rr));
+}
+
+/* c_iy, f(c_iy) and f'(c_iy) per row (zeros on ignored rows): one work-item per row. */
+KERNEL void mk_target_rows(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
+        GLOBAL const int* labels, const int rows, const int dim, GLOBAL float* cy, GLOBAL float* fy,
+        GLOBAL float* dfy) {
+    const int i = GLOBAL_X;
+    if (i >= rows) {
+        return;
+    }
+    const int y = labels[i];
+    if (y < 0) {
+        cy[i] = 0.0f;
+        fy[i] = 0.0f;
+        dfy[i] = 0.0f;
+        return;
+    }
+    float acc = 0.0f;
+    for (int k = 0; k < dim; k++) {
+        acc += xhat[(long) i * dim + k] * w[(long) y * dim + k];
+    }
+    const float c = acc * winv[y];
+    cy[i] = c;
+    fy[i] = mk_target(c);
+    dfy[i] = mk_target_grad(c);
+}
+
+/*
+ * Per (row, class chunk) partials of the fused forward, TILE x TILE groups (x = chunk, y = row tile) walking the
+ * chunk's class tiles. Modes 0 and 1 leave the target out so the host can form 1 - p_y = exp(lse_nt - lse) without
+ * cancellation. mode 0: online (max, sum) of z = scale * g(c, fy) over non-target classes; mode 1: online (max, sum)
+ * of scale * c over non-target classes (the AdaCos statistic); mode 2: sum over non-target classes of
+ * exp(scale g(c, fy) - lse) dg/dfy(c, fy) (the path of the backward through fy). Partials go to
+ * outMax/outSum[chunk * rows + row]; the host merges them in chunk order.
+ */
+KERNEL void mk_fused_partials(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
+        GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* lseRows, const int rows,
+        const int classes, const int dim, const int chunk, const float scale, const int mode,
+        GLOBAL float* outMax, GLOBAL float* outSum) {
+    LOCAL_MEM float xs[TILE * TILE_PAD];
+    LOCAL_MEM float ws[TILE * TILE_PAD];
+    LOCAL_MEM float lm[TILE * TILE_PAD];
+    LOCAL_MEM float ls[TILE * TILE_PAD];
+    const int ty = LOCAL_Y;
+    const int tx = LOCAL_X;
+    const int row0 = GROUP_Y * TILE;
+    const int row = row0 + ty;
+    const int begin = GROUP_X * chunk;
+    const int end = begin + chunk < classes ? begin + chunk : classes;
+    const int y = row < rows ? labels[row] : -1;
+    const float fy = row < rows ? fyRows[row] : 0.0f;
+    const float lse = row < rows ? lseRows[row] : 0.0f;
+    float m = NEG_INF;
+    float s = 0.0f;
+    for (int class0 = begin; class0 < end; class0 += TILE) {
+        const float c = mk_cosine_tile(xhat, w, winv, rows, end, dim, row0, class0, xs, ws);
+        const int cls = class0 + tx;
+        if (row < rows && cls < end) {
+            if (mode == 2) {
+                if (cls != y) {
+                    s += EXPF(scale * mk_negative(c, fy) - lse) * mk_negative_target_grad(c, fy);
+                }
+            } else if (cls != y) {
+                const float z = mode == 1 ? scale * c : scale * mk_negative(c, fy);
+                if (z > m) {
+                    s = s * EXPF(m - z) + 1.0f;
+                    m = z;
+                } else {
+                    s += EXPF(z - m);
+                }
+            }
+        }
+    }
+    lm[ty * TILE_PAD + tx] = m;
+    ls[ty * TILE_PAD + tx] = s;
+    BARRIER();
+    if (tx == 0 && row < rows) {
+        float mm = NEG_INF;
+        float ss = 0.0f;
+        for (int t = 0; t < TILE; t++) {
+            const float pm = lm[ty * TILE_PAD + t];
+            const float ps = ls[ty * TILE_PAD + t];
+            if (mode == 2) {
+                ss += ps;
+            } else if (pm > mm) {
+                ss = ss * EXPF(mm - pm) + ps;
+                mm = pm;
+            } else if (pm > NEG_INF) {
+                ss += ps * EXPF(pm - mm);
+            }
+        }
+        outMax[(long) GROUP_X * rows + row] = mm;
+        outSum[(long) GROUP_X * rows + row] = ss;
+    }
+}
+
+/*
+ * dxhat partials of the fused backward, TILE x TILE groups (x = chunk, y = row tile): recomputes each cosine tile of
+ * the chunk, turns it into dL/dc and accumulates sum_j dL/dc_ij w_j / |w_j| into out[(chunk * rows + row) * dim + k];
+ * work-item (ty, tx) owns the components k = tx, tx + TILE, ... of row0 + ty, so no two work-items write one value.
+ */
+KERNEL void mk_fused_dx_partials(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
+        GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* lseRows, GLOBAL const float* gRows,
+        GLOBAL const float* tRows, const int rows, const int classes, const int dim, const int chunk,
+        const float scale, GLOBAL float* out) {
+    LOCAL_MEM float xs[TILE * TILE_PAD];
+    LOCAL_MEM float ws[TILE * TILE_PAD];
+    LOCAL_MEM float dcs[TILE * TILE_PAD];
+    const int ty = LOCAL_Y;
+    const int tx = LOCAL_X;
+    const int row0 = GROUP_Y * TILE;
+    const int row = row0 + ty;
+    const int begin = GROUP_X * chunk;
+    const int end = begin + chunk < classes ? begin + chunk : classes;
+    const int y = row < rows ? labels[row] : -1;
+    const float fy = row < rows ? fyRows[row] : 0.0f;
+    const float lse = row < rows ? lseRows[row] : 0.0f;
+    const float g = row < rows ? gRows[row] : 0.0f;
+    const float tcoef = row < rows ? tRows[row] : 0.0f;
+    GLOBAL float* acc = out + ((long) GROUP_X * rows + (row < rows ? row : 0)) * dim;
+    if (row < rows) {
+        for (int k = tx; k < dim; k += TILE) {
+            acc[k] = 0.0f;
+        }
+    }
+    for (int class0 = begin; class0 < end; class0 += TILE) {
+        const float c = mk_cosine_tile(xhat, w, winv, rows, end, dim, row0, class0, xs, ws);
+        const int cls = class0 + tx;
+        dcs[ty * TILE_PAD + tx] = (row < rows && cls < end) ? mk_cosine_grad(c, cls, y, fy, lse, g, tcoef, scale)
+                * winv[cls] : 0.0f;
+        BARRIER();
+        if (row < rows) {
+            const int count = end - class0 < TILE ? end - class0 : TILE;
+            for (int k = tx; k < dim; k += TILE) {
+                float sum = acc[k];
+                for (int jj = 0; jj < count; jj++) {
+                    sum += dcs[ty * TILE_PAD + jj] * w[(long) (class0 + jj) * dim + k];
+                }
+                acc[k] = sum;
+            }
+        }
+    }
+}
+
+/* dL/dx_i from the chunk partials summed in chunk order, through x / |x|: one work-item per row. */
+KERNEL void mk_fused_dx_finish(GLOBAL const float* partials, GLOBAL const float* xhat, GLOBAL const float* xnorm,
+        const int rows, const int dim, const int chunks, GLOBAL float* gx) {
+    const int i = GLOBAL_X;
+    if (i >= rows) {
+        return;
+    }
+    float dot = 0.0f;
+    for (int k = 0; k < dim; k++) {
+        float sum = 0.0f;
+        for (int ch = 0; ch < chunks; ch++) {
+            sum += partials[((long) ch * rows + i) * dim + k];
+        }
+        gx[(long) i * dim + k] = sum;
+        dot += sum * xhat[(long) i * dim + k];
+    }
+    const float inv = 1.0f / xnorm[i];
+    for (int k = 0; k < dim; k++) {
+        gx[(long) i * dim + k] = (gx[(long) i * dim + k] - dot * xhat[(long) i * dim + k]) * inv;
+    }
+}
+
+/*
+ * dL/dw_j of the fused backward, TILE x TILE groups (x = class tile): walks every row tile, recomputes the cosine
+ * tile, and accumulates sum_i dL/dc_ij xhat_i for its own classes only (work-item (ty, tx) owns class class0 + ty,
+ * components tx, tx + TILE, ...), then applies the normalization backward with a fixed-order reduction.
+ */
+KERNEL void mk_fused_dw(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
+        GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* lseRows, GLOBAL const float* gRows,
+        GLOBAL const float* tRows, const int rows, const int classes, const int dim, const float scale,
+        GLOBAL float* gw) {
+    LOCAL_MEM float xs[TILE * TILE_PAD];
+    LOCAL_MEM float ws[TILE * TILE_PAD];
+    LOCAL_MEM float dcs[TILE * TILE_PAD];
+    const int ty = LOCAL_Y;
+    const int tx = LOCAL_X;
+    const int class0 = GROUP_X * TILE;
+    const int own = class0 + ty;
+    GLOBAL float* acc = gw + (long) (own < classes ? own : 0) * dim;
+    if (own < classes) {
+        for (int k = tx; k < dim; k += TILE) {
+            acc[k] = 0.0f;
+        }
+    }
+    for (int row0 = 0; row0 < rows; row0 += TILE) {
+        const float c = mk_cosine_tile(xhat, w, winv, rows, classes, dim, row0, class0, xs, ws);
+        const int row = row0 + ty;
+        const int cls = class0 + tx;
+        float dc = 0.0f;
+        if (row < rows && cls < classes) {
+            dc = mk_cosine_grad(c, cls, labels[row], fyRows[row], lseRows[row], gRows[row], tRows[row], scale);
+        }
+        dcs[ty * TILE_PAD + tx] = dc;
+        BARRIER();
+        if (own < classes) {
+            const int count = rows - row0 < TILE ? rows - row0 : TILE;
+            for (int k = tx; k < dim; k += TILE) {
+                float sum = acc[k];
+                for (int ii = 0; ii < count; ii++) {
+                    sum += dcs[ii * TILE_PAD + ty] * xhat[(long) (row0 + ii) * dim + k];
+                }
+                acc[k] = sum;
+            }
+        }
+    }
+    /* normalization backward: dw = (g - (g . w^) w^) / |w| with g the accumulated dL/dw^ */
+    float dot = 0.0f;
+    const float inv = own < classes ? winv[own] : 0.0f;
+    if (own < classes) {
+        for (int k = tx; k < dim; k += TILE) {
+            dot += acc[k] * w[(long) own * dim + k] * inv;
+        }
+    }
+    BARRIER();
+    dcs[ty * TILE_PAD + tx] = dot;
+    BARRIER();
+    if (own < classes) {
+        float total = 0.0f;
+        for (int t = 0; t < TILE; t++) {
+            total += dcs[ty * TILE_PAD + t];
+        }
+        for (int k = tx; k < dim; k += TILE) {
+            acc[k] = (acc[k] - total * w[(long) own * dim + k] * inv) * inv;
+        }
+    }
+}
