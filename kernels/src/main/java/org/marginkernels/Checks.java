@@ -1,10 +1,11 @@
 package org.marginkernels;
 
+import org.marginkernels.spi.RowCheck;
+
 /** Argument checks of the facade: each names the argument and what was expected, and none writes anything. */
 final class Checks {
 
-    /** The smallest accepted row norm: below it 1/|x| and float squares lose all precision. */
-    static final double MIN_NORM = 1e-15;
+    static final double MIN_NORM = RowCheck.MIN_NORM;
 
     private Checks() {
     }
@@ -56,7 +57,8 @@ final class Checks {
 
     /**
      * Checks finiteness and that every row's L2 norm (accumulated in double) is at least {@link #MIN_NORM}, in one
-     * pass: a NaN or infinity makes its row's sum of squares non-finite, and only then is the row searched for it.
+     * pass ({@link RowCheck}): a NaN or infinity makes its row's sum of squares non-finite, and only then is the row
+     * searched for it.
      */
     static void finiteRowsWithNorm(String name, float[] array, int dim) {
         for (int r = 0, rows = array.length / dim; r < rows; r++) {
@@ -77,12 +79,8 @@ final class Checks {
                 s0 += (double) array[k] * array[k];
             }
             double sum = (s0 + s1) + (s2 + s3);
-            if (!Double.isFinite(sum)) {
-                finite(name, array, r * dim, (r + 1) * dim);
-            }
-            if (!(Math.sqrt(sum) >= MIN_NORM)) {
-                throw new IllegalArgumentException(name + " row " + r + " has zero norm (" + Math.sqrt(sum)
-                        + " < " + MIN_NORM + "); cannot normalize it");
+            if (!RowCheck.passes(sum)) {
+                throw RowCheck.failure(name, array, dim, r, sum);
             }
         }
     }

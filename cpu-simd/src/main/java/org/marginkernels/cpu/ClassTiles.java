@@ -1,13 +1,15 @@
 package org.marginkernels.cpu;
 
+import org.marginkernels.spi.RowCheck;
+
 /**
  * One problem (features X, weights W) cut into class tiles of {@code tile} columns: the normalized features, the
  * inverse class norms, and the three GEMMs of a tile. Tiles are independent, so any worker can process any tile;
  * results never depend on which worker did.
  *
  * <p>Scratch lives in the {@link Workspace}: shared slots below {@link #WORKER_SLOTS}, then
- * {@link #SLOTS_PER_WORKER} private slots per worker (packed W tile, dW^ tile, logit row, cosine tile, transposed
- * dC tile, tile norms), so that workers never share a buffer.
+ * {@link #SLOTS_PER_WORKER} private slots per worker (packed W tile, dW^ tile, cosine tile, tile norms), so that
+ * workers never share a buffer.
  */
 final class ClassTiles {
 
@@ -16,11 +18,13 @@ final class ClassTiles {
     static final int X_PACKED = 1;
     static final int W_INV = 2;
     static final int WORKER_SLOTS = 8;
-    static final int SLOTS_PER_WORKER = 6;
-    /** The per-worker slot of a tile's inverse norms when they are not kept for the whole problem. */
-    private static final int TILE_NORMS = 5;
-    /** The per-worker slot of the transposed dC tile. */
-    private static final int DC_TRANSPOSED = 4;
+    static final int SLOTS_PER_WORKER = 4;
+    // per-worker slots: a packed W tile, a dW^ tile, a cosine tile, and a tile's inverse norms (when the norms are
+    // not kept for the whole problem)
+    static final int PACK = 0;
+    static final int DW_HAT = 1;
+    static final int COSINE_TILE = 2;
+    private static final int TILE_NORMS = 3;
 
     final CpuKernels kernels;
     final float[] features;
@@ -39,6 +43,8 @@ final class ClassTiles {
      * are only kept per tile (forward-only users such as top-k, whose memory must not grow with the classes).
      */
     final float[] wInv;
+    /** Per tile, the lowest weights row that fails {@link RowCheck}, or -1: filled by {@link #classNorms}. */
+    private final int[] invalidRow;
     private final Workspace workspace;
     private float[] xPacked;
 
@@ -57,6 +63,7 @@ final class ClassTiles {
         this.tiles = (classes + tile - 1) / tile;
         this.xHat = workspace.floats(X_HAT, (long) batch * dimPadded);
         this.wInv = keepNorms ? workspace.floats(W_INV, classes) : null;
+        this.invalidRow = new int[tiles];
         for (int i = 0; i < batch; i++) {
             double norm = Math.sqrt(kernels.sumOfSquares(features, i * dim, dim));
             kernels.scale(features, i * dim, (float) (1 / norm), xHat, i * dimPadded, dim);
@@ -93,16 +100,35 @@ final class ClassTiles {
 
     /**
      * 1 / |w_j| for the classes of tile t, from a double sum of squares, into wInv (from j0) or, when norms are not
-     * kept, into the worker's tile-norm buffer (from 0), which is returned.
+     * kept, into the worker's tile-norm buffer (from 0), which is returned. Also checks each row
+     * ({@link RowCheck}), which is how this backend validates the weights (see {@link #rejectInvalidWeights()}).
      */
     float[] classNorms(int t, int worker) {
         int j0 = start(t);
         float[] out = wInv != null ? wInv : workerBuffer(worker, TILE_NORMS, tile);
         int off = wInv != null ? j0 : 0;
-        for (int j = 0; j < width(t); j++) {
-            out[off + j] = (float) (1 / Math.sqrt(kernels.sumOfSquares(weights, (j0 + j) * dim, dim)));
+        int invalid = -1;
+        for (int j = width(t) - 1; j >= 0; j--) {
+            double sumOfSquares = kernels.sumOfSquares(weights, (j0 + j) * dim, dim);
+            if (!RowCheck.passes(sumOfSquares)) {
+                invalid = j0 + j;
+            }
+            out[off + j] = (float) (1 / Math.sqrt(sumOfSquares));
         }
+        invalidRow[t] = invalid;
         return out;
+    }
+
+    /**
+     * Throws {@link RowCheck#failure} for the lowest invalid weights row, once every tile's norms have been computed:
+     * the lowest row over all tiles, so the exception does not depend on which worker ran first.
+     */
+    void rejectInvalidWeights() {
+        for (int row : invalidRow) {
+            if (row >= 0) {
+                throw RowCheck.failure("weights", weights, dim, row, kernels.sumOfSquares(weights, row * dim, dim));
+            }
+        }
     }
 
     /**
@@ -114,17 +140,31 @@ final class ClassTiles {
      * @param out receives batch rows of {@code tile} floats from {@code outOff}. Modified.
      */
     void cosineTile(int t, int worker, float[] pack, float[] out, int outOff) {
+        packTile(t, worker, pack);
+        cosineRows(pack, out, outOff, 0, batch);
+    }
+
+    /** Packs tile t's weight rows, each scaled by its inverse norm, as the B operand of {@link #cosineRows}. */
+    void packTile(int t, int worker, float[] pack) {
         float[] norms = classNorms(t, worker);
         Packing.packRowsTransposed(weights, dim, start(t), width(t), norms, wInv != null ? start(t) : 0, tile, nr,
                 pack);
-        kernels.gemm(xHat, 0, dimPadded, 1, pack, 0, tile / nr, dim, out, outOff, tile, batch, false);
+    }
+
+    /**
+     * Rows [row0, row0 + rows) of the cosine tile from a {@link #packTile packed} tile, so a caller can use a
+     * chunk of rows while it is still in cache.
+     */
+    void cosineRows(float[] pack, float[] out, int outOff, int row0, int rows) {
+        kernels.gemm(xHat, row0 * dimPadded, dimPadded, 1, pack, 0, tile / nr, dim, out, outOff + row0 * tile, tile,
+                rows, false);
     }
 
     /**
      * The gradient GEMMs of tile t from its dL/dc block: dX^ += dC W^_t (when {@code dxHat} is not null) and
      * dW_t = normalizeBackward(dC^T X^) written to the tile's rows of {@code weightGrad} (when not null).
      *
-     * @param worker the calling worker, whose transposition buffer is used
+     * @param worker the calling worker
      * @param dc dL/dc; row i of the tile at {@code dcOff + i*dcRow}, width(t) columns. Not modified.
      * @param pack a per-worker buffer of {@link #packFloats()}. Modified.
      * @param dwHat a per-worker buffer of {@link #packFloats()}. Modified.
@@ -141,10 +181,8 @@ final class ClassTiles {
             kernels.gemm(dc, dcOff, dcRow, 1, pack, 0, panels, n, dxHat, dxOff, dimPadded, batch, true);
         }
         if (weightGrad != null) {
-            // dC^T as rows of the A operand: contiguous reads like the other two GEMMs
-            float[] dcT = workerBuffer(worker, DC_TRANSPOSED, tileFloats());
-            Packing.transpose(dc, dcOff, dcRow, batch, n, dcT);
-            kernels.gemm(dcT, 0, batch, 1, packedFeatures(), 0, panels, batch, dwHat, 0, dimPadded, n, false);
+            // dC^T read in place (A[j][i] = dC[i][j]): a block's 12 broadcasts are adjacent floats of one dC row
+            kernels.gemm(dc, dcOff, 1, dcRow, packedFeatures(), 0, panels, batch, dwHat, 0, dimPadded, n, false);
             for (int j = 0; j < n; j++) {
                 NormalizationBackward.fromRaw(kernels, dwHat, j * dimPadded, weights, (j0 + j) * dim, dim,
                         weightGrad, (j0 + j) * dim);

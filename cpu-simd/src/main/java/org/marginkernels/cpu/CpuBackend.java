@@ -103,6 +103,12 @@ public final class CpuBackend implements KernelBackend {
         return kernels.description();
     }
 
+    /** The fused pass computes every class norm anyway: {@link ClassTiles#classNorms} checks the rows there. */
+    @Override
+    public boolean checksWeightRows() {
+        return true;
+    }
+
     @Override
     public LossResult forwardBackward(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
             float[] featureGrad, float[] weightGrad) {
@@ -140,8 +146,8 @@ public final class CpuBackend implements KernelBackend {
     public void cosineLogits(float[] features, float[] weights, int dim, float[] cosines) {
         ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, false);
         pool.run(ct.tiles, (t, w) -> {
-            float[] tile = ct.workerBuffer(w, 3, ct.tileFloats());
-            ct.cosineTile(t, w, ct.workerBuffer(w, 0, ct.packFloats()), tile, 0);
+            float[] tile = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
+            ct.cosineTile(t, w, ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats()), tile, 0);
             for (int i = 0; i < ct.batch; i++) {
                 System.arraycopy(tile, i * tileClasses, cosines, i * ct.classes + ct.start(t), ct.width(t));
             }
@@ -166,8 +172,8 @@ public final class CpuBackend implements KernelBackend {
             if (partials != null) {
                 Arrays.fill(partials, dxOff, (int) (dxOff + partialFloats), 0f);
             }
-            float[] pack = ct.workerBuffer(w, 0, ct.packFloats());
-            float[] dwHat = ct.workerBuffer(w, 1, ct.packFloats());
+            float[] pack = ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats());
+            float[] dwHat = ct.workerBuffer(w, ClassTiles.DW_HAT, ct.packFloats());
             for (int t = task * perTask; t < Math.min(ct.tiles, (task + 1) * perTask); t++) {
                 ct.classNorms(t, w);
                 ct.backwardTile(t, w, cosineGrad, ct.start(t), ct.classes, pack, dwHat, partials, dxOff, weightGrad);
@@ -292,8 +298,8 @@ public final class CpuBackend implements KernelBackend {
                     selectors[i] = new TopKSelector(k);
                 }
             }
-            float[] tile = ct.workerBuffer(w, 3, ct.tileFloats());
-            ct.cosineTile(t, w, ct.workerBuffer(w, 0, ct.packFloats()), tile, 0);
+            float[] tile = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
+            ct.cosineTile(t, w, ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats()), tile, 0);
             int j0 = ct.start(t);
             for (int i = 0; i < q; i++) {
                 TopKSelector sel = selectors[i];

@@ -61,6 +61,15 @@ interface CpuKernels {
     /** sum_j exp(z_j - max) for j &lt; n, accumulated in double; max must be finite. */
     double expSum(float[] z, int zOff, int n, float max);
 
+    /** max_j z_j for j &lt; n of the logits z_j = s g(c_j, fy) of {@link #logits}, without storing them. */
+    float logitMax(NegativeCode code, float[] c, int cOff, int n, float fy, float s);
+
+    /**
+     * sum_j exp(z_j - max) for j &lt; n of the logits z_j = s g(c_j, fy), without storing them, with the same
+     * roundings as {@link #logits} followed by {@link #expSum}; max must be finite.
+     */
+    double logitExpSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float max);
+
     /**
      * out_j = -coef exp(s g(c_j, fy) - lse) dg/dc(c_j, fy): the non-target dL/dc of a row. out modified; may
      * alias c at the same offset.

@@ -19,6 +19,12 @@ final class FusedMarginSoftmax {
     static final int DX_PARTIALS = 4;
     /** The most dX^ partials: enough tasks to balance many cores, few enough to merge cheaply. */
     static final int MAX_CHUNKS = 16;
+    /**
+     * Rows of a cosine tile computed and reduced together: 132 x 256 floats (132 KB) stay in a 1 MB L2 next to the
+     * packed tile (512 KB at D = 512) and the features they stream, so the row reductions read them from L2, not
+     * from memory. A multiple of the GEMM's 12- and 6-row blocks.
+     */
+    static final int ROW_CHUNK = 132;
 
     private final CpuKernels kernels;
     private final WorkerPool pool;
@@ -60,7 +66,7 @@ final class FusedMarginSoftmax {
         int chunks = featureGrad == null ? 0
                 : (int) Math.max(1, Math.min(Math.min(MAX_CHUNKS, tiles), left / (4L * batch * ct.dimPadded)));
         left -= 4L * chunks * batch * ct.dimPadded;
-        left -= (long) pool.size() * 4L * (2 * ct.packFloats() + 2 * ct.tileFloats() + tileClasses);
+        left -= (long) pool.size() * 4L * (2 * ct.packFloats() + ct.tileFloats());
         boolean secondPass = backward || dynamicScale;
         int cached = secondPass ? (int) Math.max(0, Math.min(tiles, left / tileBytes)) : 0;
         float[] cache = cached == 0 ? null : workspace.floats(CACHE, (long) cached * batch * tileClasses);
@@ -92,12 +98,9 @@ final class FusedMarginSoftmax {
         double scale = loss.staticScale(ct.classes);
         if (dynamicScale) {
             float sp = (float) sPrev;
-            pool.run(tiles, (t, w) -> {
-                float[] tileArr = tileArray(ct, cache, cached, t, w);
-                int off = tileOffset(ct, cached, t);
-                ct.cosineTile(t, w, ct.workerBuffer(w, 0, ct.packFloats()), tileArr, off);
-                nonTargetPartials(ct, t, w, tileArr, off, labels, ignore, null, null, sp, partMax, partSum);
-            });
+            pool.run(tiles, (t, w) -> cosinesAndPartials(ct, t, w, cache, cached, true, labels, ignore, null, null,
+                    sp, partMax, partSum));
+            ct.rejectInvalidWeights();
             double[] lse = new double[batch];
             double[] targets = new double[batch];
             int n = 0;
@@ -112,14 +115,11 @@ final class FusedMarginSoftmax {
 
         // forward: per tile and row, the (max, sum exp) of the non-target logits z = s g(c, f_y)
         float s = (float) scale;
-        pool.run(tiles, (t, w) -> {
-            float[] tileArr = tileArray(ct, cache, cached, t, w);
-            int off = tileOffset(ct, cached, t);
-            if (!(t < cached && cacheFilled)) {
-                ct.cosineTile(t, w, ct.workerBuffer(w, 0, ct.packFloats()), tileArr, off);
-            }
-            nonTargetPartials(ct, t, w, tileArr, off, labels, ignore, code, fy, s, partMax, partSum);
-        });
+        pool.run(tiles, (t, w) -> cosinesAndPartials(ct, t, w, cache, cached, !(t < cached && cacheFilled), labels,
+                ignore, code, fy, s, partMax, partSum));
+        if (!dynamicScale) {
+            ct.rejectInvalidWeights();
+        }
 
         // merge partials in tile order, then add the target: lse = z_y + log1p(r), r = sum_{j != y} exp(z_j - z_y),
         // so lp = -log1p(r) and 1 - p_y = -expm1(lp) keep full precision when p_y is close to 1
@@ -153,7 +153,7 @@ final class FusedMarginSoftmax {
                 float[] tileArr = tileArray(ct, cache, cached, t, w);
                 int off = tileOffset(ct, cached, t);
                 if (t >= cached) {
-                    ct.cosineTile(t, w, ct.workerBuffer(w, 0, ct.packFloats()), tileArr, off);
+                    ct.cosineTile(t, w, ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats()), tileArr, off);
                 }
                 int j0 = ct.start(t);
                 int n = ct.width(t);
@@ -197,8 +197,8 @@ final class FusedMarginSoftmax {
             }
             int firstTile = chunks == 0 ? task : task * perChunk;
             int lastTile = chunks == 0 ? task + 1 : Math.min(tiles, (task + 1) * perChunk);
-            float[] pack = ct.workerBuffer(w, 0, ct.packFloats());
-            float[] dwHat = ct.workerBuffer(w, 1, ct.packFloats());
+            float[] pack = ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats());
+            float[] dwHat = ct.workerBuffer(w, ClassTiles.DW_HAT, ct.packFloats());
             for (int t = firstTile; t < lastTile; t++) {
                 float[] tileArr = tileArray(ct, cache, cached, t, w);
                 int off = tileOffset(ct, cached, t);
@@ -237,33 +237,56 @@ final class FusedMarginSoftmax {
     }
 
     /**
-     * For every counted row of tile t, the max and sum exp(z - max) of the non-target logits z = s g(c, f_y)
-     * (g the identity when code is null), written to the tile's slots; a tile holding only a row's target gets
-     * (-infinity, 0).
+     * Tile t's cosines (unless {@code compute} is false: they are cached already) and its non-target partials,
+     * {@link #ROW_CHUNK} rows at a time.
      */
-    private void nonTargetPartials(ClassTiles ct, int t, int worker, float[] tileArr, int off, int[] labels,
-            int ignore, NegativeCode code, float[] fy, float s, double[] partMax, double[] partSum) {
-        float[] z = ct.workerBuffer(worker, 2, tileClasses);
+    private void cosinesAndPartials(ClassTiles ct, int t, int worker, float[] cache, int cached, boolean compute,
+            int[] labels, int ignore, NegativeCode code, float[] fy, float s, double[] partMax, double[] partSum) {
+        float[] tileArr = tileArray(ct, cache, cached, t, worker);
+        int off = tileOffset(ct, cached, t);
+        float[] pack = ct.workerBuffer(worker, ClassTiles.PACK, ct.packFloats());
+        if (compute) {
+            ct.packTile(t, worker, pack);
+        }
+        for (int row0 = 0; row0 < ct.batch; row0 += ROW_CHUNK) {
+            int rows = Math.min(ROW_CHUNK, ct.batch - row0);
+            if (compute) {
+                ct.cosineRows(pack, tileArr, off, row0, rows);
+            }
+            nonTargetPartials(ct, t, tileArr, off, row0, rows, labels, ignore, code, fy, s, partMax, partSum);
+        }
+    }
+
+    /**
+     * For counted rows [row0, row0 + rows) of tile t, the max and sum exp(z - max) of the non-target logits
+     * z = s g(c, f_y) (g the identity when code is null), written to the tile's slots; a tile holding only a row's
+     * target gets (-infinity, 0). The target is left out by cutting the row around it, so no logit is stored.
+     */
+    private void nonTargetPartials(ClassTiles ct, int t, float[] tileArr, int off, int row0, int rows,
+            int[] labels, int ignore, NegativeCode code, float[] fy, float s, double[] partMax, double[] partSum) {
         int batch = ct.batch;
         int j0 = ct.start(t);
         int n = ct.width(t);
-        for (int i = 0; i < batch; i++) {
+        for (int i = row0; i < row0 + rows; i++) {
             int y = labels[i];
             if (y == ignore) {
                 continue;
             }
-            kernels.logits(code, tileArr, off + i * tileClasses, n, fy == null ? 0f : fy[i], s, z, 0);
-            if (y >= j0 && y < j0 + n) {
-                z[y - j0] = Float.NEGATIVE_INFINITY;
-            }
-            float m = kernels.max(z, 0, n);
+            int row = off + i * tileClasses;
+            int cut = y >= j0 && y < j0 + n ? y - j0 : n;
+            int after = n - Math.min(n, cut + 1);
+            float f = fy == null ? 0f : fy[i];
+            float m = Math.max(kernels.logitMax(code, tileArr, row, cut, f, s),
+                    kernels.logitMax(code, tileArr, row + cut + 1, after, f, s));
             partMax[t * batch + i] = m;
-            partSum[t * batch + i] = m == Float.NEGATIVE_INFINITY ? 0 : kernels.expSum(z, 0, n, m);
+            partSum[t * batch + i] = m == Float.NEGATIVE_INFINITY ? 0
+                    : kernels.logitExpSum(code, tileArr, row, cut, f, s, m)
+                            + kernels.logitExpSum(code, tileArr, row + cut + 1, after, f, s, m);
         }
     }
 
     private static float[] tileArray(ClassTiles ct, float[] cache, int cached, int t, int worker) {
-        return t < cached ? cache : ct.workerBuffer(worker, 3, ct.tileFloats());
+        return t < cached ? cache : ct.workerBuffer(worker, ClassTiles.COSINE_TILE, ct.tileFloats());
     }
 
     private static int tileOffset(ClassTiles ct, int cached, int t) {

@@ -73,27 +73,6 @@ final class Packing {
     }
 
     /**
-     * out[j*rows + i] = m[off + i*stride + j] for i &lt; rows, j &lt; cols: a transpose in 16 x 16 blocks, so that
-     * neither side strides through more than 16 cache lines at a time.
-     *
-     * @param m the matrix. Not modified.
-     * @param out receives cols x rows. Modified.
-     */
-    static void transpose(float[] m, int off, int stride, int rows, int cols, float[] out) {
-        for (int i0 = 0; i0 < rows; i0 += 16) {
-            int i1 = Math.min(rows, i0 + 16);
-            for (int j0 = 0; j0 < cols; j0 += 16) {
-                int j1 = Math.min(cols, j0 + 16);
-                for (int i = i0; i < i1; i++) {
-                    for (int j = j0; j < j1; j++) {
-                        out[j * rows + i] = m[off + i * stride + j];
-                    }
-                }
-            }
-        }
-    }
-
-    /**
      * Packs rows [row0, row0 + rows) of a row-major matrix with row stride {@code stride}, each scaled by
      * {@code rowScale[row]} (or 1 when null): B[kk][d] = m[(row0 + kk) stride + d] rowScale[row0 + kk], k = rows,
      * n = dim padded to whole panels. The B operand of dX^ += dC W^ and of dW^ = dC^T X^.

@@ -128,6 +128,28 @@ final class ScalarKernels implements CpuKernels {
     }
 
     @Override
+    public float logitMax(NegativeCode code, float[] c, int cOff, int n, float fy, float s) {
+        KernelSpec spec = code == null ? null : ((ScalarNegativeCode) code).spec();
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            float g = spec == null ? c[cOff + i] : (float) spec.negative(c[cOff + i], fy);
+            max = Math.max(max, s * g);
+        }
+        return max;
+    }
+
+    @Override
+    public double logitExpSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float max) {
+        KernelSpec spec = code == null ? null : ((ScalarNegativeCode) code).spec();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float g = spec == null ? c[cOff + i] : (float) spec.negative(c[cOff + i], fy);
+            sum += (float) Math.exp(s * g - max);
+        }
+        return sum;
+    }
+
+    @Override
     public void softmaxGradient(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse,
             float coef, float[] out, int outOff) {
         KernelSpec spec = code == null ? null : ((ScalarNegativeCode) code).spec();

@@ -5,7 +5,8 @@ import org.marginkernels.MarginSoftmax;
 
 /**
  * What a backend implements. The {@code org.marginkernels.Backend} facade has checked every argument before a call
- * (shapes, labels, finite values, row norms &gt;= 1e-15, no aliasing), so implementations assume valid input. Shapes:
+ * (shapes, labels, finite values, row norms &gt;= 1e-15, no aliasing; the weights' values only unless
+ * {@link #checksWeightRows()}), so implementations assume valid input. Shapes:
  * batch = labels.length, classes = weights.length / dim; matrices are row-major float arrays. Output arrays are
  * overwritten, never accumulated into.
  */
@@ -13,6 +14,16 @@ public interface KernelBackend extends AutoCloseable {
 
     /** The backend's name. */
     String name();
+
+    /**
+     * Whether {@link #forwardBackward} checks the weights' values itself, so the facade skips that pass: for the
+     * lowest weights row that does not {@link RowCheck#passes pass} it must throw
+     * {@code RowCheck.failure("weights", ...)} before writing any output. Every other argument is still checked by
+     * the facade. Default false.
+     */
+    default boolean checksWeightRows() {
+        return false;
+    }
 
     /**
      * The whole loss on raw inputs; writes dL/dfeatures and dL/dweights through both normalizations. Both gradient
