@@ -35,4 +35,18 @@ class CpuVsReferenceProperties extends CpuTestSupport {
             }
         }
     }
+
+    /** Batches of more than one forward row chunk (132 rows), so chunk borders and partial chunks are covered. */
+    @Property(tries = 6, seed = "20261133")
+    void batchesLargerThanOneRowChunk(@ForAll @IntRange(min = 133, max = 300) int batch,
+            @ForAll @IntRange(min = 1, max = 24) int dim, @ForAll @IntRange(min = 3, max = 300) int classes,
+            @ForAll @IntRange(min = 1, max = 3) int threads, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        try (CpuBackend cpu = cpu(threads, 0, 32)) {
+            for (Map.Entry<String, MarginSoftmax> e : catalogue().entrySet()) {
+                Problem p = problem(r, batch, dim, classes, e.getValue().ignoreLabel());
+                assertMatchesReference(e.getKey(), e.getValue(), p, cpu);
+            }
+        }
+    }
 }

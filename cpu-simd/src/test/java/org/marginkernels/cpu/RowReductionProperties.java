@@ -1,0 +1,71 @@
+package org.marginkernels.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.SplittableRandom;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.DoubleRange;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Scale;
+import org.junit.jupiter.api.Test;
+import org.marginkernels.MarginSoftmax;
+
+/**
+ * The row reductions of the forward pass: {@link CpuKernels#logitMax} and {@link CpuKernels#logitExpSum} must give
+ * the bits of {@link CpuKernels#logits} followed by {@link CpuKernels#max} and {@link CpuKernels#expSum} (they
+ * only skip the store), and the kernels' exp must stay within 2 ulp of {@link Math#exp} where the result is a
+ * normal float, and (the Vector API kernels) be exactly zero where it would be below 2^-126.
+ */
+class RowReductionProperties extends CpuTestSupport {
+
+    @Property(tries = 200, seed = "20261131")
+    void reductionsEqualTheStoredLogits(@ForAll @IntRange(min = 0, max = 1100) int n,
+            @ForAll @IntRange(min = 0, max = 2) int which, @ForAll @DoubleRange(min = 1, max = 128) double scale,
+            @ForAll long seed) {
+        MarginSoftmax loss = catalogue().get(new String[] {"arcFace", "svSoftmax", "mvSoftmax"}[which]);
+        CpuKernels kernels = kernels(0);
+        NegativeCode code = kernels.compile(loss.spec());
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] c = new float[n + 3];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = (float) (r.nextDouble() * 2 - 1);
+        }
+        float fy = (float) (r.nextDouble() * 2 - 1);
+        float s = (float) scale;
+        float[] z = new float[n];
+        kernels.logits(code, c, 2, n, fy, s, z, 0);
+        float max = kernels.max(z, 0, n);
+        assertEquals(Float.floatToIntBits(max), Float.floatToIntBits(kernels.logitMax(code, c, 2, n, fy, s)),
+                "max of " + n + " logits");
+        if (n > 0) {
+            assertEquals(kernels.expSum(z, 0, n, max), kernels.logitExpSum(code, c, 2, n, fy, s, max),
+                    "exp sum of " + n + " logits");
+        }
+    }
+
+    @Property(tries = 2000, seed = "20261132")
+    void expIsWithinTwoUlpOfMathExp(@ForAll @DoubleRange(min = -87.3365, max = 88) @Scale(6) double x) {
+        float xf = (float) x;
+        double got = kernels(0).expSum(new float[] {xf}, 0, 1, 0f);
+        double exact = Math.exp(xf);
+        // a float result below 2^-126 is subnormal: there the bound is 2 ulp of 2^-126 in absolute terms
+        double ulp = Math.ulp((float) Math.max(exact, 0x1p-126));
+        assertTrue(Math.abs(got - exact) <= 2 * ulp, () -> "exp(" + xf + ") = " + got + ", Math.exp " + exact);
+    }
+
+    @Test
+    void expFlushesBelowTwoToTheMinus126() {
+        CpuKernels kernels = kernels(0);
+        assumeTrue(kernels.description().startsWith("panama"), "the scalar kernels use Math.exp, which keeps "
+                + "subnormal results");
+        float threshold = -87.33654f;
+        assertTrue(kernels.expSum(new float[] {threshold}, 0, 1, 0f) > 0, "exp at the threshold");
+        for (float x : new float[] {Math.nextDown(threshold), -88f, -104f, -1e30f, Float.NEGATIVE_INFINITY}) {
+            assertEquals(0.0, kernels.expSum(new float[] {x}, 0, 1, 0f), "exp(" + x + ")");
+        }
+        assertEquals(1.0, kernels.expSum(new float[] {0f}, 0, 1, 0f), "exp(0)");
+    }
+}
