@@ -17,6 +17,7 @@ final class ClassTiles {
     static final int X_HAT = 0;
     static final int X_PACKED = 1;
     static final int W_INV = 2;
+    static final int W_NORM_SQ = 3;
     static final int WORKER_SLOTS = 8;
     static final int SLOTS_PER_WORKER = 4;
     // per-worker slots: a packed W tile, a dW^ tile, a cosine tile, and a tile's inverse norms (when the norms are
@@ -43,6 +44,11 @@ final class ClassTiles {
      * are only kept per tile (forward-only users such as top-k, whose memory must not grow with the classes).
      */
     final float[] wInv;
+    /**
+     * |w_j|^2 as two floats (hi at 2j, lo at 2j + 1, hi + lo the double sum) beside {@link #wInv}, for the
+     * normalization backward of the weights, which needs it in double precision.
+     */
+    private final float[] wNormSq;
     /** Per tile, the lowest weights row that fails {@link RowCheck}, or -1: filled by {@link #classNorms}. */
     private final int[] invalidRow;
     private final Workspace workspace;
@@ -63,6 +69,7 @@ final class ClassTiles {
         this.tiles = (classes + tile - 1) / tile;
         this.xHat = workspace.floats(X_HAT, (long) batch * dimPadded);
         this.wInv = keepNorms ? workspace.floats(W_INV, classes) : null;
+        this.wNormSq = keepNorms ? workspace.floats(W_NORM_SQ, 2L * classes) : null;
         this.invalidRow = new int[tiles];
         for (int i = 0; i < batch; i++) {
             double norm = Math.sqrt(kernels.sumOfSquares(features, i * dim, dim));
@@ -114,6 +121,11 @@ final class ClassTiles {
                 invalid = j0 + j;
             }
             out[off + j] = (float) (1 / Math.sqrt(sumOfSquares));
+            if (wNormSq != null) {
+                float hi = (float) sumOfSquares;
+                wNormSq[2 * (j0 + j)] = hi;
+                wNormSq[2 * (j0 + j) + 1] = (float) (sumOfSquares - hi);
+            }
         }
         invalidRow[t] = invalid;
         return out;
@@ -162,7 +174,8 @@ final class ClassTiles {
 
     /**
      * The gradient GEMMs of tile t from its dL/dc block: dX^ += dC W^_t (when {@code dxHat} is not null) and
-     * dW_t = normalizeBackward(dC^T X^) written to the tile's rows of {@code weightGrad} (when not null).
+     * dW_t = normalizeBackward(dC^T X^) written to the tile's rows of {@code weightGrad} (when not null). The
+     * tile's {@link #classNorms} must have run (this object keeps the norms).
      *
      * @param worker the calling worker
      * @param dc dL/dc; row i of the tile at {@code dcOff + i*dcRow}, width(t) columns. Not modified.
@@ -184,8 +197,10 @@ final class ClassTiles {
             // dC^T read in place (A[j][i] = dC[i][j]): a block's 12 broadcasts are adjacent floats of one dC row
             kernels.gemm(dc, dcOff, 1, dcRow, packedFeatures(), 0, panels, batch, dwHat, 0, dimPadded, n, false);
             for (int j = 0; j < n; j++) {
-                NormalizationBackward.fromRaw(kernels, dwHat, j * dimPadded, weights, (j0 + j) * dim, dim,
-                        weightGrad, (j0 + j) * dim);
+                int c = j0 + j;
+                double sumOfSquares = (double) wNormSq[2 * c] + wNormSq[2 * c + 1];
+                NormalizationBackward.fromRaw(kernels, dwHat, j * dimPadded, weights, c * dim, dim, sumOfSquares,
+                        weightGrad, c * dim);
             }
         }
     }
@@ -210,6 +225,6 @@ final class ClassTiles {
 
     /** Floats this object keeps in the workspace besides per-worker buffers. */
     static long sharedFloats(int batch, int classes, int dimPadded) {
-        return 2L * batch * dimPadded + classes;
+        return 2L * batch * dimPadded + 3L * classes;
     }
 }

@@ -15,8 +15,8 @@ import org.marginkernels.spec.KernelSpec;
 final class FusedMarginSoftmax {
 
     /** Workspace slots of this class (after those of {@link ClassTiles}). */
-    private static final int CACHE = 3;
-    static final int DX_PARTIALS = 4;
+    private static final int CACHE = 4;
+    static final int DX_PARTIALS = 5;
     /** The most dX^ partials: enough tasks to balance many cores, few enough to merge cheaply. */
     static final int MAX_CHUNKS = 16;
     /**

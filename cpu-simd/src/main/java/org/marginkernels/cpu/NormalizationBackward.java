@@ -22,15 +22,25 @@ final class NormalizationBackward {
      */
     static void fromRaw(CpuKernels kernels, float[] g, int gOff, float[] raw, int rawOff, int n, float[] out,
             int outOff) {
+        fromRaw(kernels, g, gOff, raw, rawOff, n, n == 1 ? 1 : kernels.sumOfSquares(raw, rawOff, n), out, outOff);
+    }
+
+    /**
+     * The same with |x|^2 already known (the weight rows' sums of squares, kept from the forward pass): one read of
+     * the raw row fewer.
+     *
+     * @param sumOfSquares |x|^2 in double
+     */
+    static void fromRaw(CpuKernels kernels, float[] g, int gOff, float[] raw, int rawOff, int n, double sumOfSquares,
+            float[] out, int outOff) {
         if (n == 1) {
             // x / |x| = sign(x) is locally constant: the Jacobian is exactly zero, not a rounding residue
             out[outOff] = 0f;
             return;
         }
         double gx = kernels.dot(g, gOff, raw, rawOff, n);
-        double xx = kernels.sumOfSquares(raw, rawOff, n);
-        double inverseNorm = 1 / Math.sqrt(xx);
-        double along = gx / xx;
+        double inverseNorm = 1 / Math.sqrt(sumOfSquares);
+        double along = gx / sumOfSquares;
         kernels.removeAlong(g, gOff, raw, rawOff, along, inverseNorm, out, outOff, n);
     }
 

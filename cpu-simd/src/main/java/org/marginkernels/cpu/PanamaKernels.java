@@ -115,8 +115,15 @@ final class PanamaKernels implements CpuKernels {
         FloatVector negHi = FloatVector.broadcast(S, -hi);
         FloatVector negLo = FloatVector.broadcast(S, -lo);
         FloatVector inv = FloatVector.broadcast(S, (float) inverseNorm);
-        for (int i = 0; i < n; i += L) {
-            // masked tail: the last vector covers the remainder, same code as the body
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xOff + i);
+            FloatVector r = negHi.fma(xv, FloatVector.fromArray(S, g, gOff + i));
+            negLo.fma(xv, r).mul(inv).intoArray(out, outOff + i);
+        }
+        // vector tail, masked once: a mask in the loop body leaves its range check out of line on every pass
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector xv = FloatVector.fromArray(S, x, xOff + i, m);
             FloatVector r = negHi.fma(xv, FloatVector.fromArray(S, g, gOff + i, m));
