@@ -33,8 +33,6 @@ final class PanamaKernels implements CpuKernels {
     private static final float ROUNDER = 12582912f;
     // -126 ln 2: from here up 2^n is a normal float (n >= -126); below, the result (< 2^-126) is flushed to zero
     private static final float EXP_MIN = -87.33654f;
-    // above 88 the result would overflow (n = 127 is the largest exponent the one-shift 2^n can build)
-    private static final float EXP_MAX = 88f;
 
     PanamaKernels() {
     }
@@ -135,12 +133,24 @@ final class PanamaKernels implements CpuKernels {
     public float max(float[] a, int off, int n) {
         int i = 0;
         int bound = S.loopBound(n);
-        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (; i < bound; i += L) {
-            acc = acc.max(FloatVector.fromArray(S, a, off + i));
+        FloatVector acc0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        // four accumulators: Java's max (NaN and -0.0 rules) is several dependent instructions per step
+        int unrolled = bound - bound % (4 * L);
+        for (; i < unrolled; i += 4 * L) {
+            acc0 = acc0.max(FloatVector.fromArray(S, a, off + i));
+            acc1 = acc1.max(FloatVector.fromArray(S, a, off + i + L));
+            acc2 = acc2.max(FloatVector.fromArray(S, a, off + i + 2 * L));
+            acc3 = acc3.max(FloatVector.fromArray(S, a, off + i + 3 * L));
         }
-        // reduce
-        float max = acc.reduceLanes(VectorOperators.MAX);
+        // vector tail
+        for (; i < bound; i += L) {
+            acc0 = acc0.max(FloatVector.fromArray(S, a, off + i));
+        }
+        // reduce: max is exact, so the order does not matter
+        float max = acc0.max(acc1).max(acc2.max(acc3)).reduceLanes(VectorOperators.MAX);
         // scalar tail
         for (; i < n; i++) {
             max = Math.max(max, a[off + i]);
@@ -436,15 +446,16 @@ final class PanamaKernels implements CpuKernels {
     /**
      * exp(x) lane-wise from adds, multiplies and FMAs only, with a relative error below 2 ulp: unlike the
      * {@code EXP} operator (an SVML stub when compiled, {@code Math.exp} when interpreted) it gives the same bits
-     * before and after JIT compilation, which run-to-run determinism needs. Results below 2^-126 (x &lt; -87.34,
-     * including -infinity) are flushed to zero: they are under 1e-38 of the row's largest term, and building 2^n
-     * with a single shift is about 4x cheaper than the two-factor form that subnormals need (measured on Zen 5).
+     * before and after JIT compilation, which run-to-run determinism needs. Domain x &lt;= 88: every caller
+     * exponentiates a logit minus a bound of the logits (a row max or a log-sum-exp), so x &lt;= 0 up to rounding.
+     * Results below 2^-126 (x &lt; -87.34, including -infinity) are flushed to zero: they are under 1e-38 of the
+     * row's largest term, and building 2^n with one shift and no clamps is about 4x cheaper than the two-factor
+     * form that subnormal results need (measured on Zen 5).
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.min(EXP_MAX).max(EXP_MIN);
-        FloatVector t = xc.fma(LOG2E, ROUNDER);
+        FloatVector t = x.fma(LOG2E, ROUNDER);
         FloatVector n = t.sub(ROUNDER);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), xc);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);
         r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
         // Taylor series to degree 7 (truncation below 1e-8 relative for |r| <= ln2/2), Horner with FMAs
         FloatVector p = r.fma(1f / 5040, 1f / 720);
@@ -455,7 +466,8 @@ final class PanamaKernels implements CpuKernels {
         p = p.fma(r, FloatVector.broadcast(S, 1f));
         p = p.fma(r, FloatVector.broadcast(S, 1f));
         // 2^n: t's bits are 0x4B400000 + n and 0x4B400000 << 23 vanishes in 32 bits, so (bits(t) + 127) << 23
-        // is the exponent field of 2^n, normal for -126 <= n <= 127
+        // is the exponent field of 2^n, normal for -126 <= n <= 127; below EXP_MIN (n < -126, or x so negative or
+        // infinite that t and r are meaningless) the blend gives the flushed zero instead
         FloatVector pow = t.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return p.mul(pow).blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
     }
