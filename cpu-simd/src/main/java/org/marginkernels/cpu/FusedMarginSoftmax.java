@@ -207,20 +207,23 @@ final class FusedMarginSoftmax {
                 }
                 int j0 = ct.start(t);
                 int n = ct.width(t);
+                // dC goes to the worker's tile buffer, not over a cached tile: the cache lines stay clean, so the
+                // cache is only read back from memory, never written back a second time
+                float[] dc = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
                 for (int i = 0; i < batch; i++) {
                     int y = labels[i];
                     int rowOff = off + i * tileClasses;
+                    int dcRow = i * tileClasses;
                     if (y == ignore) {
-                        Arrays.fill(tileArr, rowOff, rowOff + n, 0f);
+                        Arrays.fill(dc, dcRow, dcRow + n, 0f);
                         continue;
                     }
-                    kernels.softmaxGradient(code, tileArr, rowOff, n, fy[i], s, lse[i], coef[i], tileArr, rowOff);
+                    kernels.softmaxGradient(code, tileArr, rowOff, n, fy[i], s, lse[i], coef[i], dc, dcRow);
                     if (y >= j0 && y < j0 + n) {
-                        tileArr[rowOff + y - j0] = targetGrad[i];
+                        dc[dcRow + y - j0] = targetGrad[i];
                     }
                 }
-                ct.backwardTile(t, w, tileArr, off, tileClasses, pack, dwHat, partials, task * partialSize,
-                        weightGrad);
+                ct.backwardTile(t, w, dc, 0, tileClasses, pack, dwHat, partials, task * partialSize, weightGrad);
             }
         });
         if (featureGrad != null) {
