@@ -28,6 +28,12 @@ interface CpuKernels {
     void scale(float[] src, int srcOff, float factor, float[] dst, int dstOff, int n);
 
     /**
+     * Scatters {@code panels} runs of {@link #panelWidth()} floats, scaled: dst[dstOff + p*panelStride + q] =
+     * src[srcOff + p*NR + q] * factor. One row of a packed operand in one call. dst modified.
+     */
+    void scalePanels(float[] src, int srcOff, float factor, float[] dst, int dstOff, int panelStride, int panels);
+
+    /**
      * out[outOff + k] = (g[gOff + k] - along x[xOff + k]) inverseNorm, the normalization backward of one row: along
      * is applied as two floats (hi + lo), one FMA each, so the subtraction keeps a double-like relative error where
      * it cancels. out modified.

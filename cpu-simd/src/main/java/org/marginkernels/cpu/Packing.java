@@ -90,9 +90,7 @@ final class Packing {
         for (int kk = 0; kk < rows; kk++) {
             int src = (row0 + kk) * stride;
             float f = rowScale == null ? 1f : rowScale[row0 + kk];
-            for (int p = 0; p < full; p++) {
-                kernels.scale(m, src + p * nr, f, out, p * rows * nr + kk * nr, nr);
-            }
+            kernels.scalePanels(m, src, f, out, kk * nr, rows * nr, full);
             if (full < panels) {
                 int dst = full * rows * nr + kk * nr;
                 int width = dim - full * nr;

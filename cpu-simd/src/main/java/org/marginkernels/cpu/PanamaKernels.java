@@ -106,6 +106,18 @@ final class PanamaKernels implements CpuKernels {
     }
 
     @Override
+    public void scalePanels(float[] src, int srcOff, float factor, float[] dst, int dstOff, int panelStride,
+            int panels) {
+        FloatVector f = FloatVector.broadcast(S, factor);
+        for (int p = 0; p < panels; p++) {
+            int from = srcOff + p * NR;
+            int to = dstOff + p * panelStride;
+            FloatVector.fromArray(S, src, from).mul(f).intoArray(dst, to);
+            FloatVector.fromArray(S, src, from + L).mul(f).intoArray(dst, to + L);
+        }
+    }
+
+    @Override
     public void removeAlong(float[] g, int gOff, float[] x, int xOff, double along, double inverseNorm, float[] out,
             int outOff, int n) {
         float hi = (float) along;

@@ -39,6 +39,16 @@ final class ScalarKernels implements CpuKernels {
     }
 
     @Override
+    public void scalePanels(float[] src, int srcOff, float factor, float[] dst, int dstOff, int panelStride,
+            int panels) {
+        for (int p = 0; p < panels; p++) {
+            for (int q = 0; q < NR; q++) {
+                dst[dstOff + p * panelStride + q] = src[srcOff + p * NR + q] * factor;
+            }
+        }
+    }
+
+    @Override
     public void scale(float[] src, int srcOff, float factor, float[] dst, int dstOff, int n) {
         for (int i = 0; i < n; i++) {
             dst[dstOff + i] = src[srcOff + i] * factor;
