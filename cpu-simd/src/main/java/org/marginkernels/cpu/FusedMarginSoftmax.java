@@ -60,9 +60,10 @@ final class FusedMarginSoftmax {
         long tileBytes = 4L * batch * tileClasses;
         long fixedBytes = 4L * ClassTiles.sharedFloats(batch, ct.classes, ct.dimPadded) + 16L * tiles * batch
                 + 8L * 8 * batch;
-        // 1/32 of the budget is kept back for what the plan does not itemize (per-call row arrays, the pool's task
-        // objects, allocator rounding): measured at 128 x 512 x 1M without it, the peak was 1.03 x the budget
-        long left = budgetBytes - fixedBytes - budgetBytes / 32;
+        // 1/16 of the budget is kept back for what the plan does not itemize (the pool's task objects, allocator
+        // rounding) and for the previous call's per-call arrays, which may not be collected yet: measured at
+        // 128 x 512 x 1M, the peak was 1.03 x the budget with 1/32 kept back
+        long left = budgetBytes - fixedBytes - budgetBytes / 16;
         int chunks = featureGrad == null ? 0
                 : (int) Math.max(1, Math.min(Math.min(MAX_CHUNKS, tiles), left / (4L * batch * ct.dimPadded)));
         left -= 4L * chunks * batch * ct.dimPadded;
