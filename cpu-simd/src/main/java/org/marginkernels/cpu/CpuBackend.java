@@ -24,13 +24,16 @@ import org.marginkernels.spi.TopKSelector;
  * <ol>
  * <li>normalize the features once (norms in double); per row, the target cosine c_y from its own dot product and
  * f_y = f(c_y) with the spec's double evaluator (f_y is known before the tiles, as the SV/MV transforms need);</li>
- * <li>forward pass over tiles: the cosine tile C_t = X^ W_t^T / |w_j| (one register-blocked GEMM, the inverse class
- * norms folded into the packed weight panel), the non-target logits z = s g(c, f_y) (vector code compiled from the
- * spec) and the tile's per-row (max, sum exp(z - max)) of the non-targets;</li>
+ * <li>forward pass over tiles: the cosine tile C_t = X^ W_t^T / |w_j| (one register-blocked GEMM, 12 x 2 vectors on
+ * CPUs with 32 vector registers, the inverse class norms folded into the packed weight panel), the non-target
+ * logits z = s g(c, f_y) (vector code compiled from the spec) and the tile's per-row (max, sum exp(z - max)) of the
+ * non-targets, reduced without storing the logits and {@value FusedMarginSoftmax#ROW_CHUNK} rows at a time, right
+ * after the GEMM wrote them, so they are read from L2;</li>
  * <li>per row, the partials merged in tile order in double, then the target added as lse = z_y + log1p(r),
  * r = sum_{j != y} exp(z_j - z_y), so lp = -log1p(r) and 1 - p_y = -expm1(lp) stay exact when p_y is near 1;
  * loss F(lp) and coef = w s F'(lp) (w = 1/N for the mean, 1 for the sum) with the spec's double evaluators;</li>
- * <li>backward pass over tiles: dL/dc_ij = -coef p_ij g'(c_ij) off the target (vectorized, in place in the tile) and
+ * <li>backward pass over tiles: dL/dc_ij = -coef p_ij g'(c_ij) off the target (vectorized, into the worker's tile
+ * buffer, so a cached tile is only read back) and
  * (coef (1 - p_y) - coef sum_{j != y} p_ij dg/dfy) f'(c_y) on it (the sum is one more pass over the tiles, taken
  * only for transforms whose dg/dfy is not identically zero), then dX^ += dC W^_t and dW^_t = dC^T X^ (two more
  * GEMMs) and the normalization backward of the tile's weight rows; finally the normalization backward of the
@@ -38,6 +41,11 @@ import org.marginkernels.spi.TopKSelector;
  * where they are exactly zero, do not pick up float residue.</li>
  * </ol>
  * Cost: 6 B C D flops (three GEMMs) plus O(B C) exponentials; forward only is the first GEMM, about a third.
+ *
+ * <p><b>Weights are checked here, not by the facade</b> ({@link #checksWeightRows()}): the class-norm pass computes
+ * every weight row's double sum of squares anyway, so it applies {@link org.marginkernels.spi.RowCheck} there and,
+ * after the first pass over the tiles and before any output is written, throws for the lowest invalid row. That
+ * saves the facade's single-threaded pass over the largest operand (C x D floats, several percent of a step).
  *
  * <p><b>Workspace.</b> {@link BackendOptions#workspaceBytes()} (default 256 MiB) bounds the extra memory of a fused
  * call: normalized and packed features, inverse class norms, per-tile (max, sum) partials, per-worker tile buffers,

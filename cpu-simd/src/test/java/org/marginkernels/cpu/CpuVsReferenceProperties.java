@@ -14,12 +14,8 @@ class CpuVsReferenceProperties extends CpuTestSupport {
     void everyLossMatchesReference(@ForAll @IntRange(min = 1, max = 23) int batch,
             @ForAll @IntRange(min = 1, max = 40) int dim, @ForAll @IntRange(min = 3, max = 150) int classes,
             @ForAll @IntRange(min = 1, max = 3) int threads, @ForAll long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
         try (CpuBackend cpu = cpu(threads, 0, 32)) {
-            for (Map.Entry<String, MarginSoftmax> e : catalogue().entrySet()) {
-                Problem p = problem(r, batch, dim, classes, e.getValue().ignoreLabel());
-                assertMatchesReference(e.getKey(), e.getValue(), p, cpu);
-            }
+            assertEveryLossMatches(new SplittableRandom(seed), cpu, batch, dim, classes);
         }
     }
 
@@ -27,12 +23,8 @@ class CpuVsReferenceProperties extends CpuTestSupport {
     void largerShapesWithDefaultTiles(@ForAll @IntRange(min = 20, max = 70) int batch,
             @ForAll @IntRange(min = 40, max = 70) int dim, @ForAll @IntRange(min = 200, max = 700) int classes,
             @ForAll long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
         try (CpuBackend cpu = new CpuBackend(kernels(0), org.marginkernels.BackendOptions.defaults())) {
-            for (Map.Entry<String, MarginSoftmax> e : catalogue().entrySet()) {
-                Problem p = problem(r, batch, dim, classes, e.getValue().ignoreLabel());
-                assertMatchesReference(e.getKey(), e.getValue(), p, cpu);
-            }
+            assertEveryLossMatches(new SplittableRandom(seed), cpu, batch, dim, classes);
         }
     }
 
@@ -41,12 +33,16 @@ class CpuVsReferenceProperties extends CpuTestSupport {
     void batchesLargerThanOneRowChunk(@ForAll @IntRange(min = 133, max = 300) int batch,
             @ForAll @IntRange(min = 1, max = 24) int dim, @ForAll @IntRange(min = 3, max = 300) int classes,
             @ForAll @IntRange(min = 1, max = 3) int threads, @ForAll long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
         try (CpuBackend cpu = cpu(threads, 0, 32)) {
-            for (Map.Entry<String, MarginSoftmax> e : catalogue().entrySet()) {
-                Problem p = problem(r, batch, dim, classes, e.getValue().ignoreLabel());
-                assertMatchesReference(e.getKey(), e.getValue(), p, cpu);
-            }
+            assertEveryLossMatches(new SplittableRandom(seed), cpu, batch, dim, classes);
+        }
+    }
+
+    private static void assertEveryLossMatches(SplittableRandom r, CpuBackend cpu, int batch, int dim,
+            int classes) {
+        for (Map.Entry<String, MarginSoftmax> e : catalogue().entrySet()) {
+            Problem p = problem(r, batch, dim, classes, e.getValue().ignoreLabel());
+            assertMatchesReference(e.getKey(), e.getValue(), p, cpu);
         }
     }
 }
