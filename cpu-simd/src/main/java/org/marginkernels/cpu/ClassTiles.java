@@ -159,8 +159,7 @@ final class ClassTiles {
     /** Packs tile t's weight rows, each scaled by its inverse norm, as the B operand of {@link #cosineRows}. */
     void packTile(int t, int worker, float[] pack) {
         float[] norms = classNorms(t, worker);
-        Packing.packRowsTransposed(weights, dim, start(t), width(t), norms, wInv != null ? start(t) : 0, tile, nr,
-                pack);
+        kernels.packRowsTransposed(weights, dim, start(t), width(t), norms, wInv != null ? start(t) : 0, tile, pack);
     }
 
     /**

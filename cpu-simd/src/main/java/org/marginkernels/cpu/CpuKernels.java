@@ -27,6 +27,10 @@ interface CpuKernels {
     /** dst[dstOff + k] = src[srcOff + k] * factor. dst modified; may alias src. */
     void scale(float[] src, int srcOff, float factor, float[] dst, int dstOff, int n);
 
+    /** {@link Packing#packRowsTransposed} with this kernels' panel width, vectorized where the kernels can. */
+    void packRowsTransposed(float[] m, int dim, int row0, int rows, float[] rowScale, int scaleOff, int columns,
+            float[] out);
+
     /**
      * Scatters {@code panels} runs of {@link #panelWidth()} floats, scaled: dst[dstOff + p*panelStride + q] =
      * src[srcOff + p*NR + q] * factor. One row of a packed operand in one call. dst modified.

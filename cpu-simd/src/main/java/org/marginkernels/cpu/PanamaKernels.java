@@ -34,7 +34,34 @@ final class PanamaKernels implements CpuKernels {
     // -126 ln 2: from here up 2^n is a normal float (n >= -126); below, the result (< 2^-126) is flushed to zero
     private static final float EXP_MIN = -87.33654f;
 
+    // index vectors of the transpose butterflies (two-vector selectFrom), a pair per block size h < L, else null
+    private static final FloatVector SEL8_LO = butterfly(8, false);
+    private static final FloatVector SEL8_HI = butterfly(8, true);
+    private static final FloatVector SEL4_LO = butterfly(4, false);
+    private static final FloatVector SEL4_HI = butterfly(4, true);
+    private static final FloatVector SEL2_LO = butterfly(2, false);
+    private static final FloatVector SEL2_HI = butterfly(2, true);
+    private static final FloatVector SEL1_LO = butterfly(1, false);
+    private static final FloatVector SEL1_HI = butterfly(1, true);
+
     PanamaKernels() {
+    }
+
+    /**
+     * Lane indexes of one butterfly of an L x L transpose: rows a and b (b = a + h) become, lane by lane, (a[l] or
+     * b[l - h]) and (a[l + h] or b[l]) depending on bit h of l; after the rounds h = L/2, ..., 1 row q holds column q.
+     * Indexes L and up select from the second vector.
+     */
+    private static FloatVector butterfly(int h, boolean high) {
+        if (h >= L) {
+            return null;
+        }
+        float[] index = new float[L];
+        for (int l = 0; l < L; l++) {
+            boolean first = (l & h) == 0;
+            index[l] = high ? (first ? l + h : L + l) : (first ? l : L + l - h);
+        }
+        return FloatVector.fromArray(S, index, 0);
     }
 
     @Override
@@ -114,6 +141,278 @@ final class PanamaKernels implements CpuKernels {
             int to = dstOff + p * panelStride;
             FloatVector.fromArray(S, src, from).mul(f).intoArray(dst, to);
             FloatVector.fromArray(S, src, from + L).mul(f).intoArray(dst, to + L);
+        }
+    }
+
+    @Override
+    public void packRowsTransposed(float[] m, int dim, int row0, int rows, float[] rowScale, int scaleOff,
+            int columns, float[] out) {
+        // the transpose keeps L rows in registers, written for up to 16 lanes (512-bit floats)
+        if (L > 16) {
+            Packing.packRowsTransposed(m, dim, row0, rows, rowScale, scaleOff, columns, NR, out);
+            return;
+        }
+        int body = dim - dim % L;
+        for (int p = 0; p < columns / NR; p++) {
+            for (int q = 0; q < NR; q += L) {
+                int j = p * NR + q;
+                int valid = Math.max(0, Math.min(L, rows - j));
+                // lanes of missing rows scale by zero, so a partial panel's padding is zero
+                FloatVector f = FloatVector.fromArray(S, rowScale, scaleOff + j, S.indexInRange(0, valid));
+                transposeRows(m, (row0 + j) * dim, dim, valid, body, f, out, p * dim * NR + q);
+            }
+        }
+        // scalar tail: the last dim % L columns
+        for (int p = 0; p < columns / NR; p++) {
+            for (int q = 0; q < NR; q++) {
+                int j = p * NR + q;
+                for (int kk = body; kk < dim; kk++) {
+                    out[p * dim * NR + kk * NR + q] = j < rows ? m[(row0 + j) * dim + kk] * rowScale[scaleOff + j]
+                            : 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * L rows of m (from {@code src}, stride dim; rows from {@code valid} on read as zero), columns [0, body), into
+     * out transposed and scaled by f: out[dst + kk*NR + r] = m[src + r*dim + kk] f[r]. L x L blocks, each loaded as
+     * L row vectors and transposed in registers by log2(L) rounds of butterflies.
+     */
+    private static void transposeRows(float[] m, int src, int dim, int valid, int body, FloatVector f, float[] out,
+            int dst) {
+        FloatVector zero = FloatVector.zero(S);
+        for (int kk = 0; kk < body; kk += L) {
+            FloatVector r0 = valid > 0 ? FloatVector.fromArray(S, m, src + 0 * dim + kk) : zero;
+            FloatVector r1 = L > 1 && valid > 1 ? FloatVector.fromArray(S, m, src + 1 * dim + kk) : zero;
+            FloatVector r2 = L > 2 && valid > 2 ? FloatVector.fromArray(S, m, src + 2 * dim + kk) : zero;
+            FloatVector r3 = L > 3 && valid > 3 ? FloatVector.fromArray(S, m, src + 3 * dim + kk) : zero;
+            FloatVector r4 = L > 4 && valid > 4 ? FloatVector.fromArray(S, m, src + 4 * dim + kk) : zero;
+            FloatVector r5 = L > 5 && valid > 5 ? FloatVector.fromArray(S, m, src + 5 * dim + kk) : zero;
+            FloatVector r6 = L > 6 && valid > 6 ? FloatVector.fromArray(S, m, src + 6 * dim + kk) : zero;
+            FloatVector r7 = L > 7 && valid > 7 ? FloatVector.fromArray(S, m, src + 7 * dim + kk) : zero;
+            FloatVector r8 = L > 8 && valid > 8 ? FloatVector.fromArray(S, m, src + 8 * dim + kk) : zero;
+            FloatVector r9 = L > 9 && valid > 9 ? FloatVector.fromArray(S, m, src + 9 * dim + kk) : zero;
+            FloatVector r10 = L > 10 && valid > 10 ? FloatVector.fromArray(S, m, src + 10 * dim + kk) : zero;
+            FloatVector r11 = L > 11 && valid > 11 ? FloatVector.fromArray(S, m, src + 11 * dim + kk) : zero;
+            FloatVector r12 = L > 12 && valid > 12 ? FloatVector.fromArray(S, m, src + 12 * dim + kk) : zero;
+            FloatVector r13 = L > 13 && valid > 13 ? FloatVector.fromArray(S, m, src + 13 * dim + kk) : zero;
+            FloatVector r14 = L > 14 && valid > 14 ? FloatVector.fromArray(S, m, src + 14 * dim + kk) : zero;
+            FloatVector r15 = L > 15 && valid > 15 ? FloatVector.fromArray(S, m, src + 15 * dim + kk) : zero;
+            if (L > 8) {
+                {
+                    FloatVector a = SEL8_LO.selectFrom(r0, r8);
+                    r8 = SEL8_HI.selectFrom(r0, r8);
+                    r0 = a;
+                }
+                {
+                    FloatVector a = SEL8_LO.selectFrom(r1, r9);
+                    r9 = SEL8_HI.selectFrom(r1, r9);
+                    r1 = a;
+                }
+                {
+                    FloatVector a = SEL8_LO.selectFrom(r2, r10);
+                    r10 = SEL8_HI.selectFrom(r2, r10);
+                    r2 = a;
+                }
+                {
+                    FloatVector a = SEL8_LO.selectFrom(r3, r11);
+                    r11 = SEL8_HI.selectFrom(r3, r11);
+                    r3 = a;
+                }
+                {
+                    FloatVector a = SEL8_LO.selectFrom(r4, r12);
+                    r12 = SEL8_HI.selectFrom(r4, r12);
+                    r4 = a;
+                }
+                {
+                    FloatVector a = SEL8_LO.selectFrom(r5, r13);
+                    r13 = SEL8_HI.selectFrom(r5, r13);
+                    r5 = a;
+                }
+                {
+                    FloatVector a = SEL8_LO.selectFrom(r6, r14);
+                    r14 = SEL8_HI.selectFrom(r6, r14);
+                    r6 = a;
+                }
+                {
+                    FloatVector a = SEL8_LO.selectFrom(r7, r15);
+                    r15 = SEL8_HI.selectFrom(r7, r15);
+                    r7 = a;
+                }
+            }
+            if (L > 4) {
+                {
+                    FloatVector a = SEL4_LO.selectFrom(r0, r4);
+                    r4 = SEL4_HI.selectFrom(r0, r4);
+                    r0 = a;
+                }
+                {
+                    FloatVector a = SEL4_LO.selectFrom(r1, r5);
+                    r5 = SEL4_HI.selectFrom(r1, r5);
+                    r1 = a;
+                }
+                {
+                    FloatVector a = SEL4_LO.selectFrom(r2, r6);
+                    r6 = SEL4_HI.selectFrom(r2, r6);
+                    r2 = a;
+                }
+                {
+                    FloatVector a = SEL4_LO.selectFrom(r3, r7);
+                    r7 = SEL4_HI.selectFrom(r3, r7);
+                    r3 = a;
+                }
+                if (L > 12) {
+                    FloatVector a = SEL4_LO.selectFrom(r8, r12);
+                    r12 = SEL4_HI.selectFrom(r8, r12);
+                    r8 = a;
+                }
+                if (L > 13) {
+                    FloatVector a = SEL4_LO.selectFrom(r9, r13);
+                    r13 = SEL4_HI.selectFrom(r9, r13);
+                    r9 = a;
+                }
+                if (L > 14) {
+                    FloatVector a = SEL4_LO.selectFrom(r10, r14);
+                    r14 = SEL4_HI.selectFrom(r10, r14);
+                    r10 = a;
+                }
+                if (L > 15) {
+                    FloatVector a = SEL4_LO.selectFrom(r11, r15);
+                    r15 = SEL4_HI.selectFrom(r11, r15);
+                    r11 = a;
+                }
+            }
+            if (L > 2) {
+                {
+                    FloatVector a = SEL2_LO.selectFrom(r0, r2);
+                    r2 = SEL2_HI.selectFrom(r0, r2);
+                    r0 = a;
+                }
+                {
+                    FloatVector a = SEL2_LO.selectFrom(r1, r3);
+                    r3 = SEL2_HI.selectFrom(r1, r3);
+                    r1 = a;
+                }
+                if (L > 6) {
+                    FloatVector a = SEL2_LO.selectFrom(r4, r6);
+                    r6 = SEL2_HI.selectFrom(r4, r6);
+                    r4 = a;
+                }
+                if (L > 7) {
+                    FloatVector a = SEL2_LO.selectFrom(r5, r7);
+                    r7 = SEL2_HI.selectFrom(r5, r7);
+                    r5 = a;
+                }
+                if (L > 10) {
+                    FloatVector a = SEL2_LO.selectFrom(r8, r10);
+                    r10 = SEL2_HI.selectFrom(r8, r10);
+                    r8 = a;
+                }
+                if (L > 11) {
+                    FloatVector a = SEL2_LO.selectFrom(r9, r11);
+                    r11 = SEL2_HI.selectFrom(r9, r11);
+                    r9 = a;
+                }
+                if (L > 14) {
+                    FloatVector a = SEL2_LO.selectFrom(r12, r14);
+                    r14 = SEL2_HI.selectFrom(r12, r14);
+                    r12 = a;
+                }
+                if (L > 15) {
+                    FloatVector a = SEL2_LO.selectFrom(r13, r15);
+                    r15 = SEL2_HI.selectFrom(r13, r15);
+                    r13 = a;
+                }
+            }
+            if (L > 1) {
+                {
+                    FloatVector a = SEL1_LO.selectFrom(r0, r1);
+                    r1 = SEL1_HI.selectFrom(r0, r1);
+                    r0 = a;
+                }
+                if (L > 3) {
+                    FloatVector a = SEL1_LO.selectFrom(r2, r3);
+                    r3 = SEL1_HI.selectFrom(r2, r3);
+                    r2 = a;
+                }
+                if (L > 5) {
+                    FloatVector a = SEL1_LO.selectFrom(r4, r5);
+                    r5 = SEL1_HI.selectFrom(r4, r5);
+                    r4 = a;
+                }
+                if (L > 7) {
+                    FloatVector a = SEL1_LO.selectFrom(r6, r7);
+                    r7 = SEL1_HI.selectFrom(r6, r7);
+                    r6 = a;
+                }
+                if (L > 9) {
+                    FloatVector a = SEL1_LO.selectFrom(r8, r9);
+                    r9 = SEL1_HI.selectFrom(r8, r9);
+                    r8 = a;
+                }
+                if (L > 11) {
+                    FloatVector a = SEL1_LO.selectFrom(r10, r11);
+                    r11 = SEL1_HI.selectFrom(r10, r11);
+                    r10 = a;
+                }
+                if (L > 13) {
+                    FloatVector a = SEL1_LO.selectFrom(r12, r13);
+                    r13 = SEL1_HI.selectFrom(r12, r13);
+                    r12 = a;
+                }
+                if (L > 15) {
+                    FloatVector a = SEL1_LO.selectFrom(r14, r15);
+                    r15 = SEL1_HI.selectFrom(r14, r15);
+                    r14 = a;
+                }
+            }
+            r0.mul(f).intoArray(out, dst + kk * NR);
+            if (L > 1) {
+                r1.mul(f).intoArray(out, dst + (kk + 1) * NR);
+            }
+            if (L > 2) {
+                r2.mul(f).intoArray(out, dst + (kk + 2) * NR);
+            }
+            if (L > 3) {
+                r3.mul(f).intoArray(out, dst + (kk + 3) * NR);
+            }
+            if (L > 4) {
+                r4.mul(f).intoArray(out, dst + (kk + 4) * NR);
+            }
+            if (L > 5) {
+                r5.mul(f).intoArray(out, dst + (kk + 5) * NR);
+            }
+            if (L > 6) {
+                r6.mul(f).intoArray(out, dst + (kk + 6) * NR);
+            }
+            if (L > 7) {
+                r7.mul(f).intoArray(out, dst + (kk + 7) * NR);
+            }
+            if (L > 8) {
+                r8.mul(f).intoArray(out, dst + (kk + 8) * NR);
+            }
+            if (L > 9) {
+                r9.mul(f).intoArray(out, dst + (kk + 9) * NR);
+            }
+            if (L > 10) {
+                r10.mul(f).intoArray(out, dst + (kk + 10) * NR);
+            }
+            if (L > 11) {
+                r11.mul(f).intoArray(out, dst + (kk + 11) * NR);
+            }
+            if (L > 12) {
+                r12.mul(f).intoArray(out, dst + (kk + 12) * NR);
+            }
+            if (L > 13) {
+                r13.mul(f).intoArray(out, dst + (kk + 13) * NR);
+            }
+            if (L > 14) {
+                r14.mul(f).intoArray(out, dst + (kk + 14) * NR);
+            }
+            if (L > 15) {
+                r15.mul(f).intoArray(out, dst + (kk + 15) * NR);
+            }
         }
     }
 

@@ -39,6 +39,12 @@ final class ScalarKernels implements CpuKernels {
     }
 
     @Override
+    public void packRowsTransposed(float[] m, int dim, int row0, int rows, float[] rowScale, int scaleOff,
+            int columns, float[] out) {
+        Packing.packRowsTransposed(m, dim, row0, rows, rowScale, scaleOff, columns, NR, out);
+    }
+
+    @Override
     public void scalePanels(float[] src, int srcOff, float factor, float[] dst, int dstOff, int panelStride,
             int panels) {
         for (int p = 0; p < panels; p++) {
