@@ -817,20 +817,8 @@ final class PanamaKernels implements CpuKernels {
 
     @Override
     public double expSum(float[] z, int zOff, int n, float max) {
-        double sum = 0;
-        FloatVector negMax = FloatVector.broadcast(S, -max);
-        for (int start = 0; start < n; start += DOUBLE_BLOCK) {
-            int end = Math.min(n, start + DOUBLE_BLOCK);
-            FloatVector acc = FloatVector.zero(S);
-            for (int i = start; i < end; i += L) {
-                VectorMask<Float> m = S.indexInRange(i, end);
-                FloatVector e = exp(FloatVector.fromArray(S, z, zOff + i, m).add(negMax));
-                acc = acc.add(e, m);
-            }
-            // reduce
-            sum += sumLanes(acc);
-        }
-        return sum;
+        // the logits of the identity transform at scale 1 are z itself (multiplying by 1 is exact)
+        return logitExpSum(null, z, zOff, n, 0f, 1f, max);
     }
 
     @Override

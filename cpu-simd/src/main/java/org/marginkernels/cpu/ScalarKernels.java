@@ -124,54 +124,54 @@ final class ScalarKernels implements CpuKernels {
 
     @Override
     public void logits(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float[] z, int zOff) {
-        if (code == null) {
-            scale(c, cOff, s, z, zOff, n);
-            return;
-        }
-        KernelSpec spec = ((ScalarNegativeCode) code).spec();
+        KernelSpec spec = spec(code);
         for (int i = 0; i < n; i++) {
-            z[zOff + i] = s * (float) spec.negative(c[cOff + i], fy);
+            z[zOff + i] = s * negative(spec, c[cOff + i], fy);
         }
     }
 
     @Override
     public double expSum(float[] z, int zOff, int n, float max) {
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += (float) Math.exp(z[zOff + i] - max);
-        }
-        return sum;
+        // the logits of the identity transform at scale 1 are z itself (multiplying by 1 is exact)
+        return logitExpSum(null, z, zOff, n, 0f, 1f, max);
     }
 
     @Override
     public float logitMax(NegativeCode code, float[] c, int cOff, int n, float fy, float s) {
-        KernelSpec spec = code == null ? null : ((ScalarNegativeCode) code).spec();
+        KernelSpec spec = spec(code);
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
-            float g = spec == null ? c[cOff + i] : (float) spec.negative(c[cOff + i], fy);
-            max = Math.max(max, s * g);
+            max = Math.max(max, s * negative(spec, c[cOff + i], fy));
         }
         return max;
     }
 
     @Override
     public double logitExpSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float max) {
-        KernelSpec spec = code == null ? null : ((ScalarNegativeCode) code).spec();
+        KernelSpec spec = spec(code);
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            float g = spec == null ? c[cOff + i] : (float) spec.negative(c[cOff + i], fy);
-            sum += (float) Math.exp(s * g - max);
+            sum += (float) Math.exp(s * negative(spec, c[cOff + i], fy) - max);
         }
         return sum;
+    }
+
+    private static KernelSpec spec(NegativeCode code) {
+        return code == null ? null : ((ScalarNegativeCode) code).spec();
+    }
+
+    /** g(c, fy) in float; the identity when spec is null. */
+    private static float negative(KernelSpec spec, float c, float fy) {
+        return spec == null ? c : (float) spec.negative(c, fy);
     }
 
     @Override
     public void softmaxGradient(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse,
             float coef, float[] out, int outOff) {
-        KernelSpec spec = code == null ? null : ((ScalarNegativeCode) code).spec();
+        KernelSpec spec = spec(code);
         for (int i = 0; i < n; i++) {
             float ci = c[cOff + i];
-            float g = spec == null ? ci : (float) spec.negative(ci, fy);
+            float g = negative(spec, ci, fy);
             float dg = spec == null ? 1f : (float) spec.negativeGradient(ci, fy);
             out[outOff + i] = -coef * (float) Math.exp(Math.fma(g, s, -lse)) * dg;
         }
