@@ -204,6 +204,23 @@ final class ClassTiles {
         }
     }
 
+    /**
+     * Sums the {@code chunks} dX^ partials (batch x dimPadded each, back to back) into the first one, in chunk order
+     * so the sum does not depend on which worker filled which chunk, then writes {@link #featureGrad}.
+     *
+     * @param partials the partials. Modified.
+     */
+    void featureGradFromPartials(float[] partials, int chunks, float[] featureGrad) {
+        int size = batch * dimPadded;
+        for (int c = 1; c < chunks; c++) {
+            int base = c * size;
+            for (int e = 0; e < size; e++) {
+                partials[e] += partials[base + e];
+            }
+        }
+        featureGrad(partials, featureGrad);
+    }
+
     /** dL/dx_i = (g_i - (g_i . x^_i) x^_i) / |x_i| for every row, g = dX^ with stride dimPadded. */
     void featureGrad(float[] dxHat, float[] featureGrad) {
         for (int i = 0; i < batch; i++) {

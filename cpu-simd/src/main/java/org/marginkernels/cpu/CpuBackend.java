@@ -188,13 +188,7 @@ public final class CpuBackend implements KernelBackend {
             }
         });
         if (featureGrad != null) {
-            for (int c = 1; c < chunks; c++) {
-                int base = (int) (c * partialFloats);
-                for (int e = 0; e < partialFloats; e++) {
-                    partials[e] += partials[base + e];
-                }
-            }
-            ct.featureGrad(partials, featureGrad);
+            ct.featureGradFromPartials(partials, chunks, featureGrad);
         }
     }
 
@@ -252,7 +246,6 @@ public final class CpuBackend implements KernelBackend {
         }
         double weight = loss.reduction() == Reduction.MEAN && counted > 0 ? 1.0 / counted : 1.0;
         float s = (float) scale;
-        float[] z = new float[classes];
         double total = 0;
         for (int i = 0; i < labels.length; i++) {
             int row = i * classes;
@@ -265,13 +258,12 @@ public final class CpuBackend implements KernelBackend {
             }
             // the non-target sum is accumulated apart from the target's exp(0) = 1, which would swamp it in float,
             // and lp = -log1p(S e^(m - z_y)) keeps its digits where p_y is near 1 (RowLogProb, as the reference)
-            kernels.logits(null, margined, row, classes, 0f, s, z, 0);
-            z[y] = Float.NEGATIVE_INFINITY;
-            float maxOther = kernels.max(z, 0, classes);
+            float maxOther = kernels.logitMaxSkipping(null, margined, row, classes, y, 0f, s);
             double zy = scale * margined[row + y];
             double m = Math.max(maxOther, zy);
             double nonTarget = maxOther == Float.NEGATIVE_INFINITY ? 0
-                    : kernels.expSum(z, 0, classes, maxOther) * Math.exp(maxOther - m);
+                    : kernels.logitExpSumSkipping(null, margined, row, classes, y, 0f, s, maxOther)
+                            * Math.exp(maxOther - m);
             double lp = RowLogProb.of(zy - m, nonTarget);
             double lse = zy - lp;
             total += spec.rowLoss(lp);

@@ -68,17 +68,32 @@ interface CpuKernels {
     /** z_j = s g(c_j, fy) for j &lt; n (g the identity when code is null). z modified. */
     void logits(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float[] z, int zOff);
 
-    /** sum_j exp(z_j - max) for j &lt; n, accumulated in double; max must be finite. */
-    double expSum(float[] z, int zOff, int n, float max);
-
     /** max_j z_j for j &lt; n of the logits z_j = s g(c_j, fy) of {@link #logits}, without storing them. */
     float logitMax(NegativeCode code, float[] c, int cOff, int n, float fy, float s);
 
     /**
-     * sum_j exp(z_j - max) for j &lt; n of the logits z_j = s g(c_j, fy), without storing them, with the same
-     * roundings as {@link #logits} followed by {@link #expSum}; max must be finite.
+     * sum_j exp(z_j - max) for j &lt; n of the logits z_j = s g(c_j, fy), without storing them, with the roundings of
+     * {@link #logits}, accumulated in double; max must be finite.
      */
     double logitExpSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float max);
+
+    /** {@link #logitMax} over j &lt; n leaving out j = skip (nothing is left out when skip is not in [0, n)). */
+    default float logitMaxSkipping(NegativeCode code, float[] c, int cOff, int n, int skip, float fy, float s) {
+        int cut = skip >= 0 && skip < n ? skip : n;
+        return Math.max(logitMax(code, c, cOff, cut, fy, s),
+                logitMax(code, c, cOff + cut + 1, n - Math.min(n, cut + 1), fy, s));
+    }
+
+    /**
+     * {@link #logitExpSum} over j &lt; n leaving out j = skip, as two runs cut around it: the target's term is never
+     * formed, so nothing is stored or patched to -infinity.
+     */
+    default double logitExpSumSkipping(NegativeCode code, float[] c, int cOff, int n, int skip, float fy, float s,
+            float max) {
+        int cut = skip >= 0 && skip < n ? skip : n;
+        return logitExpSum(code, c, cOff, cut, fy, s, max)
+                + logitExpSum(code, c, cOff + cut + 1, n - Math.min(n, cut + 1), fy, s, max);
+    }
 
     /**
      * out_j = -coef exp(s g(c_j, fy) - lse) dg/dc(c_j, fy): the non-target dL/dc of a row. out modified; may

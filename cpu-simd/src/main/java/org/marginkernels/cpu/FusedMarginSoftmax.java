@@ -6,6 +6,7 @@ import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Reduction;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spi.RowLogProb;
 
 /**
  * The logits-free forward and backward of a margin softmax loss over class tiles (see {@link CpuBackend} for the
@@ -92,8 +93,6 @@ final class FusedMarginSoftmax {
         }
         double[] partMax = new double[tiles * batch];
         double[] partSum = new double[tiles * batch];
-        // the AdaCos pass fills the cache, so the forward pass only computes the tiles that are not cached
-        boolean cacheFilled = dynamicScale;
 
         // dynamic AdaCos: a first pass for lse_i over non-targets of s_prev c, and c_iy, before s is known
         double scale = loss.staticScale(ct.classes);
@@ -114,16 +113,17 @@ final class FusedMarginSoftmax {
             scale = AdaCosScale.compute(sPrev, lse, targets, n);
         }
 
-        // forward: per tile and row, the (max, sum exp) of the non-target logits z = s g(c, f_y)
+        // forward: per tile and row, the (max, sum exp) of the non-target logits z = s g(c, f_y); the AdaCos pass has
+        // already filled the cached tiles
         float s = (float) scale;
-        pool.run(tiles, (t, w) -> cosinesAndPartials(ct, t, w, cache, cached, !(t < cached && cacheFilled), labels,
+        pool.run(tiles, (t, w) -> cosinesAndPartials(ct, t, w, cache, cached, !(t < cached && dynamicScale), labels,
                 ignore, code, fy, s, partMax, partSum));
         if (!dynamicScale) {
             ct.rejectInvalidWeights();
         }
 
-        // merge partials in tile order, then add the target: lse = z_y + log1p(r), r = sum_{j != y} exp(z_j - z_y),
-        // so lp = -log1p(r) and 1 - p_y = -expm1(lp) keep full precision when p_y is close to 1
+        // merge partials in tile order, then add the target with RowLogProb, so lp and 1 - p_y = -expm1(lp) keep
+        // full precision when p_y is close to 1
         double weight = loss.reduction() == Reduction.MEAN && counted > 0 ? 1.0 / counted : 1.0;
         double total = 0;
         float[] lse = new float[batch];
@@ -134,9 +134,9 @@ final class FusedMarginSoftmax {
                 continue;
             }
             double zy = (double) s * fy[i];
-            // d = log r; lp = -softplus(d), written so that exp cannot overflow for any scale
-            double d = mergedLogSumExp(partMax, partSum, tiles, batch, i) - zy;
-            lp[i] = d > 0 ? -(d + Math.log1p(Math.exp(-d))) : -Math.log1p(Math.exp(d));
+            double nonTarget = mergedLogSumExp(partMax, partSum, tiles, batch, i);
+            double m = Math.max(zy, nonTarget);
+            lp[i] = RowLogProb.of(zy - m, Math.exp(nonTarget - m));
             lse[i] = (float) (zy - lp[i]);
             total += spec.rowLoss(lp[i]);
             coef[i] = (float) (weight * s * spec.rowLossGradient(lp[i]));
@@ -149,7 +149,7 @@ final class FusedMarginSoftmax {
         // dL/dc at the target: (dF_y + sum_{j != y} dF_j dg/dfy) f'(c_y), dF_j = coef ([j = y] - p_j)
         double[] pathSum = new double[batch];
         if (code != null && !spec.negativeIgnoresTarget()) {
-            double[] part = new double[tiles * batch];
+            // partSum is not read after the merge above: it takes the per-tile path sums, so no third array
             pool.run(tiles, (t, w) -> {
                 float[] tileArr = tileArray(ct, cache, cached, t, w);
                 int off = tileOffset(ct, cached, t);
@@ -169,12 +169,12 @@ final class FusedMarginSoftmax {
                     if (cut < n) {
                         sum += kernels.targetPathSum(code, tileArr, rowOff + cut + 1, n - cut - 1, fy[i], s, lse[i]);
                     }
-                    part[t * batch + i] = sum;
+                    partSum[t * batch + i] = sum;
                 }
             });
             for (int i = 0; i < batch; i++) {
                 for (int t = 0; t < tiles; t++) {
-                    pathSum[i] += part[t * batch + i];
+                    pathSum[i] += partSum[t * batch + i];
                 }
             }
         }
@@ -228,14 +228,7 @@ final class FusedMarginSoftmax {
             }
         });
         if (featureGrad != null) {
-            // merge the chunk partials in chunk order, so the sum does not depend on scheduling
-            for (int c = 1; c < chunks; c++) {
-                int base = c * partialSize;
-                for (int e = 0; e < partialSize; e++) {
-                    partials[e] += partials[base + e];
-                }
-            }
-            ct.featureGrad(partials, featureGrad);
+            ct.featureGradFromPartials(partials, chunks, featureGrad);
         }
         return result;
     }
@@ -277,15 +270,11 @@ final class FusedMarginSoftmax {
                 continue;
             }
             int row = off + i * tileClasses;
-            int cut = y >= j0 && y < j0 + n ? y - j0 : n;
-            int after = n - Math.min(n, cut + 1);
             float f = fy == null ? 0f : fy[i];
-            float m = Math.max(kernels.logitMax(code, tileArr, row, cut, f, s),
-                    kernels.logitMax(code, tileArr, row + cut + 1, after, f, s));
+            float m = kernels.logitMaxSkipping(code, tileArr, row, n, y - j0, f, s);
             partMax[t * batch + i] = m;
             partSum[t * batch + i] = m == Float.NEGATIVE_INFINITY ? 0
-                    : kernels.logitExpSum(code, tileArr, row, cut, f, s, m)
-                            + kernels.logitExpSum(code, tileArr, row + cut + 1, after, f, s, m);
+                    : kernels.logitExpSumSkipping(code, tileArr, row, n, y - j0, f, s, m);
         }
     }
 

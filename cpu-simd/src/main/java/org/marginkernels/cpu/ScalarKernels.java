@@ -131,12 +131,6 @@ final class ScalarKernels implements CpuKernels {
     }
 
     @Override
-    public double expSum(float[] z, int zOff, int n, float max) {
-        // the logits of the identity transform at scale 1 are z itself (multiplying by 1 is exact)
-        return logitExpSum(null, z, zOff, n, 0f, 1f, max);
-    }
-
-    @Override
     public float logitMax(NegativeCode code, float[] c, int cOff, int n, float fy, float s) {
         KernelSpec spec = spec(code);
         float max = Float.NEGATIVE_INFINITY;
