@@ -6,6 +6,7 @@ import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Reduction;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spi.RowLogProb;
 
 /**
  * The fused (logits-free) forward and backward on the device: no batch x classes buffer is ever allocated. The
@@ -104,33 +105,33 @@ final class GpuFusedMarginSoftmax {
         return AdaCosScale.compute(previous, lse, target, n);
     }
 
-    /** Per-row results of the forward, in double: the reduced loss, lp_i, lse_i, 1 - p_iy and g_i = w s F'(lp). */
-    private record RowTerms(double loss, double[] lp, double[] lse, double[] notTarget, float[] g) {
+    /** Per-row results of the forward: the reduced loss, lse_i, 1 - p_iy and g_i = w s F'(lp). */
+    private record RowTerms(double loss, float[] lse, double[] notTarget, float[] g) {
     }
 
-    // lse = logaddexp(s f_y, lse_nt); lp = -log1p(exp(lse_nt - s f_y)); 1 - p_y = exp(lse_nt - lse)
+    // lp = log p_y from RowLogProb (precise when p_y is near 1); lse = s f_y - lp; 1 - p_y = exp(lse_nt - lse)
     private static RowTerms rowTerms(MarginSoftmax loss, double scale, float[] fy, int[] labels, int counted,
             double[] nonTarget) {
         KernelSpec spec = loss.spec();
         int batch = labels.length;
         double weight = loss.reduction() == Reduction.MEAN && counted > 0 ? 1.0 / counted : 1.0;
         double total = 0;
-        double[] lse = new double[batch];
-        double[] lp = new double[batch];
+        float[] lse = new float[batch];
         double[] notTarget = new double[batch];
         float[] g = new float[batch];
         for (int i = 0; i < batch; i++) {
             if (labels[i] != loss.ignoreLabel()) {
                 double zy = scale * fy[i];
-                double d = nonTarget[i] - zy;
-                lp[i] = d > 0 ? -(d + Math.log1p(Math.exp(-d))) : -Math.log1p(Math.exp(d));
-                lse[i] = zy - lp[i];
-                notTarget[i] = Math.exp(nonTarget[i] - lse[i]);
-                total += spec.rowLoss(lp[i]);
-                g[i] = (float) (weight * scale * spec.rowLossGradient(lp[i]));
+                double m = Math.max(zy, nonTarget[i]);
+                double lp = RowLogProb.of(zy - m, Math.exp(nonTarget[i] - m));
+                double rowLse = zy - lp;
+                lse[i] = (float) rowLse;
+                notTarget[i] = Math.exp(nonTarget[i] - rowLse);
+                total += spec.rowLoss(lp);
+                g[i] = (float) (weight * scale * spec.rowLossGradient(lp));
             }
         }
-        return new RowTerms(total * weight, lp, lse, notTarget, g);
+        return new RowTerms(total * weight, lse, notTarget, g);
     }
 
     /**
@@ -144,11 +145,7 @@ final class GpuFusedMarginSoftmax {
         int dim = call.dim();
         DeviceSession s = call.s();
         KernelLauncher k = call.k();
-        float[] lseRows = new float[batch];
-        for (int i = 0; i < batch; i++) {
-            lseRows[i] = (float) rows.lse[i];
-        }
-        s.write(call.lse(), lseRows);
+        s.write(call.lse(), rows.lse);
         float[] throughNegatives = call.loss().spec().negativeIgnoresTarget() ? new float[call.chunks() * batch]
                 : call.partials(MODE_THROUGH_TARGET, scale)[1];
         float[] tcoef = new float[batch];

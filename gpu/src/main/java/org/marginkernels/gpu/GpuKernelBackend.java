@@ -93,15 +93,10 @@ public final class GpuKernelBackend implements KernelBackend {
         int rows = input.length / dim;
         KernelLauncher k = launcher(LAYER_SPEC);
         try (DeviceSession s = new DeviceSession(runtime)) {
-            DeviceBuffer x = s.upload(input);
-            DeviceBuffer n = s.floats(rows);
-            DeviceBuffer inv = s.floats(rows);
-            DeviceBuffer y = s.floats(input.length);
-            k.perRow("mk_row_norms", rows, x, rows, dim, n, inv);
-            k.perRow("mk_scale_rows", rows, x, inv, rows, dim, y);
-            s.read(y, output);
+            Normalized x = normalize(k, s, input, rows, dim, true);
+            s.read(x.hat(), output);
             if (norms != null) {
-                s.read(n, norms);
+                s.read(x.norm(), norms);
             }
         }
     }
