@@ -2,6 +2,7 @@ package org.marginkernels.gpu;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.WeakHashMap;
 import org.marginkernels.BackendOptions;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
@@ -31,6 +32,11 @@ public final class GpuKernelBackend implements KernelBackend {
     private final CDialect dialect;
     private final BackendOptions options;
     private final Map<String, DeviceProgram> programs = new HashMap<>();
+    /**
+     * Programs by spec object, in front of {@link #programs}: a loss's spec is immutable and the same object on every
+     * call, so the source (tens of KB, five printer passes) is printed once per spec, not on every call.
+     */
+    private final Map<KernelSpec, DeviceProgram> bySpec = new WeakHashMap<>();
     private boolean closed;
 
     /**
@@ -68,12 +74,8 @@ public final class GpuKernelBackend implements KernelBackend {
         if (closed) {
             throw new IllegalStateException("backend " + name + " is closed");
         }
-        String source = KernelSource.print(spec, dialect);
-        DeviceProgram program = programs.get(source);
-        if (program == null) {
-            program = runtime.compile(source);
-            programs.put(source, program);
-        }
+        DeviceProgram program = bySpec.computeIfAbsent(spec,
+                key -> programs.computeIfAbsent(KernelSource.print(key, dialect), runtime::compile));
         return new KernelLauncher(runtime, program);
     }
 
@@ -282,6 +284,7 @@ public final class GpuKernelBackend implements KernelBackend {
             p.close();
         }
         programs.clear();
+        bySpec.clear();
         runtime.close();
     }
 
