@@ -189,9 +189,8 @@ public final class Backend implements AutoCloseable {
     public LossResult scaledSoftmaxCrossEntropy(MarginSoftmax loss, double scale, float[] margined, int[] labels,
             float[] marginedGrad) {
         int classes = checkMatrix(loss, "margined", margined, labels);
-        if (!(scale > 0) || Double.isInfinite(scale)) {
-            throw new IllegalArgumentException("scale must be finite and > 0, got " + scale);
-        }
+        // the same rule and message as a fixed scale policy
+        new ScalePolicy.Fixed(scale);
         Checks.length("marginedGrad", marginedGrad, margined.length, "same shape as margined");
         Checks.distinct("marginedGrad", marginedGrad, "margined", margined);
         Checks.finite("margined", margined);

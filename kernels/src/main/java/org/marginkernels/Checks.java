@@ -5,8 +5,6 @@ import org.marginkernels.spi.RowCheck;
 /** Argument checks of the facade: each names the argument and what was expected, and none writes anything. */
 final class Checks {
 
-    static final double MIN_NORM = RowCheck.MIN_NORM;
-
     private Checks() {
     }
 
@@ -51,14 +49,19 @@ final class Checks {
         }
     }
 
+    /** Throws for the first non-finite element of {@code array}, naming its index. */
     static void finite(String name, float[] array) {
-        finite(name, array, 0, array.length);
+        for (int i = 0; i < array.length; i++) {
+            if (!Float.isFinite(array[i])) {
+                throw new IllegalArgumentException(name + " must be finite, got " + array[i] + " at index " + i);
+            }
+        }
     }
 
     /**
-     * Checks finiteness and that every row's L2 norm (accumulated in double) is at least {@link #MIN_NORM}, in one
-     * pass ({@link RowCheck}): a NaN or infinity makes its row's sum of squares non-finite, and only then is the row
-     * searched for it.
+     * Checks finiteness and that every row's L2 norm (accumulated in double) is at least {@link RowCheck#MIN_NORM},
+     * in one pass ({@link RowCheck}): a NaN or infinity makes its row's sum of squares non-finite, and only then is
+     * the row searched for it.
      */
     static void finiteRowsWithNorm(String name, float[] array, int dim) {
         for (int r = 0, rows = array.length / dim; r < rows; r++) {
@@ -85,15 +88,6 @@ final class Checks {
         }
     }
 
-    /** Throws for the first non-finite element of {@code array[from, to)}, naming its index. */
-    private static void finite(String name, float[] array, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (!Float.isFinite(array[i])) {
-                throw new IllegalArgumentException(name + " must be finite, got " + array[i] + " at index " + i);
-            }
-        }
-    }
-
     static void labels(int[] labels, int classes, int ignoreLabel) {
         notNull("labels", labels);
         for (int i = 0; i < labels.length; i++) {
@@ -107,9 +101,9 @@ final class Checks {
 
     static void positiveNorms(String name, float[] norms) {
         for (int i = 0; i < norms.length; i++) {
-            if (!(norms[i] >= MIN_NORM) || !Float.isFinite(norms[i])) {
-                throw new IllegalArgumentException(name + "[" + i + "] must be a finite norm >= " + MIN_NORM + ", got "
-                        + norms[i]);
+            if (!(norms[i] >= RowCheck.MIN_NORM) || !Float.isFinite(norms[i])) {
+                throw new IllegalArgumentException(name + "[" + i + "] must be a finite norm >= " + RowCheck.MIN_NORM
+                        + ", got " + norms[i]);
             }
         }
     }
