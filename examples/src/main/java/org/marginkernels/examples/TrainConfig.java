@@ -1,6 +1,7 @@
 package org.marginkernels.examples;
 
 import java.nio.file.Path;
+import org.marginkernels.BackendOptions;
 
 /**
  * Everything one training run needs, as parsed by {@link TrainMain}.
@@ -57,9 +58,9 @@ public record TrainConfig(LossSettings loss, int epochs, int batch, double lr, d
         return hidden.clone();
     }
 
-    /** The thread count with 0 resolved to the processor count. */
+    /** The thread count with 0 resolved to the processor count, as the backends resolve it. */
     public int resolvedThreads() {
-        return threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+        return BackendOptions.defaults().withThreads(threads).resolvedThreads();
     }
 
     private static void positive(String name, int value) {
