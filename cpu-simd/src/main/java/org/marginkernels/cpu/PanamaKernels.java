@@ -874,28 +874,23 @@ final class PanamaKernels implements CpuKernels {
         FloatVector negLse = FloatVector.broadcast(S, -lse);
         FloatVector sv = FloatVector.broadcast(S, s);
         FloatVector negCoef = FloatVector.broadcast(S, -coef);
-        if (code == null) {
-            int i = 0;
-            int bound = S.loopBound(n);
-            for (; i < bound; i += L) {
-                FloatVector cv = FloatVector.fromArray(S, c, cOff + i);
-                exp(cv.fma(sv, negLse)).mul(negCoef).intoArray(out, outOff + i);
-            }
-            // vector tail
-            if (i < n) {
-                VectorMask<Float> m = S.indexInRange(i, n);
-                FloatVector cv = FloatVector.fromArray(S, c, cOff + i, m);
-                exp(cv.fma(sv, negLse)).mul(negCoef).intoArray(out, outOff + i, m);
-            }
-            return;
-        }
-        PanamaNegativeCode neg = (PanamaNegativeCode) code;
         FloatVector fyv = FloatVector.broadcast(S, fy);
-        for (int i = 0; i < n; i += L) {
+        // g and dg/dc null for the identity: the branches are loop-invariant, so C2 splits the loop on them
+        PanamaExpr g = code == null ? null : ((PanamaNegativeCode) code).value();
+        PanamaExpr dg = code == null ? null : ((PanamaNegativeCode) code).gradient();
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector cv = FloatVector.fromArray(S, c, cOff + i);
+            FloatVector p = exp((g == null ? cv : g.apply(cv, fyv)).fma(sv, negLse)).mul(negCoef);
+            (dg == null ? p : p.mul(dg.apply(cv, fyv))).intoArray(out, outOff + i);
+        }
+        // vector tail
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector cv = FloatVector.fromArray(S, c, cOff + i, m);
-            FloatVector p = exp(neg.value().apply(cv, fyv).fma(sv, negLse));
-            p.mul(negCoef).mul(neg.gradient().apply(cv, fyv)).intoArray(out, outOff + i, m);
+            FloatVector p = exp((g == null ? cv : g.apply(cv, fyv)).fma(sv, negLse)).mul(negCoef);
+            (dg == null ? p : p.mul(dg.apply(cv, fyv))).intoArray(out, outOff + i, m);
         }
     }
 
