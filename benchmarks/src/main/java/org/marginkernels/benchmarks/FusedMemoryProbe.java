@@ -20,7 +20,8 @@ import org.marginkernels.MarginSoftmax;
  * implementation would materialize.
  *
  * <p>Method: the inputs and both gradient arrays are allocated first and the heap in use after a full GC is the
- * baseline. Then, for two calls (the first may create cached workspaces, the second shows the steady state):
+ * baseline. Then, for {@value #CALLS} calls (the first creates cached workspaces and, like the second, runs while the
+ * JIT is still compiling the kernels, whose boxed vectors are garbage; the last shows the steady state):
  * <ul>
  * <li>allocated: the bytes every Java thread allocated on the heap during the call
  *     ({@code com.sun.management.ThreadMXBean#getTotalThreadAllocatedBytes}, which also counts threads that ended);
@@ -32,7 +33,7 @@ import org.marginkernels.MarginSoftmax;
  *     {@code MemorySegment}s), sampled every millisecond by a thread that allocates nothing.</li>
  * </ul>
  * Limits: memory that native code allocates itself (malloc in a driver) and thread stacks are not seen; the
- * retained line (heap after a full GC once both calls returned) shows caches the backend keeps between calls.
+ * retained line (heap after a full GC once every call returned) shows caches the backend keeps between calls.
  *
  * <p>How to run (the heap must hold 4.2 GB of inputs and gradients at 1M classes):
  * <pre>
@@ -41,6 +42,9 @@ import org.marginkernels.MarginSoftmax;
  * </pre>
  */
 public final class FusedMemoryProbe {
+
+    /** Calls measured; at 128 x 512 x 1M the third is the first one with every kernel compiled. */
+    static final int CALLS = 4;
 
     private static final double MIB = 1 << 20;
 
@@ -73,7 +77,7 @@ public final class FusedMemoryProbe {
                 inputBytes / MIB, gradientBytes / MIB, baseline / MIB);
 
         try (Backend backend = Backends.named(backendName)) {
-            for (int call = 1; call <= 2; call++) {
+            for (int call = 1; call <= CALLS; call++) {
                 // collect first, so that the pool peaks start from live data rather than the last call's garbage
                 heapUsedAfterGc();
                 heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
@@ -99,7 +103,7 @@ public final class FusedMemoryProbe {
                 report("  heap peak beyond inputs+gradients", heapPeak - baseline, shape);
                 report("  direct memory peak", directPeak.get() - directBaseline, shape);
             }
-            report("retained by the backend after both calls (heap after GC)", heapUsedAfterGc() - baseline, shape);
+            report("retained by the backend after all calls (heap after GC)", heapUsedAfterGc() - baseline, shape);
         }
     }
 
