@@ -58,10 +58,10 @@ import org.marginkernels.spi.TopKSelector;
  * and (max, sum) partials are written only by the task that owns the tile; each chunk accumulates its own dX^
  * partial in tile order, and partials are merged in chunk order. Tile size and chunk count do not depend on the
  * thread count, so results are bit-identical run to run and for 1 or N threads. The vector exponential is a
- * polynomial of adds and FMAs and lane sums are taken in lane order, so code that is still interpreted and code
- * that C2 has compiled give the same bits too (a negative transform that itself calls exp, log or a trigonometric
- * operator would run the JDK's vector versions of those, whose last bit may differ between the two; no catalogue
- * transform does).
+ * polynomial of adds and FMAs and lane sums are a fixed tree of lane-wise adds, so code that is still interpreted
+ * and code that C2 has compiled give the same bits too (a negative transform that itself calls exp, log or a
+ * trigonometric operator would run the JDK's vector versions of those, whose last bit may differ between the two;
+ * no catalogue transform does).
  *
  * <p><b>Dynamic AdaCos</b> needs lse_i over non-targets of s_prev c and the target cosines before the scale is known:
  * one extra pass over the tiles, which computes and caches the cosine tiles (so the forward pass reuses them when the

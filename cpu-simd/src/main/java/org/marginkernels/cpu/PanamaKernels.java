@@ -1,9 +1,11 @@
 package org.marginkernels.cpu;
 
 import java.lang.invoke.MethodHandles;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.marginkernels.spec.KernelSpec;
 
@@ -18,6 +20,11 @@ final class PanamaKernels implements CpuKernels {
     // a constant to the JIT because it is static final in each hidden copy
     static final VectorSpecies<Float> S = PanamaSpecies.classDataOrPreferred(MethodHandles.lookup());
     static final int L = S.length();
+    // doubles of the same shape (L/2 lanes): sumLanes widens a float vector into two of them
+    private static final VectorSpecies<Double> DS = VectorSpecies.of(double.class, S.vectorShape());
+    private static final VectorShuffle<Double> FOLD4 = fold(4);
+    private static final VectorShuffle<Double> FOLD2 = fold(2);
+    private static final VectorShuffle<Double> FOLD1 = fold(1);
     // register block of the GEMM: MR rows x 2 vectors. With 32 vector registers (AVX-512, AArch64) 12 rows:
     // 24 accumulators + 2 B vectors + 1 broadcast, which halves the loads per FMA of the 6-row block that 16
     // registers (AVX2) allow: measured 205-213 against 150-158 GFLOP/s on one Zen 5 core at D = 512
@@ -783,13 +790,37 @@ final class PanamaKernels implements CpuKernels {
         return p.mul(pow).blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
     }
 
-    /** The lanes summed in lane order in double: the same bits compiled or interpreted (reduceLanes is not). */
+    /**
+     * The lanes summed in double by a fixed tree: widened exactly into two double vectors, added lane-wise, then
+     * folded in halves. Every step is a lane-wise IEEE add, so the bits are the same compiled or interpreted
+     * (reduceLanes leaves its order to the implementation); the tree is log2(L) adds deep where a lane-order sum
+     * is L, which matters once per row in the row reductions and the dot products.
+     */
     static double sumLanes(FloatVector v) {
-        double sum = 0;
-        for (int i = 0; i < L; i++) {
-            sum += v.lane(i);
+        DoubleVector d = ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0))
+                .add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+        if (DS.length() > 4) {
+            d = d.add(d.rearrange(FOLD4));
         }
-        return sum;
+        if (DS.length() > 2) {
+            d = d.add(d.rearrange(FOLD2));
+        }
+        if (DS.length() > 1) {
+            d = d.add(d.rearrange(FOLD1));
+        }
+        return d.lane(0);
+    }
+
+    /** Lane l reads lane l + h (mod the length): one halving step of {@link #sumLanes}' tree; null past DS. */
+    private static VectorShuffle<Double> fold(int h) {
+        if (h >= DS.length()) {
+            return null;
+        }
+        int[] index = new int[DS.length()];
+        for (int l = 0; l < index.length; l++) {
+            index[l] = (l + h) % index.length;
+        }
+        return VectorShuffle.fromArray(DS, index, 0);
     }
 
     @Override
