@@ -174,7 +174,6 @@ public final class CpuBackend implements KernelBackend {
                 ct.tiles), budgetBytes / (4 * partialFloats)));
         float[] partials = chunks == 0 ? null : workspace.floats(FusedMarginSoftmax.DX_PARTIALS, chunks * partialFloats);
         int tasks = chunks == 0 ? ct.tiles : chunks;
-        int perTask = (ct.tiles + tasks - 1) / tasks;
         pool.run(tasks, (task, w) -> {
             int dxOff = (int) (task * partialFloats);
             if (partials != null) {
@@ -182,7 +181,7 @@ public final class CpuBackend implements KernelBackend {
             }
             float[] pack = ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats());
             float[] dwHat = ct.workerBuffer(w, ClassTiles.DW_HAT, ct.packFloats());
-            for (int t = task * perTask; t < Math.min(ct.tiles, (task + 1) * perTask); t++) {
+            for (int t = ct.chunkStart(task, chunks); t < ct.chunkStart(task + 1, chunks); t++) {
                 ct.classNorms(t, w);
                 ct.backwardTile(t, w, cosineGrad, ct.start(t), ct.classes, pack, dwHat, partials, dxOff, weightGrad);
             }

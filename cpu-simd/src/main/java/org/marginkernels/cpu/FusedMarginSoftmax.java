@@ -188,7 +188,6 @@ final class FusedMarginSoftmax {
 
         // backward: dC per tile, then dX^ partial per chunk (tiles in order) and dW rows per tile
         int tasks = chunks == 0 ? tiles : chunks;
-        int perChunk = (tiles + tasks - 1) / tasks;
         float[] partials = chunks == 0 ? null
                 : workspace.floats(DX_PARTIALS, (long) chunks * batch * ct.dimPadded);
         int partialSize = batch * ct.dimPadded;
@@ -196,8 +195,8 @@ final class FusedMarginSoftmax {
             if (partials != null) {
                 Arrays.fill(partials, task * partialSize, (task + 1) * partialSize, 0f);
             }
-            int firstTile = chunks == 0 ? task : task * perChunk;
-            int lastTile = chunks == 0 ? task + 1 : Math.min(tiles, (task + 1) * perChunk);
+            int firstTile = ct.chunkStart(task, chunks);
+            int lastTile = ct.chunkStart(task + 1, chunks);
             float[] pack = ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats());
             float[] dwHat = ct.workerBuffer(w, ClassTiles.DW_HAT, ct.packFloats());
             for (int t = firstTile; t < lastTile; t++) {
