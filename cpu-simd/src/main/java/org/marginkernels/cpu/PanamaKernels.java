@@ -799,6 +799,10 @@ final class PanamaKernels implements CpuKernels {
     static double sumLanes(FloatVector v) {
         DoubleVector d = ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0))
                 .add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
+        // wider than 512 bits (SVE): the same halving steps, with shuffles built here
+        for (int h = DS.length() / 2; h > 4; h /= 2) {
+            d = d.add(d.rearrange(fold(h)));
+        }
         if (DS.length() > 4) {
             d = d.add(d.rearrange(FOLD4));
         }
