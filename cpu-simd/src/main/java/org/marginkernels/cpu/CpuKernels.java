@@ -79,9 +79,8 @@ interface CpuKernels {
 
     /** {@link #logitMax} over j &lt; n leaving out j = skip (nothing is left out when skip is not in [0, n)). */
     default float logitMaxSkipping(NegativeCode code, float[] c, int cOff, int n, int skip, float fy, float s) {
-        int cut = skip >= 0 && skip < n ? skip : n;
-        return Math.max(logitMax(code, c, cOff, cut, fy, s),
-                logitMax(code, c, cOff + cut + 1, n - Math.min(n, cut + 1), fy, s));
+        int cut = cut(skip, n);
+        return Math.max(logitMax(code, c, cOff, cut, fy, s), logitMax(code, c, cOff + cut + 1, rest(cut, n), fy, s));
     }
 
     /**
@@ -90,9 +89,27 @@ interface CpuKernels {
      */
     default double logitExpSumSkipping(NegativeCode code, float[] c, int cOff, int n, int skip, float fy, float s,
             float max) {
-        int cut = skip >= 0 && skip < n ? skip : n;
+        int cut = cut(skip, n);
         return logitExpSum(code, c, cOff, cut, fy, s, max)
-                + logitExpSum(code, c, cOff + cut + 1, n - Math.min(n, cut + 1), fy, s, max);
+                + logitExpSum(code, c, cOff + cut + 1, rest(cut, n), fy, s, max);
+    }
+
+    /** {@link #targetPathSum} over j &lt; n leaving out j = skip, cut around it like {@link #logitExpSumSkipping}. */
+    default double targetPathSumSkipping(NegativeCode code, float[] c, int cOff, int n, int skip, float fy, float s,
+            float lse) {
+        int cut = cut(skip, n);
+        return targetPathSum(code, c, cOff, cut, fy, s, lse)
+                + targetPathSum(code, c, cOff + cut + 1, rest(cut, n), fy, s, lse);
+    }
+
+    /** Where a row of n is cut to leave out skip: skip itself, or n (nothing left out) when it is outside [0, n). */
+    private static int cut(int skip, int n) {
+        return skip >= 0 && skip < n ? skip : n;
+    }
+
+    /** The length of the run after a cut: n - cut - 1, or 0 when nothing was left out. */
+    private static int rest(int cut, int n) {
+        return n - Math.min(n, cut + 1);
     }
 
     /**

@@ -157,19 +157,11 @@ final class FusedMarginSoftmax {
                     ct.cosineTile(t, w, ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats()), tileArr, off);
                 }
                 int j0 = ct.start(t);
-                int n = ct.width(t);
                 for (int i = 0; i < batch; i++) {
-                    int y = labels[i];
-                    if (y == ignore) {
-                        continue;
+                    if (labels[i] != ignore) {
+                        partSum[t * batch + i] = kernels.targetPathSumSkipping(code, tileArr, off + i * tileClasses,
+                                ct.width(t), labels[i] - j0, fy[i], s, lse[i]);
                     }
-                    int rowOff = off + i * tileClasses;
-                    int cut = y >= j0 && y < j0 + n ? y - j0 : n;
-                    double sum = kernels.targetPathSum(code, tileArr, rowOff, cut, fy[i], s, lse[i]);
-                    if (cut < n) {
-                        sum += kernels.targetPathSum(code, tileArr, rowOff + cut + 1, n - cut - 1, fy[i], s, lse[i]);
-                    }
-                    partSum[t * batch + i] = sum;
                 }
             });
             for (int i = 0; i < batch; i++) {
