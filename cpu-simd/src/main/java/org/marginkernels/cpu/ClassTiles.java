@@ -1,5 +1,6 @@
 package org.marginkernels.cpu;
 
+import java.util.Arrays;
 import org.marginkernels.spi.RowCheck;
 
 /**
@@ -49,8 +50,12 @@ final class ClassTiles {
      * normalization backward of the weights, which needs it in double precision.
      */
     private final float[] wNormSq;
-    /** Per tile, the lowest weights row that fails {@link RowCheck}, or -1: filled by {@link #classNorms}. */
+    /**
+     * Per tile, the lowest weights row that fails {@link RowCheck}, -1 when all pass, or {@link #NOT_CHECKED} until
+     * {@link #classNorms} has run for the tile.
+     */
     private final int[] invalidRow;
+    private static final int NOT_CHECKED = -2;
     private final Workspace workspace;
     private float[] xPacked;
 
@@ -71,6 +76,7 @@ final class ClassTiles {
         this.wInv = keepNorms ? workspace.floats(W_INV, classes) : null;
         this.wNormSq = keepNorms ? workspace.floats(W_NORM_SQ, 2L * classes) : null;
         this.invalidRow = new int[tiles];
+        Arrays.fill(invalidRow, NOT_CHECKED);
         for (int i = 0; i < batch; i++) {
             double norm = Math.sqrt(kernels.sumOfSquares(features, i * dim, dim));
             kernels.scale(features, i * dim, (float) (1 / norm), xHat, i * dimPadded, dim);
@@ -172,9 +178,13 @@ final class ClassTiles {
         cosineRows(pack, out, outOff, 0, batch);
     }
 
-    /** Packs tile t's weight rows, each scaled by its inverse norm, as the B operand of {@link #cosineRows}. */
+    /**
+     * Packs tile t's weight rows, each scaled by its inverse norm, as the B operand of {@link #cosineRows}. The norms
+     * come from {@link #classNorms} on the tile's first packing; when this object keeps them, a later packing (a
+     * tile recomputed because the cache could not hold it) reuses them instead of reading the rows once more.
+     */
     void packTile(int t, int worker, float[] pack) {
-        float[] norms = classNorms(t, worker);
+        float[] norms = wInv != null && invalidRow[t] != NOT_CHECKED ? wInv : classNorms(t, worker);
         kernels.packRowsTransposed(weights, dim, start(t), width(t), norms, wInv != null ? start(t) : 0, tile, pack);
     }
 
@@ -192,14 +202,13 @@ final class ClassTiles {
      * dW_t = normalizeBackward(dC^T X^) written to the tile's rows of {@code weightGrad} (when not null). The
      * tile's {@link #classNorms} must have run (this object keeps the norms).
      *
-     * @param worker the calling worker
      * @param dc dL/dc; row i of the tile at {@code dcOff + i*dcRow}, width(t) columns. Not modified.
      * @param pack a per-worker buffer of {@link #packFloats()}. Modified.
      * @param dwHat a per-worker buffer of {@link #packFloats()}. Modified.
      * @param dxHat batch x dimPadded accumulator from {@code dxOff}, or null. Modified.
      * @param weightGrad classes x dim, or null. Modified (only this tile's rows).
      */
-    void backwardTile(int t, int worker, float[] dc, int dcOff, int dcRow, float[] pack, float[] dwHat,
+    void backwardTile(int t, float[] dc, int dcOff, int dcRow, float[] pack, float[] dwHat,
             float[] dxHat, int dxOff, float[] weightGrad) {
         int j0 = start(t);
         int n = width(t);

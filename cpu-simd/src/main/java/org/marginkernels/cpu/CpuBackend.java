@@ -183,7 +183,7 @@ public final class CpuBackend implements KernelBackend {
             float[] dwHat = ct.workerBuffer(w, ClassTiles.DW_HAT, ct.packFloats());
             for (int t = ct.chunkStart(task, chunks); t < ct.chunkStart(task + 1, chunks); t++) {
                 ct.classNorms(t, w);
-                ct.backwardTile(t, w, cosineGrad, ct.start(t), ct.classes, pack, dwHat, partials, dxOff, weightGrad);
+                ct.backwardTile(t, cosineGrad, ct.start(t), ct.classes, pack, dwHat, partials, dxOff, weightGrad);
             }
         });
         if (featureGrad != null) {

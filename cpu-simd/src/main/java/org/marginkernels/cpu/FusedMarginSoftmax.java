@@ -191,6 +191,10 @@ final class FusedMarginSoftmax {
             int lastTile = ct.chunkStart(task + 1, chunks);
             float[] pack = ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats());
             float[] dwHat = ct.workerBuffer(w, ClassTiles.DW_HAT, ct.packFloats());
+            // dC goes to the worker's tile buffer, not over a cached tile: the cache lines stay clean, so the cache is
+            // only read back from memory, never written back a second time (an uncached tile is recomputed into
+            // this same buffer, and dC overwrites it in place)
+            float[] dc = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
             for (int t = firstTile; t < lastTile; t++) {
                 float[] tileArr = tileArray(ct, cache, cached, t, w);
                 int off = tileOffset(ct, cached, t);
@@ -199,9 +203,6 @@ final class FusedMarginSoftmax {
                 }
                 int j0 = ct.start(t);
                 int n = ct.width(t);
-                // dC goes to the worker's tile buffer, not over a cached tile: the cache lines stay clean, so the
-                // cache is only read back from memory, never written back a second time
-                float[] dc = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
                 for (int i = 0; i < batch; i++) {
                     int y = labels[i];
                     int rowOff = off + i * tileClasses;
@@ -215,7 +216,7 @@ final class FusedMarginSoftmax {
                         dc[dcRow + y - j0] = targetGrad[i];
                     }
                 }
-                ct.backwardTile(t, w, dc, 0, tileClasses, pack, dwHat, partials, task * partialSize, weightGrad);
+                ct.backwardTile(t, dc, 0, tileClasses, pack, dwHat, partials, task * partialSize, weightGrad);
             }
         });
         if (featureGrad != null) {

@@ -22,6 +22,8 @@ final class PanamaKernels implements CpuKernels {
     static final int L = S.length();
     // doubles of the same shape (L/2 lanes): sumLanes widens a float vector into two of them
     private static final VectorSpecies<Double> DS = VectorSpecies.of(double.class, S.vectorShape());
+    private static final VectorShuffle<Double> FOLD16 = fold(16);
+    private static final VectorShuffle<Double> FOLD8 = fold(8);
     private static final VectorShuffle<Double> FOLD4 = fold(4);
     private static final VectorShuffle<Double> FOLD2 = fold(2);
     private static final VectorShuffle<Double> FOLD1 = fold(1);
@@ -83,7 +85,17 @@ final class PanamaKernels implements CpuKernels {
 
     @Override
     public double sumOfSquares(float[] a, int off, int n) {
-        return dot(a, off, a, off, n);
+        double sum = dot(a, off, a, off, n);
+        if (Double.isFinite(sum)) {
+            return sum;
+        }
+        // the float partial sums overflow once |a_k| passes about 1.8e19, but squares of floats never overflow a
+        // double: such a row is summed again in double, so a norm check here agrees with the facade's
+        double exact = 0;
+        for (int i = 0; i < n; i++) {
+            exact += (double) a[off + i] * a[off + i];
+        }
+        return exact;
     }
 
     @Override
@@ -492,7 +504,8 @@ final class PanamaKernels implements CpuKernels {
             for (; i + 6 <= m; i += 6) {
                 block6(a, aOff + i * aRow, aRow, aK, b, bp, k, c, cp + i * cRow, cRow, accumulate);
             }
-            // 256 = 21 x 12 + 4: without it those rows would run block1, whose two FMA chains wait on latency
+            // 256 = 21 x 12 + 4 = 42 x 6 + 4: without it those rows would run block1, whose two FMA chains wait
+            // on latency
             if (i + 4 <= m) {
                 block4(a, aOff + i * aRow, aRow, aK, b, bp, k, c, cp + i * cRow, cRow, accumulate);
                 i += 4;
@@ -794,14 +807,17 @@ final class PanamaKernels implements CpuKernels {
      * The lanes summed in double by a fixed tree: widened exactly into two double vectors, added lane-wise, then
      * folded in halves. Every step is a lane-wise IEEE add, so the bits are the same compiled or interpreted
      * (reduceLanes leaves its order to the implementation); the tree is log2(L) adds deep where a lane-order sum
-     * is L, which matters once per row in the row reductions and the dot products.
+     * is L, which matters at the end of every row reduction and dot product.
      */
     static double sumLanes(FloatVector v) {
         DoubleVector d = ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0))
                 .add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1));
-        // wider than 512 bits (SVE): the same halving steps, with shuffles built here
-        for (int h = DS.length() / 2; h > 4; h /= 2) {
-            d = d.add(d.rearrange(fold(h)));
+        // 16 and 8 only for vectors wider than 512 bits (SVE, up to 2048)
+        if (DS.length() > 16) {
+            d = d.add(d.rearrange(FOLD16));
+        }
+        if (DS.length() > 8) {
+            d = d.add(d.rearrange(FOLD8));
         }
         if (DS.length() > 4) {
             d = d.add(d.rearrange(FOLD4));

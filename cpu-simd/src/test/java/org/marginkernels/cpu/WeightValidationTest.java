@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.marginkernels.Backend;
 import org.marginkernels.BackendOptions;
 import org.marginkernels.Backends;
@@ -109,6 +110,38 @@ class WeightValidationTest {
         assertArrayEquals(filled(w.length), gw, "weightGrad must be untouched");
         assertArrayEquals(xBefore, x, "features must be unchanged");
         assertArrayEquals(wBefore, w, "weights must be unchanged");
+    }
+
+    /**
+     * A finite weight of 3e19 squares past the float range, but its row's double sum of squares is finite, so the
+     * facade accepts it: the cpu backend must too (its vector sums run in float; the row is summed again in double)
+     * and agree with the reference on the loss within the suite's bound 4 (s + 1) D eps (s = 64). D = 40, so the
+     * row runs through the vector body at every species width.
+     */
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 2})
+    void acceptsAFiniteWeightWhoseSquareOverflowsAFloat(int threads) {
+        int dim = 40;
+        MarginSoftmax loss = CpuTestSupport.catalogue().get("arcFace");
+        SplittableRandom random = new SplittableRandom(CpuTestSupport.SEED);
+        float[] x = new float[BATCH * dim];
+        float[] w = new float[CLASSES * dim];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) random.nextGaussian();
+        }
+        w[300 * dim + 4] = 3e19f;
+        int[] y = {0, 255, 256, 699, 300};
+        double expected;
+        try (Backend reference = Backends.named("reference")) {
+            expected = reference.forward(loss, x, w, y, dim).loss();
+        }
+        try (Backend cpu = Backends.named("cpu", BackendOptions.defaults().withThreads(threads))) {
+            double actual = cpu.forwardBackward(loss, x, w, y, dim, new float[x.length], new float[w.length]).loss();
+            assertEquals(expected, actual, 4 * 65 * dim * CpuTestSupport.EPS * Math.max(1, Math.abs(expected)));
+        }
     }
 
     private static float[] filled(int n) {
