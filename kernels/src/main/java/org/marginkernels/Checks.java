@@ -51,10 +51,9 @@ final class Checks {
 
     /** Throws for the first non-finite element of {@code array}, naming its index. */
     static void finite(String name, float[] array) {
-        for (int i = 0; i < array.length; i++) {
-            if (!Float.isFinite(array[i])) {
-                throw new IllegalArgumentException(name + " must be finite, got " + array[i] + " at index " + i);
-            }
+        IllegalArgumentException nonFinite = RowCheck.firstNonFinite(name, array, 0, array.length);
+        if (nonFinite != null) {
+            throw nonFinite;
         }
     }
 

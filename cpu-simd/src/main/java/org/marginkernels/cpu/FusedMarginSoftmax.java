@@ -134,9 +134,7 @@ final class FusedMarginSoftmax {
                 continue;
             }
             double zy = (double) s * fy[i];
-            double nonTarget = mergedLogSumExp(partMax, partSum, tiles, batch, i);
-            double m = Math.max(zy, nonTarget);
-            lp[i] = RowLogProb.of(zy - m, Math.exp(nonTarget - m));
+            lp[i] = RowLogProb.ofLogSumExp(zy, mergedLogSumExp(partMax, partSum, tiles, batch, i));
             lse[i] = (float) (zy - lp[i]);
             total += spec.rowLoss(lp[i]);
             coef[i] = (float) (weight * s * spec.rowLossGradient(lp[i]));

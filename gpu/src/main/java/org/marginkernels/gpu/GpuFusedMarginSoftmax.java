@@ -122,8 +122,7 @@ final class GpuFusedMarginSoftmax {
         for (int i = 0; i < batch; i++) {
             if (labels[i] != loss.ignoreLabel()) {
                 double zy = scale * fy[i];
-                double m = Math.max(zy, nonTarget[i]);
-                double lp = RowLogProb.of(zy - m, Math.exp(nonTarget[i] - m));
+                double lp = RowLogProb.ofLogSumExp(zy, nonTarget[i]);
                 double rowLse = zy - lp;
                 lse[i] = (float) rowLse;
                 notTarget[i] = Math.exp(nonTarget[i] - rowLse);

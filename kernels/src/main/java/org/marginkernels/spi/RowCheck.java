@@ -34,12 +34,24 @@ public final class RowCheck {
      */
     public static IllegalArgumentException failure(String name, float[] array, int dim, int row,
             double sumOfSquares) {
-        for (int i = row * dim, end = i + dim; i < end; i++) {
+        IllegalArgumentException nonFinite = firstNonFinite(name, array, row * dim, (row + 1) * dim);
+        if (nonFinite != null) {
+            return nonFinite;
+        }
+        return new IllegalArgumentException(name + " row " + row + " has zero norm (" + Math.sqrt(sumOfSquares)
+                + " < " + MIN_NORM + "); cannot normalize it");
+    }
+
+    /**
+     * The exception naming the first non-finite element of array[from, to) and its index, or null when all are
+     * finite.
+     */
+    public static IllegalArgumentException firstNonFinite(String name, float[] array, int from, int to) {
+        for (int i = from; i < to; i++) {
             if (!Float.isFinite(array[i])) {
                 return new IllegalArgumentException(name + " must be finite, got " + array[i] + " at index " + i);
             }
         }
-        return new IllegalArgumentException(name + " row " + row + " has zero norm (" + Math.sqrt(sumOfSquares)
-                + " < " + MIN_NORM + "); cannot normalize it");
+        return null;
     }
 }

@@ -18,4 +18,13 @@ public final class RowLogProb {
     public static double of(double d, double nonTargetSum) {
         return d > -30 ? -Math.log1p(nonTargetSum * Math.exp(-d)) : d - Math.log(Math.exp(d) + nonTargetSum);
     }
+
+    /**
+     * {@link #of} from the target logit z_y and the log-sum-exp of the non-target logits (-infinity when there are
+     * none), as backends that merge per-tile partials have them: both are shifted by their max first.
+     */
+    public static double ofLogSumExp(double zy, double nonTargetLogSumExp) {
+        double m = Math.max(zy, nonTargetLogSumExp);
+        return of(zy - m, Math.exp(nonTargetLogSumExp - m));
+    }
 }
