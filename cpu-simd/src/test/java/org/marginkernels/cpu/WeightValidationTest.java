@@ -74,14 +74,8 @@ class WeightValidationTest {
             Consumer<float[]> corruption) {
         MarginSoftmax loss = CpuTestSupport.catalogue().get(lossName);
         SplittableRandom random = new SplittableRandom(CpuTestSupport.SEED);
-        float[] x = new float[BATCH * DIM];
-        float[] w = new float[CLASSES * DIM];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) random.nextGaussian();
-        }
+        float[] x = gaussian(random, BATCH * DIM);
+        float[] w = gaussian(random, CLASSES * DIM);
         int[] y = {0, 255, 256, 699, 300};
         corruption.accept(w);
 
@@ -124,14 +118,8 @@ class WeightValidationTest {
         int dim = 40;
         MarginSoftmax loss = CpuTestSupport.catalogue().get("arcFace");
         SplittableRandom random = new SplittableRandom(CpuTestSupport.SEED);
-        float[] x = new float[BATCH * dim];
-        float[] w = new float[CLASSES * dim];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) random.nextGaussian();
-        }
+        float[] x = gaussian(random, BATCH * dim);
+        float[] w = gaussian(random, CLASSES * dim);
         w[300 * dim + 4] = 3e19f;
         int[] y = {0, 255, 256, 699, 300};
         double expected;
@@ -142,6 +130,14 @@ class WeightValidationTest {
             double actual = cpu.forwardBackward(loss, x, w, y, dim, new float[x.length], new float[w.length]).loss();
             assertEquals(expected, actual, 4 * 65 * dim * CpuTestSupport.EPS * Math.max(1, Math.abs(expected)));
         }
+    }
+
+    private static float[] gaussian(SplittableRandom random, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) random.nextGaussian();
+        }
+        return a;
     }
 
     private static float[] filled(int n) {
