@@ -212,7 +212,8 @@ final class PanamaKernels implements CpuKernels {
             FloatVector r14 = L > 14 && valid > 14 ? FloatVector.fromArray(S, m, src + 14 * dim + kk) : zero;
             FloatVector r15 = L > 15 && valid > 15 ? FloatVector.fromArray(S, m, src + 15 * dim + kk) : zero;
             for (int round = 1; round < L; round <<= 1) {
-                // row i's partner is row i + L/2
+                // row i (i < L/2) interleaves with its partner, row i + L/2; h0-h3 pick the partners of rows 0-3 for
+                // the lane count (rows 4-7 have partners only at L = 16), and rows past L stay zero
                 FloatVector h0 = L == 16 ? r8 : L == 8 ? r4 : L == 4 ? r2 : r1;
                 FloatVector h1 = L == 16 ? r9 : L == 8 ? r5 : r3;
                 FloatVector h2 = L == 16 ? r10 : r6;
