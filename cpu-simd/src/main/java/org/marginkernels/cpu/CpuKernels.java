@@ -80,7 +80,10 @@ interface CpuKernels {
     /** {@link #logitMax} over j &lt; n leaving out j = skip (nothing is left out when skip is not in [0, n)). */
     default float logitMaxSkipping(NegativeCode code, float[] c, int cOff, int n, int skip, float fy, float s) {
         int cut = cut(skip, n);
-        return Math.max(logitMax(code, c, cOff, cut, fy, s), logitMax(code, c, cOff + cut + 1, rest(cut, n), fy, s));
+        int rest = rest(cut, n);
+        float max = logitMax(code, c, cOff, cut, fy, s);
+        // most rows have their target in another tile: no second run, and no call for an empty one
+        return rest == 0 ? max : Math.max(max, logitMax(code, c, cOff + cut + 1, rest, fy, s));
     }
 
     /**
@@ -90,16 +93,18 @@ interface CpuKernels {
     default double logitExpSumSkipping(NegativeCode code, float[] c, int cOff, int n, int skip, float fy, float s,
             float max) {
         int cut = cut(skip, n);
-        return logitExpSum(code, c, cOff, cut, fy, s, max)
-                + logitExpSum(code, c, cOff + cut + 1, rest(cut, n), fy, s, max);
+        int rest = rest(cut, n);
+        double sum = logitExpSum(code, c, cOff, cut, fy, s, max);
+        return rest == 0 ? sum : sum + logitExpSum(code, c, cOff + cut + 1, rest, fy, s, max);
     }
 
     /** {@link #targetPathSum} over j &lt; n leaving out j = skip, cut around it like {@link #logitExpSumSkipping}. */
     default double targetPathSumSkipping(NegativeCode code, float[] c, int cOff, int n, int skip, float fy, float s,
             float lse) {
         int cut = cut(skip, n);
-        return targetPathSum(code, c, cOff, cut, fy, s, lse)
-                + targetPathSum(code, c, cOff + cut + 1, rest(cut, n), fy, s, lse);
+        int rest = rest(cut, n);
+        double sum = targetPathSum(code, c, cOff, cut, fy, s, lse);
+        return rest == 0 ? sum : sum + targetPathSum(code, c, cOff + cut + 1, rest, fy, s, lse);
     }
 
     /** Where a row of n is cut to leave out skip: skip itself, or n (nothing left out) when it is outside [0, n). */
