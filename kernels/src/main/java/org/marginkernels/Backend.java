@@ -189,8 +189,7 @@ public final class Backend implements AutoCloseable {
     public LossResult scaledSoftmaxCrossEntropy(MarginSoftmax loss, double scale, float[] margined, int[] labels,
             float[] marginedGrad) {
         int classes = checkMatrix(loss, "margined", margined, labels);
-        // the same rule and message as a fixed scale policy
-        new ScalePolicy.Fixed(scale);
+        Checks.scale(scale);
         Checks.length("marginedGrad", marginedGrad, margined.length, "same shape as margined");
         Checks.distinct("marginedGrad", marginedGrad, "margined", margined);
         Checks.finite("margined", margined);

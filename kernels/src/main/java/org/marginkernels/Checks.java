@@ -87,6 +87,13 @@ final class Checks {
         }
     }
 
+    /** A logit scale s: finite and &gt; 0 (a fixed {@link ScalePolicy} and an explicit scale argument alike). */
+    static void scale(double scale) {
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException("scale must be finite and > 0, got " + scale);
+        }
+    }
+
     static void labels(int[] labels, int classes, int ignoreLabel) {
         notNull("labels", labels);
         for (int i = 0; i < labels.length; i++) {

@@ -9,9 +9,7 @@ public sealed interface ScalePolicy {
     /** A constant scale. */
     record Fixed(double scale) implements ScalePolicy {
         public Fixed {
-            if (!(scale > 0) || Double.isInfinite(scale)) {
-                throw new IllegalArgumentException("scale must be finite and > 0, got " + scale);
-            }
+            Checks.scale(scale);
         }
     }
 

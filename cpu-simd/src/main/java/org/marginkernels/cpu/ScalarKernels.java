@@ -173,10 +173,10 @@ final class ScalarKernels implements CpuKernels {
 
     @Override
     public double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse) {
-        if (code == null || ((ScalarNegativeCode) code).spec().negativeIgnoresTarget()) {
+        KernelSpec spec = spec(code);
+        if (spec == null || spec.negativeIgnoresTarget()) {
             return 0;
         }
-        KernelSpec spec = ((ScalarNegativeCode) code).spec();
         double sum = 0;
         for (int i = 0; i < n; i++) {
             float g = (float) spec.negative(c[cOff + i], fy);
@@ -188,11 +188,11 @@ final class ScalarKernels implements CpuKernels {
     @Override
     public void chain(NegativeCode code, float[] c, int cOff, float[] df, int dfOff, int n, float fy, float[] out,
             int outOff) {
-        if (code == null) {
+        KernelSpec spec = spec(code);
+        if (spec == null) {
             System.arraycopy(df, dfOff, out, outOff, n);
             return;
         }
-        KernelSpec spec = ((ScalarNegativeCode) code).spec();
         for (int i = 0; i < n; i++) {
             out[outOff + i] = df[dfOff + i] * (float) spec.negativeGradient(c[cOff + i], fy);
         }
@@ -200,10 +200,10 @@ final class ScalarKernels implements CpuKernels {
 
     @Override
     public double targetPathDot(NegativeCode code, float[] c, int cOff, float[] df, int dfOff, int n, float fy) {
-        if (code == null || ((ScalarNegativeCode) code).spec().negativeIgnoresTarget()) {
+        KernelSpec spec = spec(code);
+        if (spec == null || spec.negativeIgnoresTarget()) {
             return 0;
         }
-        KernelSpec spec = ((ScalarNegativeCode) code).spec();
         double sum = 0;
         for (int i = 0; i < n; i++) {
             sum += df[dfOff + i] * spec.negativeTargetGradient(c[cOff + i], fy);
