@@ -56,7 +56,9 @@ public final class AdaCosScale {
 
     /**
      * s = log(B_avg) / cos(min(pi/4, theta_med)), with log(B_avg) = logsumexp_i(lse_i) - log(n) and theta_med the
-     * lower median of acos(c_iy) over the n counted rows. Returns {@code previous} when n = 0 or log(B_avg) &lt;= 0.
+     * lower median of acos(c_iy) over the n counted rows. Returns {@code previous} when n = 0 or log(B_avg) &lt;= 0,
+     * and {@link ScalePolicy#MAX_SCALE} when s would exceed it (each step can multiply s by up to sqrt(2) when the
+     * non-target cosines are near 1, so an unclamped run could leave every float range).
      *
      * @param previous s_prev, the scale the statistics were computed with
      * @param nonTargetLse lse_i per counted row. Not modified.
@@ -88,6 +90,6 @@ public final class AdaCosScale {
         Arrays.sort(angles);
         double median = angles[(n - 1) / 2];
         double s = logBAvg / Math.cos(Math.min(Math.PI / 4, median));
-        return s > 0 && Double.isFinite(s) ? s : previous;
+        return s > 0 && !Double.isNaN(s) ? Math.min(s, ScalePolicy.MAX_SCALE) : previous;
     }
 }

@@ -2,19 +2,44 @@ package org.marginkernels;
 
 import java.util.Objects;
 import org.marginkernels.spi.KernelBackend;
+import org.marginkernels.spi.RowCheck;
 
 /**
  * The public entry point to a backend: every method checks its arguments once, throwing
  * {@link IllegalArgumentException} that names the argument and the expected value before anything is written, and
  * then delegates to the implementation ({@code reference}, {@code cpu}, {@code opencl}, {@code cuda}). Obtain one
- * from {@link Backends}; close it to release native resources. Not thread-safe: use one per training thread.
+ * from {@link Backends}; close it to release native resources.
  *
  * <p>Shapes: features float[batch * dim], weights float[classes * dim], row-major, raw (not normalized);
- * labels int[batch], batch = labels.length, classes = weights.length / dim.
+ * labels int[batch], batch = labels.length, classes = weights.length / dim. Sizes are checked in long arithmetic:
+ * an output that would exceed the largest Java array is an IllegalArgumentException.
+ *
+ * <p><b>What every method accepts.</b> Every element finite. Rows that are normalized (features, weights, queries,
+ * gallery, pair rows) have an L2 norm in [{@link RowCheck#MIN_NORM}, {@link RowCheck#MAX_NORM}] = [1e-15, 2^126],
+ * so any finite element is accepted as long as its row's norm stays below 2^126 (about 8.5e37). Scales are in
+ * (0, {@link ScalePolicy#MAX_SCALE}]. Upstream gradients are bounded where the result could otherwise leave the
+ * float range (each method says how). Outputs are arrays of their own, never one of the inputs or another output.
+ * Within these ranges every result is finite; outside them the call throws IllegalArgumentException before
+ * anything is written.
+ *
+ * <p><b>Threads.</b> A Backend may be shared: concurrent calls give the same results as the same calls made one
+ * at a time (the cpu backend gives a call that finds its scratch memory in use scratch of its own; the GPU
+ * backends run calls one after another). After {@link #close()} every call throws IllegalStateException.
  */
 public final class Backend implements AutoCloseable {
 
+    /** The largest |upstream gradient| element {@link #marginBackward} accepts, 2^64 (about 1.8e19). */
+    public static final double MAX_UPSTREAM_GRADIENT = 0x1p64;
+
+    /**
+     * The largest gradient magnitude a layer-level backward may produce, 2^120: the facade rejects inputs whose
+     * result bound (computed in double from the upstream gradient and the row norms) exceeds it, so that float
+     * results and their intermediate sums stay finite.
+     */
+    static final double MAX_GRADIENT = 0x1p120;
+
     private final KernelBackend impl;
+    private volatile boolean closed;
 
     Backend(KernelBackend impl) {
         this.impl = Objects.requireNonNull(impl, "impl");
@@ -28,33 +53,36 @@ public final class Backend implements AutoCloseable {
     /**
      * The loss and its gradients with respect to the raw features and weights (through both L2 normalizations).
      *
-     * @param loss the loss. Not modified.
-     * @param features raw embeddings, batch x dim. Not modified.
-     * @param weights raw class weights, classes x dim. Not modified.
+     * @param loss the loss; its scale is in (0, {@link ScalePolicy#MAX_SCALE}]. Not modified.
+     * @param features raw embeddings, batch x dim, finite, row norms in [1e-15, 2^126]. Not modified.
+     * @param weights raw class weights, classes x dim, finite, row norms in [1e-15, 2^126]. Not modified.
      * @param labels class per row in [0, classes), or the loss's ignore label. Not modified.
      * @param dim the embedding dimension, &gt; 0
-     * @param featureGrad receives dL/dfeatures (batch x dim), or null to skip. Modified.
-     * @param weightGrad receives dL/dweights (classes x dim), or null to skip. Modified.
-     * @return the loss, the scale used and the number of counted rows
+     * @param featureGrad receives dL/dfeatures (batch x dim), or null to skip; not an input array. Modified.
+     * @param weightGrad receives dL/dweights (classes x dim), or null to skip; not an input array. Modified.
+     * @return the loss, the scale used and the number of counted rows; all finite
      * @throws IllegalArgumentException on any invalid argument; nothing is written then
+     * @throws IllegalStateException after {@link #close()}
      */
     public LossResult forwardBackward(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
             float[] featureGrad, float[] weightGrad) {
+        open();
         checkProblem(loss, features, weights, labels, dim, !impl.checksWeightRows());
         Checks.length("featureGrad", featureGrad, features.length, "same shape as features");
         Checks.length("weightGrad", weightGrad, weights.length, "same shape as weights");
-        Checks.distinct("featureGrad", featureGrad, "features", features);
-        Checks.distinct("weightGrad", weightGrad, "weights", weights);
-        Checks.distinct("weightGrad", weightGrad, "featureGrad", featureGrad);
+        Checks.distinct(new Object[] {"featureGrad", featureGrad, "weightGrad", weightGrad},
+                new Object[] {"features", features, "weights", weights});
         return impl.forwardBackward(loss, features, weights, labels, dim, featureGrad, weightGrad);
     }
 
     /**
-     * The loss only (no gradients): the inference-time or validation loss.
+     * The loss only (no gradients): the inference-time or validation loss. Accepts what {@link #forwardBackward}
+     * accepts.
      *
      * @throws IllegalArgumentException on any invalid argument
      */
     public LossResult forward(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim) {
+        open();
         checkProblem(loss, features, weights, labels, dim, !impl.checksWeightRows());
         return impl.forwardBackward(loss, features, weights, labels, dim, null, null);
     }
@@ -62,149 +90,197 @@ public final class Backend implements AutoCloseable {
     /**
      * L2 row normalization: output_i = input_i / |input_i|.
      *
-     * @param input rows of dim floats. Not modified.
+     * @param input rows of dim floats, finite, norms in [1e-15, 2^126]. Not modified.
      * @param output same shape. Modified.
-     * @param norms receives |input_i| per row, or null. Modified.
-     * @throws IllegalArgumentException on bad shapes, non-finite values or a zero-norm row
+     * @param norms receives |input_i| per row (a float: the bound 2^126 keeps it finite), or null. Modified.
+     * @throws IllegalArgumentException on bad shapes, non-finite values or a row norm outside [1e-15, 2^126]
      */
     public void l2Normalize(float[] input, int dim, float[] output, float[] norms) {
+        open();
         Checks.positive("dim", dim);
         int rows = Checks.rows("input", input, dim);
         Checks.required("output", output, input.length, "same shape as input");
         Checks.length("norms", norms, rows, "one per row");
-        Checks.distinct("norms", norms, "output", output);
+        Checks.distinct(new Object[] {"output", output, "norms", norms}, new Object[] {"input", input});
         Checks.finiteRowsWithNorm("input", input, dim);
         impl.l2Normalize(input, dim, output, norms);
     }
 
     /**
      * Backward of {@link #l2Normalize}: inputGrad_i = (g_i - (g_i . y_i) y_i) / |x_i| with g = outputGrad.
+     * Accepts any finite y and g whose result bound |g_i| (1 + |y_i|^2) / |x_i| (in double) is at most 2^120, so
+     * results and intermediate sums stay finite in float.
      *
-     * @param output the normalized rows y. Not modified.
-     * @param norms |x_i| per row. Not modified.
-     * @param outputGrad dL/dy. Not modified.
+     * @param output the normalized rows y, finite. Not modified.
+     * @param norms |x_i| per row, in [1e-15, 2^126]. Not modified.
+     * @param outputGrad dL/dy, finite. Not modified.
      * @param inputGrad receives dL/dx. Modified.
-     * @throws IllegalArgumentException on bad shapes, non-finite values or non-positive norms
+     * @throws IllegalArgumentException on bad shapes, non-finite values, norms out of range or a result bound
+     *     above 2^120
      */
     public void l2NormalizeBackward(float[] output, float[] norms, float[] outputGrad, int dim, float[] inputGrad) {
+        open();
         Checks.positive("dim", dim);
         int rows = Checks.rows("output", output, dim);
         Checks.required("norms", norms, rows, "one per row");
         Checks.required("outputGrad", outputGrad, output.length, "same shape as output");
         Checks.required("inputGrad", inputGrad, output.length, "same shape as output");
+        Checks.distinct(new Object[] {"inputGrad", inputGrad},
+                new Object[] {"output", output, "norms", norms, "outputGrad", outputGrad});
         Checks.finite("output", output);
         Checks.finite("outputGrad", outputGrad);
         Checks.positiveNorms("norms", norms);
-        Checks.distinct("inputGrad", inputGrad, "output", output);
-        Checks.distinct("inputGrad", inputGrad, "outputGrad", outputGrad);
+        for (int r = 0; r < rows; r++) {
+            double g = Math.sqrt(RowCheck.sumOfSquares(outputGrad, r * dim, dim));
+            double yy = RowCheck.sumOfSquares(output, r * dim, dim);
+            checkGradientBound("outputGrad row " + r, g * (1 + yy) / norms[r]);
+        }
         impl.l2NormalizeBackward(output, norms, outputGrad, dim, inputGrad);
     }
 
     /**
      * Cosine logits (the normalized inner product): cosines[i*C + j] = x^_i . w^_j.
      *
-     * @param features raw rows, batch x dim. Not modified.
-     * @param weights raw rows, classes x dim. Not modified.
-     * @param cosines receives batch x classes. Modified.
-     * @throws IllegalArgumentException on bad shapes, non-finite values or a zero-norm row
+     * @param features raw rows, batch x dim, finite, row norms in [1e-15, 2^126]. Not modified.
+     * @param weights raw rows, classes x dim, finite, row norms in [1e-15, 2^126]. Not modified.
+     * @param cosines receives batch x classes, each in [-1, 1] up to float rounding. Modified.
+     * @throws IllegalArgumentException on bad shapes (batch x classes beyond the largest array included),
+     *     non-finite values or a row norm out of range
      */
     public void cosineLogits(float[] features, float[] weights, int dim, float[] cosines) {
+        open();
         Checks.positive("dim", dim);
         int batch = Checks.rows("features", features, dim);
         int classes = Checks.rows("weights", weights, dim);
-        Checks.required("cosines", cosines, Math.multiplyExact(batch, classes), "batch x classes");
+        Checks.required("cosines", cosines, Checks.product("batch x classes", batch, classes), "batch x classes");
+        Checks.distinct(new Object[] {"cosines", cosines}, new Object[] {"features", features, "weights", weights});
         Checks.finiteRowsWithNorm("features", features, dim);
         Checks.finiteRowsWithNorm("weights", weights, dim);
         impl.cosineLogits(features, weights, dim, cosines);
     }
 
     /**
-     * Backward of {@link #cosineLogits}: gradients of the raw features and weights from dL/dcosines.
+     * Backward of {@link #cosineLogits}: gradients of the raw features and weights from dL/dcosines. Accepts
+     * rows as {@link #cosineLogits} does and any finite dL/dc whose result bounds, sum_j |dc_ij| / |x_i| per
+     * feature row and sum_i |dc_ij| / |w_j| per class (in double), are at most 2^120.
      *
-     * @param cosineGrad dL/dc, batch x classes. Not modified.
+     * @param cosineGrad dL/dc, batch x classes, finite. Not modified.
      * @param featureGrad receives dL/dfeatures, or null. Modified.
      * @param weightGrad receives dL/dweights, or null. Modified.
-     * @throws IllegalArgumentException on bad shapes, non-finite values or a zero-norm row
+     * @throws IllegalArgumentException on bad shapes, non-finite values, a row norm out of range or a result
+     *     bound above 2^120
      */
     public void cosineLogitsBackward(float[] features, float[] weights, int dim, float[] cosineGrad,
             float[] featureGrad, float[] weightGrad) {
+        open();
         Checks.positive("dim", dim);
         int batch = Checks.rows("features", features, dim);
         int classes = Checks.rows("weights", weights, dim);
-        Checks.required("cosineGrad", cosineGrad, Math.multiplyExact(batch, classes), "batch x classes");
+        Checks.required("cosineGrad", cosineGrad, Checks.product("batch x classes", batch, classes),
+                "batch x classes");
         Checks.length("featureGrad", featureGrad, features.length, "same shape as features");
         Checks.length("weightGrad", weightGrad, weights.length, "same shape as weights");
-        Checks.distinct("featureGrad", featureGrad, "features", features);
-        Checks.distinct("weightGrad", weightGrad, "weights", weights);
-        Checks.distinct("weightGrad", weightGrad, "featureGrad", featureGrad);
+        Checks.distinct(new Object[] {"featureGrad", featureGrad, "weightGrad", weightGrad},
+                new Object[] {"features", features, "weights", weights, "cosineGrad", cosineGrad});
         Checks.finiteRowsWithNorm("features", features, dim);
         Checks.finiteRowsWithNorm("weights", weights, dim);
         Checks.finite("cosineGrad", cosineGrad);
+        double[] columnSums = new double[classes];
+        for (int i = 0; i < batch; i++) {
+            double rowSum = 0;
+            for (int j = 0; j < classes; j++) {
+                double a = Math.abs(cosineGrad[i * classes + j]);
+                rowSum += a;
+                columnSums[j] += a;
+            }
+            checkGradientBound("cosineGrad row " + i,
+                    rowSum / Math.sqrt(RowCheck.sumOfSquares(features, i * dim, dim)));
+        }
+        for (int j = 0; j < classes; j++) {
+            checkGradientBound("cosineGrad column " + j,
+                    columnSums[j] / Math.sqrt(RowCheck.sumOfSquares(weights, j * dim, dim)));
+        }
         impl.cosineLogitsBackward(features, weights, dim, cosineGrad, featureGrad, weightGrad);
     }
 
     /**
      * The margin on a cosine matrix: margined = f(c) on each row's target, g(c, f_y) elsewhere (no scale).
      *
-     * @param cosines batch x classes. Not modified.
+     * @param cosines batch x classes, finite (values outside [-1, 1] are clamped by the margins). Not modified.
      * @param margined receives batch x classes. Modified.
      * @throws IllegalArgumentException on bad shapes, labels or non-finite cosines
      */
     public void marginForward(MarginSoftmax loss, float[] cosines, int[] labels, float[] margined) {
+        open();
         int classes = checkMatrix(loss, "cosines", cosines, labels);
         Checks.required("margined", margined, cosines.length, "same shape as cosines");
+        Checks.distinct(new Object[] {"margined", margined}, new Object[] {"cosines", cosines});
         Checks.finite("cosines", cosines);
         Checks.labels(labels, classes, loss.ignoreLabel());
         impl.marginForward(loss, cosines, labels, margined);
     }
 
     /**
-     * Backward of {@link #marginForward}: dL/dc from dL/dmargined.
+     * Backward of {@link #marginForward}: dL/dc from dL/dmargined. The margins' derivatives are bounded (the cosine
+     * clamp keeps 1/sqrt(1 - c^2) below about 2236), so |dL/dmargined| &lt;= {@link #MAX_UPSTREAM_GRADIENT} keeps
+     * every result finite.
      *
-     * @param marginedGrad dL/df, batch x classes. Not modified.
+     * @param cosines batch x classes, finite. Not modified.
+     * @param marginedGrad dL/df, batch x classes, finite, |element| &lt;= 2^64. Not modified.
      * @param cosineGrad receives dL/dc. Modified.
-     * @throws IllegalArgumentException on bad shapes, labels or non-finite values
+     * @throws IllegalArgumentException on bad shapes, labels, non-finite values or |dL/df| above 2^64
      */
     public void marginBackward(MarginSoftmax loss, float[] cosines, int[] labels, float[] marginedGrad,
             float[] cosineGrad) {
+        open();
         int classes = checkMatrix(loss, "cosines", cosines, labels);
         Checks.required("marginedGrad", marginedGrad, cosines.length, "same shape as cosines");
         Checks.required("cosineGrad", cosineGrad, cosines.length, "same shape as cosines");
-        Checks.distinct("cosineGrad", cosineGrad, "cosines", cosines);
+        Checks.distinct(new Object[] {"cosineGrad", cosineGrad},
+                new Object[] {"cosines", cosines, "marginedGrad", marginedGrad});
         Checks.finite("cosines", cosines);
         Checks.finite("marginedGrad", marginedGrad);
+        for (int i = 0; i < marginedGrad.length; i++) {
+            if (Math.abs(marginedGrad[i]) > MAX_UPSTREAM_GRADIENT) {
+                throw new IllegalArgumentException("marginedGrad[" + i + "] must be in [-2^64, 2^64], got "
+                        + marginedGrad[i]);
+            }
+        }
         Checks.labels(labels, classes, loss.ignoreLabel());
         impl.marginBackward(loss, cosines, labels, marginedGrad, cosineGrad);
     }
 
     /**
      * Scaled softmax cross-entropy (or focal loss) of logits z = scale * margined, with the loss's reduction and
-     * ignore label; writes dL/dmargined when {@code marginedGrad} is not null.
+     * ignore label; writes dL/dmargined when {@code marginedGrad} is not null. Accepts any finite margined values
+     * whose logits s f are within +-2^100 (about 1.3e30).
      *
-     * @param scale s, finite and &gt; 0 (see {@link #scaleFor} for adaptive policies)
-     * @param margined batch x classes. Not modified.
+     * @param scale s in (0, {@link ScalePolicy#MAX_SCALE}] (see {@link #scaleFor} for adaptive policies)
+     * @param margined batch x classes, finite, |scale * element| &lt;= 2^100. Not modified.
      * @param marginedGrad receives dL/dmargined, or null. Modified.
-     * @throws IllegalArgumentException on bad shapes, labels, scale or non-finite values
+     * @throws IllegalArgumentException on bad shapes, labels, scale, non-finite values or a logit beyond 2^100
      */
     public LossResult scaledSoftmaxCrossEntropy(MarginSoftmax loss, double scale, float[] margined, int[] labels,
             float[] marginedGrad) {
+        open();
         int classes = checkMatrix(loss, "margined", margined, labels);
         Checks.scale(scale);
         Checks.length("marginedGrad", marginedGrad, margined.length, "same shape as margined");
-        Checks.distinct("marginedGrad", marginedGrad, "margined", margined);
-        Checks.finite("margined", margined);
+        Checks.distinct(new Object[] {"marginedGrad", marginedGrad}, new Object[] {"margined", margined});
+        Checks.finiteLogits("margined", margined, scale);
         Checks.labels(labels, classes, loss.ignoreLabel());
         return impl.scaledSoftmaxCrossEntropy(loss, scale, margined, labels, marginedGrad);
     }
 
     /**
      * The scale the loss uses for this batch of cosines: the fixed scale, the fixed AdaCos scale, or the dynamic
-     * AdaCos scale from the batch (see {@link ScalePolicy.AdaCosDynamic}).
+     * AdaCos scale from the batch (see {@link ScalePolicy.AdaCosDynamic}); always in (0, MAX_SCALE].
      *
-     * @param cosines the unmargined cosines, batch x classes. Not modified.
+     * @param cosines the unmargined cosines, batch x classes, finite. Not modified.
      * @throws IllegalArgumentException on bad shapes, labels or non-finite cosines
      */
     public double scaleFor(MarginSoftmax loss, float[] cosines, int[] labels) {
+        open();
         int classes = checkMatrix(loss, "cosines", cosines, labels);
         Checks.finite("cosines", cosines);
         Checks.labels(labels, classes, loss.ignoreLabel());
@@ -216,7 +292,10 @@ public final class Backend implements AutoCloseable {
      * Cosine similarity of two embeddings: a . b / (|a| |b|), in [-1, 1]. Compare faces with a threshold on this
      * value (higher is more similar), not with a Euclidean distance; for unit vectors |a - b|^2 = 2 - 2 cos.
      *
-     * @throws IllegalArgumentException if the lengths differ, are 0, or a vector is non-finite or zero
+     * @param a finite, norm in [1e-15, 2^126]. Not modified.
+     * @param b finite, norm in [1e-15, 2^126]. Not modified.
+     * @throws IllegalArgumentException if the lengths differ, are 0, or a vector is non-finite or its norm out of
+     *     range
      */
     public float cosineSimilarity(float[] a, float[] b) {
         Checks.notNull("a", a);
@@ -233,16 +312,18 @@ public final class Backend implements AutoCloseable {
     /**
      * Cosine similarity of row pairs: out_i = cos(left_i, right_i).
      *
-     * @param left rows of dim floats. Not modified.
-     * @param right same shape. Not modified.
-     * @param out one per row. Modified.
-     * @throws IllegalArgumentException on bad shapes, non-finite values or zero rows
+     * @param left rows of dim floats, finite, norms in [1e-15, 2^126]. Not modified.
+     * @param right same shape and ranges. Not modified.
+     * @param out one per row, in [-1, 1] up to float rounding. Modified.
+     * @throws IllegalArgumentException on bad shapes, non-finite values or a row norm out of range
      */
     public void pairCosines(float[] left, float[] right, int dim, float[] out) {
+        open();
         Checks.positive("dim", dim);
         int rows = Checks.rows("left", left, dim);
         Checks.required("right", right, left.length, "same shape as left");
         Checks.required("out", out, rows, "one per row pair");
+        Checks.distinct(new Object[] {"out", out}, new Object[] {"left", left, "right", right});
         Checks.finiteRowsWithNorm("left", left, dim);
         Checks.finiteRowsWithNorm("right", right, dim);
         impl.pairCosines(left, right, dim, out);
@@ -252,26 +333,26 @@ public final class Backend implements AutoCloseable {
      * 1:N identification: for each query, the k gallery rows of highest cosine similarity, best first (ties: lower
      * index first). Extra memory does not grow with the gallery.
      *
-     * @param queries rows of dim floats. Not modified.
-     * @param gallery rows of dim floats, raw or normalized. Not modified.
+     * @param queries rows of dim floats, finite, norms in [1e-15, 2^126]. Not modified.
+     * @param gallery rows of dim floats, raw or normalized, same ranges. Not modified.
      * @param k results per query, 1 &lt;= k &lt;= gallery rows
      * @param indices receives queries x k gallery row indices. Modified.
-     * @param scores receives queries x k cosines. Modified.
-     * @throws IllegalArgumentException on bad shapes, k, non-finite values or zero rows
+     * @param scores receives queries x k cosines; not an input array. Modified.
+     * @throws IllegalArgumentException on bad shapes (queries x k beyond the largest array included), k,
+     *     non-finite values or a row norm out of range
      */
     public void topK(float[] queries, float[] gallery, int dim, int k, int[] indices, float[] scores) {
+        open();
         Checks.positive("dim", dim);
         int q = Checks.rows("queries", queries, dim);
         int g = Checks.rows("gallery", gallery, dim);
         if (k < 1 || k > g) {
             throw new IllegalArgumentException("k must be in [1, " + g + "] (gallery rows), got " + k);
         }
-        Checks.notNull("indices", indices);
-        if (indices.length != q * k) {
-            throw new IllegalArgumentException("indices must have length " + q * k + " (queries x k), got "
-                    + indices.length);
-        }
-        Checks.required("scores", scores, q * k, "queries x k");
+        int results = Checks.product("queries x k", q, k);
+        Checks.required("indices", indices, results, "queries x k");
+        Checks.required("scores", scores, results, "queries x k");
+        Checks.distinct(new Object[] {"scores", scores}, new Object[] {"queries", queries, "gallery", gallery});
         Checks.finiteRowsWithNorm("queries", queries, dim);
         Checks.finiteRowsWithNorm("gallery", gallery, dim);
         impl.topK(queries, gallery, dim, k, indices, scores);
@@ -282,14 +363,31 @@ public final class Backend implements AutoCloseable {
         return impl;
     }
 
+    /**
+     * Releases the backend's threads and native resources; idempotent. Later calls throw IllegalStateException.
+     */
     @Override
     public void close() {
+        closed = true;
         impl.close();
     }
 
     @Override
     public String toString() {
         return "Backend[" + impl.name() + "]";
+    }
+
+    private void open() {
+        if (closed) {
+            throw new IllegalStateException("backend " + impl.name() + " is closed");
+        }
+    }
+
+    private static void checkGradientBound(String what, double bound) {
+        if (!(bound <= MAX_GRADIENT)) {
+            throw new IllegalArgumentException(what + " gives gradients up to " + bound + ", beyond 2^120 (the largest "
+                    + "gradient a layer backward produces); scale the upstream gradient down");
+        }
     }
 
     /**

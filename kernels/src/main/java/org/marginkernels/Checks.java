@@ -2,8 +2,18 @@ package org.marginkernels;
 
 import org.marginkernels.spi.RowCheck;
 
-/** Argument checks of the facade: each names the argument and what was expected, and none writes anything. */
+/**
+ * Argument checks of the facade: each names the argument and what was expected, and none writes anything. Sizes
+ * are multiplied in long, so a product beyond the largest Java array is an IllegalArgumentException, never a
+ * wrapped int that lets a short buffer through.
+ */
 final class Checks {
+
+    /**
+     * The largest logit magnitude |s f| the layer-level softmax accepts, 2^100 (about 1.3e30): differences of two
+     * logits and their exponentials stay finite in float.
+     */
+    static final double MAX_LOGIT = 0x1p100;
 
     private Checks() {
     }
@@ -31,6 +41,19 @@ final class Checks {
         return array.length / dim;
     }
 
+    /**
+     * rows x cols as the length of an output array: an IllegalArgumentException naming {@code what} when the product
+     * exceeds the largest Java array.
+     */
+    static int product(String what, int rows, int cols) {
+        long n = (long) rows * cols;
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(what + " = " + rows + " x " + cols + " = " + n
+                    + " elements exceeds the largest Java array (" + (Integer.MAX_VALUE - 8) + ")");
+        }
+        return (int) n;
+    }
+
     static void length(String name, float[] array, int expected, String what) {
         if (array != null && array.length != expected) {
             throw new IllegalArgumentException(name + " must have length " + expected + " (" + what + "), got "
@@ -43,9 +66,40 @@ final class Checks {
         length(name, array, expected, what);
     }
 
-    static void distinct(String outName, float[] out, String inName, float[] in) {
-        if (out != null && out == in) {
-            throw new IllegalArgumentException(outName + " must not be the same array as " + inName);
+    static void required(String name, int[] array, int expected, String what) {
+        notNull(name, array);
+        if (array.length != expected) {
+            throw new IllegalArgumentException(name + " must have length " + expected + " (" + what + "), got "
+                    + array.length);
+        }
+    }
+
+    /**
+     * Every output must be an array of its own: not one of the inputs (a kernel reads inputs after it starts writing)
+     * and not another output. Null outputs (skipped) are ignored. Names and arrays alternate: outputs first, each
+     * checked against every later output and every input.
+     *
+     * @param outputs output names and arrays, alternating
+     * @param inputs input names and arrays, alternating
+     */
+    static void distinct(Object[] outputs, Object[] inputs) {
+        for (int o = 0; o < outputs.length; o += 2) {
+            Object out = outputs[o + 1];
+            if (out == null) {
+                continue;
+            }
+            for (int p = o + 2; p < outputs.length; p += 2) {
+                sameArray(out, (String) outputs[o], outputs[p + 1], (String) outputs[p]);
+            }
+            for (int i = 0; i < inputs.length; i += 2) {
+                sameArray(out, (String) outputs[o], inputs[i + 1], (String) inputs[i]);
+            }
+        }
+    }
+
+    private static void sameArray(Object out, String outName, Object other, String otherName) {
+        if (out == other) {
+            throw new IllegalArgumentException(outName + " must not be the same array as " + otherName);
         }
     }
 
@@ -58,39 +112,39 @@ final class Checks {
     }
 
     /**
-     * Checks finiteness and that every row's L2 norm (accumulated in double) is at least {@link RowCheck#MIN_NORM},
-     * in one pass ({@link RowCheck}): a NaN or infinity makes its row's sum of squares non-finite, and only then is
-     * the row searched for it.
+     * Checks finiteness and that every row's L2 norm (from {@link RowCheck#sumOfSquares}) lies in
+     * [{@link RowCheck#MIN_NORM}, {@link RowCheck#MAX_NORM}], in one pass: a NaN or infinity makes its row's sum of
+     * squares non-finite, and only then is the row searched for it.
      */
     static void finiteRowsWithNorm(String name, float[] array, int dim) {
         for (int r = 0, rows = array.length / dim; r < rows; r++) {
-            // four independent sums: one double-add chain would make this check cost a third of a forward pass
-            double s0 = 0;
-            double s1 = 0;
-            double s2 = 0;
-            double s3 = 0;
-            int k = r * dim;
-            int end = k + dim;
-            for (; k + 4 <= end; k += 4) {
-                s0 += (double) array[k] * array[k];
-                s1 += (double) array[k + 1] * array[k + 1];
-                s2 += (double) array[k + 2] * array[k + 2];
-                s3 += (double) array[k + 3] * array[k + 3];
-            }
-            for (; k < end; k++) {
-                s0 += (double) array[k] * array[k];
-            }
-            double sum = (s0 + s1) + (s2 + s3);
+            double sum = RowCheck.sumOfSquares(array, r * dim, dim);
             if (!RowCheck.passes(sum)) {
                 throw RowCheck.failure(name, array, dim, r, sum);
             }
         }
     }
 
-    /** A logit scale s: finite and &gt; 0 (a fixed {@link ScalePolicy} and an explicit scale argument alike). */
+    /** A logit scale s: in (0, {@link ScalePolicy#MAX_SCALE}] (a fixed {@link ScalePolicy} and an explicit scale). */
     static void scale(double scale) {
-        if (!(scale > 0) || Double.isInfinite(scale)) {
-            throw new IllegalArgumentException("scale must be finite and > 0, got " + scale);
+        if (!(scale > 0 && scale <= ScalePolicy.MAX_SCALE)) {
+            throw new IllegalArgumentException("scale must be in (0, " + ScalePolicy.MAX_SCALE + "], got " + scale);
+        }
+    }
+
+    /**
+     * Finite values whose logits s f stay within {@link #MAX_LOGIT} in magnitude, in one pass; names the first bad
+     * element.
+     */
+    static void finiteLogits(String name, float[] margined, double scale) {
+        finite(name, margined);
+        double bound = MAX_LOGIT / scale;
+        for (int i = 0; i < margined.length; i++) {
+            if (Math.abs(margined[i]) > bound) {
+                throw new IllegalArgumentException(name + "[" + i + "] = " + margined[i] + " gives the logit scale * "
+                        + name + " = " + scale * margined[i] + ", beyond +-" + MAX_LOGIT
+                        + " (2^100, the largest logit the softmax accepts)");
+            }
         }
     }
 
@@ -105,11 +159,12 @@ final class Checks {
         }
     }
 
+    /** Norms as {@link org.marginkernels.Backend#l2Normalize} reports them: in [MIN_NORM, MAX_NORM]. */
     static void positiveNorms(String name, float[] norms) {
         for (int i = 0; i < norms.length; i++) {
-            if (!(norms[i] >= RowCheck.MIN_NORM) || !Float.isFinite(norms[i])) {
-                throw new IllegalArgumentException(name + "[" + i + "] must be a finite norm >= " + RowCheck.MIN_NORM
-                        + ", got " + norms[i]);
+            if (!(norms[i] >= RowCheck.MIN_NORM && norms[i] <= RowCheck.MAX_NORM)) {
+                throw new IllegalArgumentException(name + "[" + i + "] must be a norm in [" + RowCheck.MIN_NORM + ", "
+                        + RowCheck.MAX_NORM + "], got " + norms[i]);
             }
         }
     }

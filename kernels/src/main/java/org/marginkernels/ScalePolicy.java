@@ -6,7 +6,14 @@ package org.marginkernels;
  */
 public sealed interface ScalePolicy {
 
-    /** A constant scale. */
+    /**
+     * The largest scale any policy uses, 10^6 (ArcFace uses 64): every backend then computes finitely for every
+     * accepted input. The logits s f, their gradients (at most s |f'| / |x| with |f'| bounded by the clamp and
+     * |x| &gt;= 1e-15) and the dynamic AdaCos scale (clamped to it) stay many orders inside the float range.
+     */
+    double MAX_SCALE = 1e6;
+
+    /** A constant scale, in (0, {@link #MAX_SCALE}]. */
     record Fixed(double scale) implements ScalePolicy {
         public Fixed {
             Checks.scale(scale);
@@ -28,13 +35,14 @@ public sealed interface ScalePolicy {
      *
      * <p>{@code previousScale} is the explicit state carried between steps: NaN means "first step", which starts from
      * the fixed AdaCos scale sqrt(2) log(C - 1). {@link MarginSoftmax#afterStep(LossResult)} advances it. If B_avg
-     * &lt;= 1 (log would not be positive) the previous scale is kept.
+     * &lt;= 1 (log would not be positive) the previous scale is kept; a scale above {@link #MAX_SCALE} is clamped to
+     * it.
      */
     record AdaCosDynamic(double previousScale) implements ScalePolicy {
         public AdaCosDynamic {
-            if (!Double.isNaN(previousScale) && (!(previousScale > 0) || Double.isInfinite(previousScale))) {
-                throw new IllegalArgumentException("previousScale must be NaN (first step) or finite and > 0, got "
-                        + previousScale);
+            if (!Double.isNaN(previousScale) && !(previousScale > 0 && previousScale <= MAX_SCALE)) {
+                throw new IllegalArgumentException("previousScale must be NaN (first step) or in (0, " + MAX_SCALE
+                        + "], got " + previousScale);
             }
         }
     }

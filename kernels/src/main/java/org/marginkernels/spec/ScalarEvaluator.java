@@ -43,15 +43,20 @@ public final class ScalarEvaluator {
         };
     }
 
-    /** Compiles a comparison; comparisons involving NaN are false, as in Java and C. */
+    /**
+     * Compiles a comparison, decided on both sides rounded to float: the one comparison rule of every backend, so
+     * that the double evaluation and float kernels take the same branch whenever they see the same float values (a
+     * cosine equal to the float rounding of f_y at the SV/MV hard-negative test, a cosine at a float-exact
+     * threshold). Comparisons involving NaN are false, as in Java and C.
+     */
     public static ScalarCondition compileCondition(Compare c) {
         ScalarFunction a = compile(c.left());
         ScalarFunction b = compile(c.right());
         return switch (c.op()) {
-            case LT -> (x0, x1) -> a.apply(x0, x1) < b.apply(x0, x1);
-            case LE -> (x0, x1) -> a.apply(x0, x1) <= b.apply(x0, x1);
-            case GT -> (x0, x1) -> a.apply(x0, x1) > b.apply(x0, x1);
-            case GE -> (x0, x1) -> a.apply(x0, x1) >= b.apply(x0, x1);
+            case LT -> (x0, x1) -> (float) a.apply(x0, x1) < (float) b.apply(x0, x1);
+            case LE -> (x0, x1) -> (float) a.apply(x0, x1) <= (float) b.apply(x0, x1);
+            case GT -> (x0, x1) -> (float) a.apply(x0, x1) > (float) b.apply(x0, x1);
+            case GE -> (x0, x1) -> (float) a.apply(x0, x1) >= (float) b.apply(x0, x1);
         };
     }
 
