@@ -5,8 +5,13 @@ import org.marginkernels.MarginSoftmax;
 
 /**
  * What a backend implements. The {@code org.marginkernels.Backend} facade has checked every argument before a call
- * (shapes, labels, finite values, row norms &gt;= 1e-15, no aliasing; the weights' values only unless
- * {@link #checksWeightRows()}), so implementations assume valid input. Shapes:
+ * (shapes that fit a Java array, labels, finite values, row norms in [1e-15, 2^126], scales in (0, 1e6], bounded
+ * upstream gradients, no output aliasing an input or another output; the weights' values only unless
+ * {@link #checksWeightRows()}), so implementations assume valid input and must return finite results for all of
+ * it. Branch conditions compare float values (see {@code ScalarEvaluator.compileCondition}); a target cosine must
+ * equal, bit for bit, the cosine the backend computes for the same class elsewhere, so that ties are exact.
+ * Implementations must be safe for concurrent calls (each call as if alone), and after {@link #close()} they throw
+ * IllegalStateException. Shapes:
  * batch = labels.length, classes = weights.length / dim; matrices are row-major float arrays. Output arrays are
  * overwritten, never accumulated into.
  */
