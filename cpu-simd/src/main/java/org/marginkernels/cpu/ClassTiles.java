@@ -18,11 +18,13 @@ final class ClassTiles {
     static final int X_HAT = 0;
     static final int X_PACKED = 1;
     static final int W_INV = 2;
-    static final int W_NORM_SQ = 3;
+    // double arrays: |x_i|^2 and |w_j|^2 (slots 4 and 5 are FusedMarginSoftmax's)
+    private static final int X_NORM_SQ = 3;
+    private static final int W_NORM_SQ = 6;
     static final int WORKER_SLOTS = 8;
     static final int SLOTS_PER_WORKER = 4;
-    // per-worker slots: a packed W tile, a dW^ tile, a cosine tile, and a tile's inverse norms (when the norms are
-    // not kept for the whole problem)
+    // per-worker slots: a packed W tile, a dW^ tile, a cosine tile (or a scaled copy of a dL/dc block), and a
+    // tile's inverse norms (when the norms are not kept for the whole problem)
     static final int PACK = 0;
     static final int DW_HAT = 1;
     static final int COSINE_TILE = 2;
@@ -45,11 +47,13 @@ final class ClassTiles {
      * are only kept per tile (forward-only users such as top-k, whose memory must not grow with the classes).
      */
     final float[] wInv;
+    /** |x_i|^2 per feature row, for the normalization backward of the features. */
+    private final double[] xNormSq;
     /**
-     * |w_j|^2 as two floats (hi at 2j, lo at 2j + 1, hi + lo the double sum) beside {@link #wInv}, for the
-     * normalization backward of the weights, which needs it in double precision.
+     * |w_j|^2 beside {@link #wInv}, for the normalization backward of the weights, which needs it in double
+     * precision (up to 2^252: a float would overflow).
      */
-    private final float[] wNormSq;
+    private final double[] wNormSq;
     /**
      * Per tile, the lowest weights row that fails {@link RowCheck}, -1 when all pass, or {@link #NOT_CHECKED} until
      * {@link #classNorms} has run for the tile.
@@ -59,6 +63,10 @@ final class ClassTiles {
     private final Workspace workspace;
     private float[] xPacked;
 
+    /**
+     * @param tile classes per tile, a multiple of the kernels' panel width; fewer (the classes rounded up to whole
+     *     panels) when there are fewer classes, so tile buffers do not outgrow the problem
+     */
     ClassTiles(CpuKernels kernels, Workspace workspace, float[] features, float[] weights, int dim, int tile,
             boolean keepNorms) {
         this.kernels = kernels;
@@ -68,18 +76,20 @@ final class ClassTiles {
         this.dim = dim;
         this.batch = features.length / dim;
         this.classes = weights.length / dim;
-        this.tile = tile;
         this.nr = kernels.panelWidth();
+        this.tile = Math.min(tile, Packing.padded(classes, nr));
         this.dimPadded = Packing.padded(dim, nr);
-        this.tiles = (classes + tile - 1) / tile;
+        this.tiles = (classes + this.tile - 1) / this.tile;
         this.xHat = workspace.floats(X_HAT, (long) batch * dimPadded);
+        this.xNormSq = workspace.doubles(X_NORM_SQ, batch);
         this.wInv = keepNorms ? workspace.floats(W_INV, classes) : null;
-        this.wNormSq = keepNorms ? workspace.floats(W_NORM_SQ, 2L * classes) : null;
+        this.wNormSq = keepNorms ? workspace.doubles(W_NORM_SQ, classes) : null;
         this.invalidRow = new int[tiles];
         Arrays.fill(invalidRow, NOT_CHECKED);
         for (int i = 0; i < batch; i++) {
-            double norm = Math.sqrt(kernels.sumOfSquares(features, i * dim, dim));
-            kernels.scale(features, i * dim, (float) (1 / norm), xHat, i * dimPadded, dim);
+            // 1/|x| is a normal float for every accepted row (|x| <= 2^126), so x^ holds no overflow or subnormal
+            xNormSq[i] = kernels.sumOfSquares(features, i * dim, dim);
+            kernels.scale(features, i * dim, inverseNorm(xNormSq[i]), xHat, i * dimPadded, dim);
             for (int d = dim; d < dimPadded; d++) {
                 xHat[i * dimPadded + d] = 0f;
             }
@@ -138,19 +148,48 @@ final class ClassTiles {
         int off = wInv != null ? j0 : 0;
         int invalid = -1;
         for (int j = width(t) - 1; j >= 0; j--) {
-            double sumOfSquares = kernels.sumOfSquares(weights, (j0 + j) * dim, dim);
+            double sumOfSquares = weightSumOfSquares(j0 + j);
             if (!RowCheck.passes(sumOfSquares)) {
                 invalid = j0 + j;
             }
-            out[off + j] = (float) (1 / Math.sqrt(sumOfSquares));
+            out[off + j] = inverseNorm(sumOfSquares);
             if (wNormSq != null) {
-                float hi = (float) sumOfSquares;
-                wNormSq[2 * (j0 + j)] = hi;
-                wNormSq[2 * (j0 + j) + 1] = (float) (sumOfSquares - hi);
+                wNormSq[j0 + j] = sumOfSquares;
             }
         }
         invalidRow[t] = invalid;
         return out;
+    }
+
+    /**
+     * |w_j|^2 as this backend accepts or rejects the row: the kernels' sum, or {@link RowCheck#sumOfSquares} where
+     * that sum is {@link RowCheck#nearBound near a bound}, so exactly the rows the facade would reject are rejected.
+     */
+    double weightSumOfSquares(int j) {
+        double sumOfSquares = kernels.sumOfSquares(weights, j * dim, dim);
+        return RowCheck.nearBound(sumOfSquares) ? RowCheck.sumOfSquares(weights, j * dim, dim) : sumOfSquares;
+    }
+
+    /** 1 / |x| as the float every packed or normalized row is scaled by. */
+    static float inverseNorm(double sumOfSquares) {
+        return (float) (1 / Math.sqrt(sumOfSquares));
+    }
+
+    /**
+     * The cosine x^_i . w^_j with the operations of the cosine tile: the packed operand w_jk (1 / |w_j|) rounded to
+     * float and one FMA chain over k from zero, as {@link CpuKernels#gemm} computes every element. It equals the
+     * tile's entry (i, j) bit for bit, so a class whose weights equal the target's ties with it exactly at the
+     * hard-negative test f_y &lt; c_j.
+     */
+    float cosine(int i, int j) {
+        float inv = inverseNorm(weightSumOfSquares(j));
+        int x = i * dimPadded;
+        int w = j * dim;
+        float acc = 0f;
+        for (int k = 0; k < dim; k++) {
+            acc = Math.fma(xHat[x + k], weights[w + k] * inv, acc);
+        }
+        return acc;
     }
 
     /**
@@ -160,7 +199,7 @@ final class ClassTiles {
     void rejectInvalidWeights() {
         for (int row : invalidRow) {
             if (row >= 0) {
-                throw RowCheck.failure("weights", weights, dim, row, kernels.sumOfSquares(weights, row * dim, dim));
+                throw RowCheck.failure("weights", weights, dim, row, RowCheck.sumOfSquares(weights, row * dim, dim));
             }
         }
     }
@@ -210,23 +249,108 @@ final class ClassTiles {
      */
     void backwardTile(int t, float[] dc, int dcOff, int dcRow, float[] pack, float[] dwHat,
             float[] dxHat, int dxOff, float[] weightGrad) {
-        int j0 = start(t);
-        int n = width(t);
-        int panels = dimPadded / nr;
         if (dxHat != null) {
-            Packing.packRows(kernels, weights, dim, dim, j0, n, wInv, nr, pack);
-            kernels.gemm(dc, dcOff, dcRow, 1, pack, 0, panels, n, dxHat, dxOff, dimPadded, batch, true);
+            featureTile(t, dc, dcOff, dcRow, pack, dxHat, dxOff);
         }
         if (weightGrad != null) {
-            // dC^T read in place (A[j][i] = dC[i][j]): a block's 12 broadcasts are adjacent floats of one dC row
-            kernels.gemm(dc, dcOff, 1, dcRow, packedFeatures(), 0, panels, batch, dwHat, 0, dimPadded, n, false);
+            weightTile(t, dc, dcOff, dcRow, dwHat, null, weightGrad);
+        }
+    }
+
+    /**
+     * {@link #backwardTile} for a caller's dL/dc of any size the facade accepts (sum_j |dc_ij| up to 2^120 |x_i|,
+     * sum_i |dc_ij| up to 2^120 |w_j|), whose float sums could overflow where a norm is large: the block is first
+     * copied with its rows scaled by {@code rowScale} for dX^ and with its columns scaled by
+     * {@link #gradientScale} of the class norms for dW^ (each copy only where some scale is not 1), and the
+     * normalization backward undoes the scale. Powers of two scale exactly (short of subnormals), so the results are
+     * those of the unscaled sums wherever those stay finite.
+     *
+     * @param dc dL/dc, batch x classes. Not modified.
+     * @param rowScale per feature row the scale of its dX^ row ({@link #featureScales}), or null for none
+     * @param scratch a per-worker buffer of {@link #tileFloats()}. Modified.
+     * @param dxHat batch x dimPadded accumulator, each row scaled by rowScale, from {@code dxOff}, or null. Modified.
+     */
+    void backwardTileScaled(int t, float[] dc, float[] rowScale, float[] pack, float[] dwHat, float[] scratch,
+            float[] dxHat, int dxOff, float[] weightGrad) {
+        int j0 = start(t);
+        int n = width(t);
+        if (dxHat != null && rowScale == null) {
+            featureTile(t, dc, j0, classes, pack, dxHat, dxOff);
+        } else if (dxHat != null) {
+            for (int i = 0; i < batch; i++) {
+                kernels.scale(dc, i * classes + j0, rowScale[i], scratch, i * tile, n);
+            }
+            featureTile(t, scratch, 0, tile, pack, dxHat, dxOff);
+        }
+        if (weightGrad == null) {
+            return;
+        }
+        float[] columnScale = gradientScales(wNormSq, j0, n);
+        if (columnScale == null) {
+            weightTile(t, dc, j0, classes, dwHat, null, weightGrad);
+            return;
+        }
+        for (int i = 0; i < batch; i++) {
             for (int j = 0; j < n; j++) {
-                int c = j0 + j;
-                double sumOfSquares = (double) wNormSq[2 * c] + wNormSq[2 * c + 1];
-                NormalizationBackward.fromRaw(kernels, dwHat, j * dimPadded, weights, c * dim, dim, sumOfSquares,
-                        weightGrad, c * dim);
+                scratch[i * tile + j] = dc[i * classes + j0 + j] * columnScale[j];
             }
         }
+        weightTile(t, scratch, 0, tile, dwHat, columnScale, weightGrad);
+    }
+
+    /** dX^ += dC W^_t: tile t's share of the features' gradient GEMM. */
+    private void featureTile(int t, float[] dc, int dcOff, int dcRow, float[] pack, float[] dxHat, int dxOff) {
+        int n = width(t);
+        Packing.packRows(kernels, weights, dim, dim, start(t), n, wInv, nr, pack);
+        kernels.gemm(dc, dcOff, dcRow, 1, pack, 0, dimPadded / nr, n, dxHat, dxOff, dimPadded, batch, true);
+    }
+
+    /**
+     * dW_t = normalizeBackward(dC^T X^) into tile t's rows of weightGrad; column j of dC holds dL/dc times
+     * columnScale[j] (1 when columnScale is null), which the normalization backward undoes.
+     */
+    private void weightTile(int t, float[] dc, int dcOff, int dcRow, float[] dwHat, float[] columnScale,
+            float[] weightGrad) {
+        int j0 = start(t);
+        int n = width(t);
+        // dC^T read in place (A[j][i] = dC[i][j]): a block's 12 broadcasts are adjacent floats of one dC row
+        kernels.gemm(dc, dcOff, 1, dcRow, packedFeatures(), 0, dimPadded / nr, batch, dwHat, 0, dimPadded, n, false);
+        for (int j = 0; j < n; j++) {
+            int c = j0 + j;
+            NormalizationBackward.fromRaw(kernels, dwHat, j * dimPadded, weights, c * dim, dim, wNormSq[c],
+                    columnScale == null ? 1f : columnScale[j], weightGrad, c * dim);
+        }
+    }
+
+    /**
+     * The power of two that a gradient row of a raw row with this |x|^2 is scaled by before it is summed:
+     * 2^-k, k = max(0, floor(e / 2) - 2) with e the binary exponent of |x|^2, so that 2^-k |x| &lt; 8. A row
+     * whose dL/dc sum is bounded by 2^120 |x| (the facade's bound) then sums to below 2^123, inside the float range.
+     * 1 for every |x| &lt; 8; at least 2^-124 (|x| &lt;= 2^126), a normal float.
+     */
+    static float gradientScale(double sumOfSquares) {
+        return Math.scalb(1f, -Math.max(0, (Math.getExponent(sumOfSquares) >> 1) - 2));
+    }
+
+    /** {@link #gradientScale} of every feature row, or null when all are 1. */
+    float[] featureScales() {
+        return gradientScales(xNormSq, 0, batch);
+    }
+
+    /** {@link #gradientScale} of sumsOfSquares[from, from + n), or null when all are 1 (the common case). */
+    private static float[] gradientScales(double[] sumsOfSquares, int from, int n) {
+        float[] scales = null;
+        for (int k = 0; k < n; k++) {
+            float s = gradientScale(sumsOfSquares[from + k]);
+            if (s != 1f && scales == null) {
+                scales = new float[n];
+                Arrays.fill(scales, 1f);
+            }
+            if (scales != null) {
+                scales[k] = s;
+            }
+        }
+        return scales;
     }
 
     /**
@@ -234,8 +358,9 @@ final class ClassTiles {
      * so the sum does not depend on which worker filled which chunk, then writes {@link #featureGrad}.
      *
      * @param partials the partials. Modified.
+     * @param rowScale the scale of each partial row ({@link #backwardTileScaled}), or null for none
      */
-    void featureGradFromPartials(float[] partials, int chunks, float[] featureGrad) {
+    void featureGradFromPartials(float[] partials, int chunks, float[] rowScale, float[] featureGrad) {
         int size = batch * dimPadded;
         for (int c = 1; c < chunks; c++) {
             int base = c * size;
@@ -243,14 +368,9 @@ final class ClassTiles {
                 partials[e] += partials[base + e];
             }
         }
-        featureGrad(partials, featureGrad);
-    }
-
-    /** dL/dx_i = (g_i - (g_i . x^_i) x^_i) / |x_i| for every row, g = dX^ with stride dimPadded. */
-    void featureGrad(float[] dxHat, float[] featureGrad) {
         for (int i = 0; i < batch; i++) {
-            NormalizationBackward.fromRaw(kernels, dxHat, i * dimPadded, features, i * dim, dim, featureGrad,
-                    i * dim);
+            NormalizationBackward.fromRaw(kernels, partials, i * dimPadded, features, i * dim, dim, xNormSq[i],
+                    rowScale == null ? 1f : rowScale[i], featureGrad, i * dim);
         }
     }
 
@@ -266,6 +386,6 @@ final class ClassTiles {
 
     /** Floats this object keeps in the workspace besides per-worker buffers. */
     static long sharedFloats(int batch, int classes, int dimPadded) {
-        return 2L * batch * dimPadded + 3L * classes;
+        return 2L * batch * dimPadded + 2L * batch + 3L * classes;
     }
 }

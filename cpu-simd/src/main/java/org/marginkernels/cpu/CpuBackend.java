@@ -3,6 +3,7 @@ package org.marginkernels.cpu;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.marginkernels.BackendOptions;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
@@ -22,8 +23,9 @@ import org.marginkernels.spi.TopKSelector;
  * <p><b>Fused forward and backward</b> ({@link #forwardBackward}) never materializes the batch x classes logits.
  * Classes are cut into tiles of {@value #DEFAULT_TILE_CLASSES} (a constant, independent of the thread count):
  * <ol>
- * <li>normalize the features once (norms in double); per row, the target cosine c_y from its own dot product and
- * f_y = f(c_y) with the spec's double evaluator (f_y is known before the tiles, as the SV/MV transforms need);</li>
+ * <li>normalize the features once (norms in double); per row, the target cosine c_y by the very operations of the
+ * cosine tile's GEMM (so a class whose weights equal the target's ties with it bit for bit) and f_y = f(c_y) with
+ * the spec's double evaluator (f_y is known before the tiles, as the SV/MV transforms need);</li>
  * <li>forward pass over tiles: the cosine tile C_t = X^ W_t^T / |w_j| (one register-blocked GEMM, 12 x 2 vectors on
  * CPUs with 32 vector registers, the inverse class norms folded into the packed weight panel), the non-target
  * logits z = s g(c, f_y) (vector code compiled from the spec) and the tile's per-row (max, sum exp(z - max)) of the
@@ -53,8 +55,17 @@ import org.marginkernels.spi.TopKSelector;
  * the forward pass for the backward pass (all of them for B = 256, C = 100 000: 102 MB); tiles that do not fit are
  * recomputed, which costs one more GEMM (2 B D flops per class). Arrays are reused across calls.
  *
+ * <p><b>Values.</b> Every row the facade accepts (finite, norm in [1e-15, 2^126]) gives finite results: rows are
+ * normalized before any product (1/|x| is a normal float), sums of squares fall back to double where float
+ * would overflow or lose digits, the normalization backward takes g . x in double for rows outside
+ * [2^-30, 2^30] in norm, and {@link #cosineLogitsBackward} scales dL/dc rows and columns of large-norm rows by
+ * powers of two so that its float sums stay finite for any dL/dc the facade accepts.
+ *
  * <p><b>Threads and determinism.</b> Tiles (and chunks of consecutive tiles in the backward pass) are tasks of a
- * fixed pool of {@link BackendOptions#resolvedThreads()} workers, closed by {@link #close()}. Each tile's dW rows
+ * fixed pool of {@link BackendOptions#resolvedThreads()} workers (the calling thread is one), closed by
+ * {@link #close()}. Concurrent calls share the pool; each call takes the backend's idle workspace or, when another
+ * call holds it, a fresh one, so concurrent calls give exactly the results of the same calls made one at a time.
+ * After {@link #close()} every call throws IllegalStateException. Each tile's dW rows
  * and (max, sum) partials are written only by the task that owns the tile; each chunk accumulates its own dX^
  * partial in tile order, and partials are merged in chunk order. Tile size and chunk count do not depend on the
  * thread count, so results are bit-identical run to run and for 1 or N threads. The vector exponential is a
@@ -77,15 +88,23 @@ public final class CpuBackend implements KernelBackend {
     /** Classes per tile: a multiple of every panel width, 256 x 512 floats of packed weights fit in L2. */
     static final int DEFAULT_TILE_CLASSES = 256;
 
+    /**
+     * The largest logit magnitude whose float rounding (at most 2^-4 here) keeps the exponents s f - max and
+     * s f - lse of {@link #scaledSoftmaxCrossEntropy}'s vector kernels finite and within the exp kernels' domain;
+     * rows past it (logits up to 2^100) run in double.
+     */
+    private static final double FLOAT_LSE = 0x1p20;
+
     private final CpuKernels kernels;
     private final WorkerPool pool;
-    private final Workspace workspace = new Workspace();
+    // the workspace no call holds; a call that finds none (another call holds it) makes one of its own
+    private final AtomicReference<Workspace> idle = new AtomicReference<>(new Workspace());
     private final long budgetBytes;
     private final int tileClasses;
     // compiled once per spec (the spec survives MarginSoftmax.afterStep): fresh classes every step would also
     // make the JIT's call-site profiles megamorphic
     private final Map<KernelSpec, NegativeCode> compiled = new WeakHashMap<>();
-    private boolean closed;
+    private volatile boolean closed;
 
     CpuBackend(CpuKernels kernels, BackendOptions options) {
         this(kernels, options, DEFAULT_TILE_CLASSES);
@@ -120,30 +139,58 @@ public final class CpuBackend implements KernelBackend {
     @Override
     public LossResult forwardBackward(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
             float[] featureGrad, float[] weightGrad) {
-        return new FusedMarginSoftmax(kernels, pool, workspace, budgetBytes, tileClasses)
-                .run(loss, negativeCode(loss.spec()), features, weights, labels, dim, featureGrad, weightGrad);
+        NegativeCode code = negativeCode(loss.spec());
+        Workspace workspace = acquire();
+        try {
+            return new FusedMarginSoftmax(kernels, pool, workspace, budgetBytes, tileClasses)
+                    .run(loss, code, features, weights, labels, dim, featureGrad, weightGrad);
+        } finally {
+            release(workspace);
+        }
     }
 
-    private synchronized NegativeCode negativeCode(KernelSpec spec) {
-        if (!compiled.containsKey(spec)) {
-            compiled.put(spec, kernels.compile(spec));
+    /** The workspace for one call: the idle one, or a fresh one while another call holds it. */
+    private Workspace acquire() {
+        open();
+        Workspace w = idle.getAndSet(null);
+        return w != null ? w : new Workspace();
+    }
+
+    /** Keeps a call's workspace for the next call, unless another call returned one first or the backend closed. */
+    private void release(Workspace workspace) {
+        if (!closed) {
+            idle.compareAndSet(null, workspace);
         }
-        return compiled.get(spec);
+    }
+
+    private void open() {
+        if (closed) {
+            throw new IllegalStateException("backend " + NAME + " is closed");
+        }
+    }
+
+    private NegativeCode negativeCode(KernelSpec spec) {
+        open();
+        synchronized (compiled) {
+            return compiled.computeIfAbsent(spec, kernels::compile);
+        }
     }
 
     @Override
     public void l2Normalize(float[] input, int dim, float[] output, float[] norms) {
+        open();
         for (int r = 0; r < input.length / dim; r++) {
-            double norm = Math.sqrt(kernels.sumOfSquares(input, r * dim, dim));
-            kernels.scale(input, r * dim, (float) (1 / norm), output, r * dim, dim);
+            double sumOfSquares = kernels.sumOfSquares(input, r * dim, dim);
+            kernels.scale(input, r * dim, ClassTiles.inverseNorm(sumOfSquares), output, r * dim, dim);
             if (norms != null) {
-                norms[r] = (float) norm;
+                norms[r] = (float) Math.sqrt(sumOfSquares);
             }
         }
     }
 
     @Override
     public void l2NormalizeBackward(float[] output, float[] norms, float[] outputGrad, int dim, float[] inputGrad) {
+        open();
         for (int r = 0; r < norms.length; r++) {
             NormalizationBackward.fromNormalized(outputGrad, r * dim, output, r * dim, norms[r], dim, inputGrad,
                     r * dim);
@@ -152,42 +199,55 @@ public final class CpuBackend implements KernelBackend {
 
     @Override
     public void cosineLogits(float[] features, float[] weights, int dim, float[] cosines) {
-        ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, false);
-        pool.run(ct.tiles, (t, w) -> {
-            float[] tile = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
-            ct.cosineTile(t, w, ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats()), tile, 0);
-            for (int i = 0; i < ct.batch; i++) {
-                System.arraycopy(tile, i * tileClasses, cosines, i * ct.classes + ct.start(t), ct.width(t));
-            }
-        });
+        Workspace workspace = acquire();
+        try {
+            ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, false);
+            pool.run(ct.tiles, (t, w) -> {
+                float[] tile = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
+                ct.cosineTile(t, w, ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats()), tile, 0);
+                for (int i = 0; i < ct.batch; i++) {
+                    System.arraycopy(tile, i * ct.tile, cosines, i * ct.classes + ct.start(t), ct.width(t));
+                }
+            });
+        } finally {
+            release(workspace);
+        }
     }
 
     @Override
     public void cosineLogitsBackward(float[] features, float[] weights, int dim, float[] cosineGrad,
             float[] featureGrad, float[] weightGrad) {
-        ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, true);
-        if (weightGrad != null) {
-            ct.packedFeatures();
-        }
-        long partialFloats = (long) ct.batch * ct.dimPadded;
-        int chunks = featureGrad == null ? 0 : (int) Math.max(1, Math.min(Math.min(FusedMarginSoftmax.MAX_CHUNKS,
-                ct.tiles), budgetBytes / (4 * partialFloats)));
-        float[] partials = chunks == 0 ? null : workspace.floats(FusedMarginSoftmax.DX_PARTIALS, chunks * partialFloats);
-        int tasks = chunks == 0 ? ct.tiles : chunks;
-        pool.run(tasks, (task, w) -> {
-            int dxOff = (int) (task * partialFloats);
-            if (partials != null) {
-                Arrays.fill(partials, dxOff, (int) (dxOff + partialFloats), 0f);
+        Workspace workspace = acquire();
+        try {
+            ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, true);
+            if (weightGrad != null) {
+                ct.packedFeatures();
             }
-            float[] pack = ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats());
-            float[] dwHat = ct.workerBuffer(w, ClassTiles.DW_HAT, ct.packFloats());
-            for (int t = ct.chunkStart(task, chunks); t < ct.chunkStart(task + 1, chunks); t++) {
-                ct.classNorms(t, w);
-                ct.backwardTile(t, cosineGrad, ct.start(t), ct.classes, pack, dwHat, partials, dxOff, weightGrad);
+            float[] rowScale = featureGrad == null ? null : ct.featureScales();
+            long partialFloats = (long) ct.batch * ct.dimPadded;
+            int chunks = featureGrad == null ? 0 : (int) Math.max(1, Math.min(Math.min(FusedMarginSoftmax.MAX_CHUNKS,
+                    ct.tiles), Math.min(budgetBytes / (4 * partialFloats), Workspace.MAX_ARRAY / partialFloats)));
+            float[] partials = chunks == 0 ? null
+                    : workspace.floats(FusedMarginSoftmax.DX_PARTIALS, chunks * partialFloats);
+            int tasks = chunks == 0 ? ct.tiles : chunks;
+            pool.run(tasks, (task, w) -> {
+                int dxOff = (int) (task * partialFloats);
+                if (partials != null) {
+                    Arrays.fill(partials, dxOff, (int) (dxOff + partialFloats), 0f);
+                }
+                float[] pack = ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats());
+                float[] dwHat = ct.workerBuffer(w, ClassTiles.DW_HAT, ct.packFloats());
+                float[] scratch = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
+                for (int t = ct.chunkStart(task, chunks); t < ct.chunkStart(task + 1, chunks); t++) {
+                    ct.classNorms(t, w);
+                    ct.backwardTileScaled(t, cosineGrad, rowScale, pack, dwHat, scratch, partials, dxOff, weightGrad);
+                }
+            });
+            if (featureGrad != null) {
+                ct.featureGradFromPartials(partials, chunks, rowScale, featureGrad);
             }
-        });
-        if (featureGrad != null) {
-            ct.featureGradFromPartials(partials, chunks, featureGrad);
+        } finally {
+            release(workspace);
         }
     }
 
@@ -237,6 +297,7 @@ public final class CpuBackend implements KernelBackend {
     @Override
     public LossResult scaledSoftmaxCrossEntropy(MarginSoftmax loss, double scale, float[] margined, int[] labels,
             float[] marginedGrad) {
+        open();
         KernelSpec spec = loss.spec();
         int classes = margined.length / labels.length;
         int counted = 0;
@@ -258,35 +319,82 @@ public final class CpuBackend implements KernelBackend {
             // the non-target sum is accumulated apart from the target's exp(0) = 1, which would swamp it in float,
             // and lp = -log1p(S e^(m - z_y)) keeps its digits where p_y is near 1 (RowLogProb, as the reference)
             float maxOther = kernels.logitMaxSkipping(null, margined, row, classes, y, 0f, s);
-            double zy = scale * margined[row + y];
-            double m = Math.max(maxOther, zy);
-            double nonTarget = maxOther == Float.NEGATIVE_INFINITY ? 0
-                    : kernels.logitExpSumSkipping(null, margined, row, classes, y, 0f, s, maxOther)
-                            * Math.exp(maxOther - m);
+            // exact (a product of two floats fits a double), like the non-target logits in the kernels' FMAs: equal
+            // margined values tie exactly
+            double zy = (double) s * margined[row + y];
+            // past FLOAT_LSE the float max is off the exact one by more than exp can take: the row runs in double
+            boolean wide = Math.max(Math.abs(maxOther), Math.abs(zy)) > FLOAT_LSE;
+            double m = wide ? Math.max(exactMax(margined, row, classes, s), zy) : Math.max(maxOther, zy);
+            double nonTarget;
+            if (maxOther == Float.NEGATIVE_INFINITY) {
+                nonTarget = 0;
+            } else if (wide) {
+                nonTarget = 0;
+                for (int j = 0; j < classes; j++) {
+                    nonTarget += j == y ? 0 : Math.exp((double) s * margined[row + j] - m);
+                }
+            } else {
+                nonTarget = kernels.logitExpSumSkipping(null, margined, row, classes, y, 0f, s, maxOther)
+                        * Math.exp(maxOther - m);
+            }
             double lp = RowLogProb.of(zy - m, nonTarget);
             double lse = zy - lp;
             total += spec.rowLoss(lp);
             if (marginedGrad != null) {
-                float coef = (float) (weight * scale * spec.rowLossGradient(lp));
-                kernels.softmaxGradient(null, margined, row, classes, 0f, s, (float) lse, coef, marginedGrad, row);
-                marginedGrad[row + y] = (float) (-coef * Math.expm1(lp));
+                double rowCoef = weight * scale * spec.rowLossGradient(lp);
+                if (!wide) {
+                    // p_j = e^(z_j - fl(lse)) e^(fl(lse) - lse): the second factor restores what rounding lse to
+                    // float moved (a relative 1e-4 of p at |lse| = 3000)
+                    float shifted = (float) lse;
+                    float coef = (float) (rowCoef * Math.exp(shifted - lse));
+                    kernels.softmaxGradient(null, margined, row, classes, 0f, s, shifted, coef, marginedGrad, row);
+                } else {
+                    float coef = (float) rowCoef;
+                    for (int j = 0; j < classes; j++) {
+                        marginedGrad[row + j] = (float) (-coef * Math.exp((double) s * margined[row + j] - lse));
+                    }
+                }
+                marginedGrad[row + y] = (float) (-rowCoef * Math.expm1(lp));
             }
         }
         return new LossResult(total * weight, scale, counted);
     }
 
+    /** max_j s f_j in double: each product of two floats is exact there. */
+    private static double exactMax(float[] margined, int row, int classes, float s) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < classes; j++) {
+            max = Math.max(max, (double) s * margined[row + j]);
+        }
+        return max;
+    }
+
     @Override
     public void pairCosines(float[] left, float[] right, int dim, float[] out) {
+        open();
         for (int r = 0; r < out.length; r++) {
-            double dot = kernels.dot(left, r * dim, right, r * dim, dim);
             double ll = kernels.sumOfSquares(left, r * dim, dim);
             double rr = kernels.sumOfSquares(right, r * dim, dim);
+            // raw rows of norm up to 2^126 overflow a float dot product, tiny ones lose its digits to subnormals
+            double dot = CpuKernels.inFloatRange(ll) && CpuKernels.inFloatRange(rr)
+                    ? kernels.dot(left, r * dim, right, r * dim, dim)
+                    : CpuKernels.exactDot(left, r * dim, right, r * dim, dim);
             out[r] = (float) (dot / (Math.sqrt(ll) * Math.sqrt(rr)));
         }
     }
 
     @Override
     public void topK(float[] queries, float[] gallery, int dim, int k, int[] indices, float[] scores) {
+        Workspace workspace = acquire();
+        try {
+            topK(workspace, queries, gallery, dim, k, indices, scores);
+        } finally {
+            release(workspace);
+        }
+    }
+
+    private void topK(Workspace workspace, float[] queries, float[] gallery, int dim, int k, int[] indices,
+            float[] scores) {
         ClassTiles ct = new ClassTiles(kernels, workspace, queries, gallery, dim, tileClasses, false);
         int q = ct.batch;
         TopKSelector[][] perWorker = new TopKSelector[pool.size()][q];
@@ -303,7 +411,7 @@ public final class CpuBackend implements KernelBackend {
             for (int i = 0; i < q; i++) {
                 TopKSelector sel = selectors[i];
                 for (int j = 0; j < ct.width(t); j++) {
-                    float c = tile[i * tileClasses + j];
+                    float c = tile[i * ct.tile + j];
                     // the selector orders ties by index, so skipping strictly worse scores changes nothing
                     if (c >= sel.threshold()) {
                         sel.offer(j0 + j, c);
@@ -323,12 +431,11 @@ public final class CpuBackend implements KernelBackend {
         }
     }
 
+    /** Stops the workers and drops the idle workspace; idempotent. A call still running finishes on its own. */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            pool.close();
-            workspace.clear();
-        }
+        closed = true;
+        pool.close();
+        idle.set(null);
     }
 }

@@ -18,11 +18,38 @@ interface CpuKernels {
     /** NR: the columns of one packed panel, a multiple of the vector length. */
     int panelWidth();
 
-    /** sum_k a[off + k]^2 for k &lt; n, reduced in double. */
+    /**
+     * sum_k a[off + k]^2 for k &lt; n, reduced in double: finite and accurate to a float sum's rounding for any finite
+     * row (an implementation that sums in float sums again in double where that overflowed or lost digits).
+     */
     double sumOfSquares(float[] a, int off, int n);
 
-    /** sum_k a[aOff + k] b[bOff + k] for k &lt; n, reduced in double. */
+    /**
+     * sum_k a[aOff + k] b[bOff + k] for k &lt; n, reduced in double; products and partial sums may run in float, so
+     * callers use it where both rows are {@link #inFloatRange} and fall back to {@link #exactDot}.
+     */
     double dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /**
+     * Whether a row with this |x|^2 is in [2^-60, 2^60], where a float dot product with another such row neither
+     * overflows (|products| and partial sums stay below 2^60) nor loses digits to subnormal products (each is
+     * off by at most 2^-149, far below eps 2^-60 for any length an array holds).
+     */
+    static boolean inFloatRange(double sumOfSquares) {
+        return sumOfSquares >= 0x1p-60 && sumOfSquares <= 0x1p60;
+    }
+
+    /**
+     * sum_k a[aOff + k] b[bOff + k] in double in index order: each product of two floats is exact in double and no
+     * sum of them overflows, so it serves rows of any finite values.
+     */
+    static double exactDot(float[] a, int aOff, float[] b, int bOff, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += (double) a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
 
     /** dst[dstOff + k] = src[srcOff + k] * factor. dst modified; may alias src. */
     void scale(float[] src, int srcOff, float factor, float[] dst, int dstOff, int n);

@@ -15,7 +15,7 @@ import org.marginkernels.spi.RowLogProb;
  */
 final class FusedMarginSoftmax {
 
-    /** Workspace slots of this class (after those of {@link ClassTiles}). */
+    /** Workspace slots of this class (between those of {@link ClassTiles}, below its worker slots). */
     private static final int CACHE = 4;
     static final int DX_PARTIALS = 5;
     /** The most dX^ partials: enough tasks to balance many cores, few enough to merge cheaply. */
@@ -50,6 +50,7 @@ final class FusedMarginSoftmax {
             float[] featureGrad, float[] weightGrad) {
         KernelSpec spec = loss.spec();
         ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, true);
+        int tile = ct.tile;
         int batch = ct.batch;
         int tiles = ct.tiles;
         int ignore = loss.ignoreLabel();
@@ -58,25 +59,28 @@ final class FusedMarginSoftmax {
         boolean dynamicScale = Double.isNaN(loss.staticScale(ct.classes));
 
         // plan the workspace: dX^ partials (count independent of threads), then cached tiles with what is left
-        long tileBytes = 4L * batch * tileClasses;
+        long tileBytes = 4L * batch * tile;
         long fixedBytes = 4L * ClassTiles.sharedFloats(batch, ct.classes, ct.dimPadded) + 16L * tiles * batch
                 + 8L * 8 * batch;
         // 1/16 of the budget is kept back for what the plan does not itemize (the pool's task objects, allocator
         // rounding) and for the previous call's per-call arrays, which may not be collected yet: measured at
         // 128 x 512 x 1M, the peak was 1.03 x the budget with 1/32 kept back
         long left = budgetBytes - fixedBytes - budgetBytes / 16;
-        int chunks = featureGrad == null ? 0
-                : (int) Math.max(1, Math.min(Math.min(MAX_CHUNKS, tiles), left / (4L * batch * ct.dimPadded)));
+        long partialFloats = (long) batch * ct.dimPadded;
+        int chunks = featureGrad == null ? 0 : (int) Math.max(1, Math.min(Math.min(MAX_CHUNKS, tiles),
+                Math.min(left / (4 * partialFloats), Workspace.MAX_ARRAY / partialFloats)));
         left -= 4L * chunks * batch * ct.dimPadded;
         left -= (long) pool.size() * 4L * (2 * ct.packFloats() + ct.tileFloats());
         boolean secondPass = backward || dynamicScale;
-        int cached = secondPass ? (int) Math.max(0, Math.min(tiles, left / tileBytes)) : 0;
-        float[] cache = cached == 0 ? null : workspace.floats(CACHE, (long) cached * batch * tileClasses);
+        // the cache is one array: at most as many tiles as a Java array holds, whatever the budget
+        int cached = secondPass ? (int) Math.max(0, Math.min(Math.min(tiles, left / tileBytes),
+                Workspace.MAX_ARRAY / ct.tileFloats())) : 0;
+        float[] cache = cached == 0 ? null : workspace.floats(CACHE, cached * ct.tileFloats());
         if (weightGrad != null) {
             ct.packedFeatures();
         }
 
-        // per row: the target cosine from its own dot product, f(c_y), and whether the row counts
+        // per row: the target cosine, bit for bit the cosine tile's entry, f(c_y), and whether the row counts
         float[] cy = new float[batch];
         float[] fy = new float[batch];
         int counted = 0;
@@ -86,13 +90,12 @@ final class FusedMarginSoftmax {
                 continue;
             }
             counted++;
-            double wy = Math.sqrt(kernels.sumOfSquares(weights, y * dim, dim));
-            double c = kernels.dot(ct.xHat, i * ct.dimPadded, weights, y * dim, dim) / wy;
-            cy[i] = (float) c;
+            cy[i] = ct.cosine(i, y);
             fy[i] = (float) spec.target(cy[i]);
         }
-        double[] partMax = new double[tiles * batch];
-        double[] partSum = new double[tiles * batch];
+        int parts = Workspace.arraySize((long) tiles * batch);
+        double[] partMax = new double[parts];
+        double[] partSum = new double[parts];
 
         // dynamic AdaCos: a first pass for lse_i over non-targets of s_prev c, and c_iy, before s is known
         double scale = loss.staticScale(ct.classes);
@@ -128,16 +131,23 @@ final class FusedMarginSoftmax {
         double total = 0;
         float[] lse = new float[batch];
         float[] coef = new float[batch];
+        double[] rowCoef = new double[batch];
         double[] lp = new double[batch];
         for (int i = 0; i < batch; i++) {
             if (labels[i] == ignore) {
                 continue;
             }
+            // exact, like the non-target logits (the kernels form s g(c_j) - shift in one FMA): a class that ties
+            // with the target in f ties in z
             double zy = (double) s * fy[i];
             lp[i] = RowLogProb.ofLogSumExp(zy, mergedLogSumExp(partMax, partSum, tiles, batch, i));
-            lse[i] = (float) (zy - lp[i]);
+            double exactLse = zy - lp[i];
+            lse[i] = (float) exactLse;
             total += spec.rowLoss(lp[i]);
-            coef[i] = (float) (weight * s * spec.rowLossGradient(lp[i]));
+            rowCoef[i] = weight * s * spec.rowLossGradient(lp[i]);
+            // the kernels take p_j = e^(z_j - fl(lse)) and this factor e^(fl(lse) - lse) the rounding of lse to
+            // float: at s = 1e6, |lse| reaches 1e7, whose float ulp of 1 would otherwise move p by a factor e
+            coef[i] = (float) (rowCoef[i] * Math.exp(lse[i] - exactLse));
         }
         LossResult result = new LossResult(total * weight, scale, counted);
         if (!backward) {
@@ -157,7 +167,7 @@ final class FusedMarginSoftmax {
                 int j0 = ct.start(t);
                 for (int i = 0; i < batch; i++) {
                     if (labels[i] != ignore) {
-                        partSum[t * batch + i] = kernels.targetPathSumSkipping(code, tileArr, off + i * tileClasses,
+                        partSum[t * batch + i] = kernels.targetPathSumSkipping(code, tileArr, off + i * tile,
                                 ct.width(t), labels[i] - j0, fy[i], s, lse[i]);
                     }
                 }
@@ -171,16 +181,15 @@ final class FusedMarginSoftmax {
         float[] targetGrad = new float[batch];
         for (int i = 0; i < batch; i++) {
             if (labels[i] != ignore) {
-                double through = (double) coef[i] * -Math.expm1(lp[i]) - coef[i] * pathSum[i];
+                double through = rowCoef[i] * -Math.expm1(lp[i]) - coef[i] * pathSum[i];
                 targetGrad[i] = (float) (through * spec.targetGradient(cy[i]));
             }
         }
 
         // backward: dC per tile, then dX^ partial per chunk (tiles in order) and dW rows per tile
         int tasks = chunks == 0 ? tiles : chunks;
-        float[] partials = chunks == 0 ? null
-                : workspace.floats(DX_PARTIALS, (long) chunks * batch * ct.dimPadded);
-        int partialSize = batch * ct.dimPadded;
+        float[] partials = chunks == 0 ? null : workspace.floats(DX_PARTIALS, chunks * partialFloats);
+        int partialSize = (int) partialFloats;
         pool.run(tasks, (task, w) -> {
             if (partials != null) {
                 Arrays.fill(partials, task * partialSize, (task + 1) * partialSize, 0f);
@@ -203,8 +212,8 @@ final class FusedMarginSoftmax {
                 int n = ct.width(t);
                 for (int i = 0; i < batch; i++) {
                     int y = labels[i];
-                    int rowOff = off + i * tileClasses;
-                    int dcRow = i * tileClasses;
+                    int rowOff = off + i * tile;
+                    int dcRow = i * tile;
                     if (y == ignore) {
                         Arrays.fill(dc, dcRow, dcRow + n, 0f);
                         continue;
@@ -214,11 +223,11 @@ final class FusedMarginSoftmax {
                         dc[dcRow + y - j0] = targetGrad[i];
                     }
                 }
-                ct.backwardTile(t, dc, 0, tileClasses, pack, dwHat, partials, task * partialSize, weightGrad);
+                ct.backwardTile(t, dc, 0, tile, pack, dwHat, partials, task * partialSize, weightGrad);
             }
         });
         if (featureGrad != null) {
-            ct.featureGradFromPartials(partials, chunks, featureGrad);
+            ct.featureGradFromPartials(partials, chunks, null, featureGrad);
         }
         return result;
     }
@@ -259,7 +268,7 @@ final class FusedMarginSoftmax {
             if (y == ignore) {
                 continue;
             }
-            int row = off + i * tileClasses;
+            int row = off + i * ct.tile;
             float f = fy == null ? 0f : fy[i];
             float m = kernels.logitMaxSkipping(code, tileArr, row, n, y - j0, f, s);
             partMax[t * batch + i] = m;

@@ -12,34 +12,30 @@ final class NormalizationBackward {
     }
 
     /**
-     * One row from the raw vector: dx_k = (g_k - (g . x) x_k / |x|^2) / |x|, the two dot products by the kernels
-     * (vector FMAs reduced in double: this runs on every weight row, C x D elements, each step).
+     * One row from the raw vector and its |x|^2: dx_k = (g_k - (g . x) x_k / |x|^2) / |x|, g . x by the kernels
+     * (vector FMAs reduced in double: this runs on every weight row, C x D elements, each step) unless the row's
+     * norm is outside the range where float products and sums are safe, or the float sum overflowed (a gradient
+     * near the float range against a raw row of up to 2^126): then in double, where no product of floats overflows.
      *
-     * @param kernels computes g . x and |x|^2
-     * @param g dL/dx^ of the row. Not modified.
+     * @param kernels computes g . x
+     * @param g dL/dx^ of the row times gScale. Not modified.
      * @param raw the raw row x. Not modified.
+     * @param sumOfSquares |x|^2 in double
+     * @param gScale the power of two g was scaled by (1 for none), divided out here
      * @param out receives dL/dx. Modified.
      */
-    static void fromRaw(CpuKernels kernels, float[] g, int gOff, float[] raw, int rawOff, int n, float[] out,
-            int outOff) {
-        fromRaw(kernels, g, gOff, raw, rawOff, n, n == 1 ? 1 : kernels.sumOfSquares(raw, rawOff, n), out, outOff);
-    }
-
-    /**
-     * The same with |x|^2 already known (the weight rows' sums of squares, kept from the forward pass): one read of
-     * the raw row fewer.
-     *
-     * @param sumOfSquares |x|^2 in double
-     */
     static void fromRaw(CpuKernels kernels, float[] g, int gOff, float[] raw, int rawOff, int n, double sumOfSquares,
-            float[] out, int outOff) {
+            float gScale, float[] out, int outOff) {
         if (n == 1) {
             // x / |x| = sign(x) is locally constant: the Jacobian is exactly zero, not a rounding residue
             out[outOff] = 0f;
             return;
         }
         double gx = kernels.dot(g, gOff, raw, rawOff, n);
-        double inverseNorm = 1 / Math.sqrt(sumOfSquares);
+        if (!Double.isFinite(gx) || !CpuKernels.inFloatRange(sumOfSquares)) {
+            gx = CpuKernels.exactDot(g, gOff, raw, rawOff, n);
+        }
+        double inverseNorm = 1 / (Math.sqrt(sumOfSquares) * gScale);
         double along = gx / sumOfSquares;
         kernels.removeAlong(g, gOff, raw, rawOff, along, inverseNorm, out, outOff, n);
     }

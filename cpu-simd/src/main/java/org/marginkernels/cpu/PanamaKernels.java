@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spi.RowCheck;
 
 /**
  * The Vector API micro-kernels, written once against the species {@link #S}. This class is a template:
@@ -34,6 +35,9 @@ final class PanamaKernels implements CpuKernels {
     static final int MR = PanamaSpecies.WIDE_REGISTER_FILE ? 12 : 6;
     // row sums reduce to double at least this often, so float error does not grow with the class count
     private static final int DOUBLE_BLOCK = 512;
+    // dot products reduce to double at least this often (a multiple of every 4 L): rows up to this long, every
+    // embedding in practice, are one float body
+    private static final int DOT_BLOCK = 4096;
     // exp(x) = 2^n exp(r), n = round(x / ln 2), r = x - n ln 2 in two parts (Cody-Waite)
     private static final float LOG2E = 1.44269504f;
     private static final float LN2_HI = 0.693145752f;
@@ -76,16 +80,10 @@ final class PanamaKernels implements CpuKernels {
     @Override
     public double sumOfSquares(float[] a, int off, int n) {
         double sum = dot(a, off, a, off, n);
-        if (Double.isFinite(sum)) {
-            return sum;
-        }
-        // the float partial sums overflow once |a_k| passes about 1.8e19, but squares of floats never overflow a
-        // double: such a row is summed again in double, so a norm check here agrees with the facade's
-        double exact = 0;
-        for (int i = 0; i < n; i++) {
-            exact += (double) a[off + i] * a[off + i];
-        }
-        return exact;
+        // the float partial sums overflow once |a_k| passes about 1.8e19, and squares below 2^-126 lose digits as
+        // subnormals, which matters once the sum is below about 2^-90 (at most 2^31 squares, each off by
+        // 2^-149): squares of floats are exact in double, so such rows are summed again there
+        return sum >= 0x1p-90 && sum < Double.POSITIVE_INFINITY ? sum : RowCheck.sumOfSquares(a, off, n);
     }
 
     @Override
@@ -94,8 +92,13 @@ final class PanamaKernels implements CpuKernels {
         double sum = 0;
         // guard for short input
         if (n >= L) {
-            i = S.loopBound(n);
-            sum = dotBody(a, aOff, b, bOff, i);
+            int bound = S.loopBound(n);
+            // one float body per DOT_BLOCK elements, reduced to double: the relative error of a float sum of
+            // positive terms grows with their count (it stalls at 2^24 terms per lane), a block's stays below 2^-15
+            for (; i < bound; i += DOT_BLOCK) {
+                sum += dotBody(a, aOff + i, b, bOff + i, Math.min(DOT_BLOCK, bound - i));
+            }
+            i = bound;
         }
         // scalar tail
         for (; i < n; i++) {
@@ -759,6 +762,7 @@ final class PanamaKernels implements CpuKernels {
     public double logitExpSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float max) {
         PanamaExpr g = code == null ? null : ((PanamaNegativeCode) code).value();
         FloatVector fyv = FloatVector.broadcast(S, fy);
+        FloatVector sv = FloatVector.broadcast(S, s);
         FloatVector negMax = FloatVector.broadcast(S, -max);
         double sum = 0;
         for (int start = 0; start < n; start += DOUBLE_BLOCK) {
@@ -768,15 +772,15 @@ final class PanamaKernels implements CpuKernels {
             int bound = start + S.loopBound(end - start);
             for (; i < bound; i += L) {
                 FloatVector cv = FloatVector.fromArray(S, c, cOff + i);
-                FloatVector z = g == null ? cv.mul(s) : g.apply(cv, fyv).mul(s);
-                acc = acc.add(exp(z.add(negMax)));
+                // s g - max in one rounding, as softmaxGradient takes s g - lse: the sum and the gradient see the
+                // same exact logits (with fl(s g) the two differed by a relative 1e-4 at s = 1000)
+                acc = acc.add(exp((g == null ? cv : g.apply(cv, fyv)).fma(sv, negMax)));
             }
             // vector tail
             if (i < end) {
                 VectorMask<Float> m = S.indexInRange(i, end);
                 FloatVector cv = FloatVector.fromArray(S, c, cOff + i, m);
-                FloatVector z = g == null ? cv.mul(s) : g.apply(cv, fyv).mul(s);
-                acc = acc.add(exp(z.add(negMax)), m);
+                acc = acc.add(exp((g == null ? cv : g.apply(cv, fyv)).fma(sv, negMax)), m);
             }
             // reduce
             sum += sumLanes(acc);

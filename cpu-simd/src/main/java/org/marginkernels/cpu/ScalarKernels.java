@@ -31,11 +31,7 @@ final class ScalarKernels implements CpuKernels {
 
     @Override
     public double dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += (double) a[aOff + i] * b[bOff + i];
-        }
-        return sum;
+        return CpuKernels.exactDot(a, aOff, b, bOff, n);
     }
 
     @Override
@@ -145,7 +141,7 @@ final class ScalarKernels implements CpuKernels {
         KernelSpec spec = spec(code);
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            sum += (float) Math.exp(s * negative(spec, c[cOff + i], fy) - max);
+            sum += (float) Math.exp(Math.fma(negative(spec, c[cOff + i], fy), s, -max));
         }
         return sum;
     }

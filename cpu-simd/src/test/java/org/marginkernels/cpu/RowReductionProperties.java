@@ -41,8 +41,11 @@ class RowReductionProperties extends CpuTestSupport {
         assertEquals(Float.floatToIntBits(max), Float.floatToIntBits(kernels.logitMax(code, c, 2, n, fy, s)),
                 "max of " + n + " logits");
         if (n > 0) {
-            // the stored logits at scale 1 through the identity transform are the logits themselves
-            double stored = kernels.logitExpSum(null, z, 0, n, 0f, 1f, max);
+            // the transformed values g(c) stored (at scale 1), then summed at scale s through the identity
+            // transform: the same exp(s g - max) in one FMA, lane for lane
+            float[] g = new float[n];
+            kernels.logits(code, c, 2, n, fy, 1f, g, 0);
+            double stored = kernels.logitExpSum(null, g, 0, n, 0f, s, max);
             assertEquals(stored, kernels.logitExpSum(code, c, 2, n, fy, s, max), "exp sum of " + n + " logits");
         }
     }
