@@ -1,11 +1,3 @@
-inline float mk_target(const float c) {
-    return c;
-}
-
-inline float mk_target_grad(const float c) {
-    return 1.0f;
-}
-
 inline float mk_negative(const float c, const float fy) {
     return c;
 }

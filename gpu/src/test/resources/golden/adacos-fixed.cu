@@ -1,11 +1,3 @@
-__device__ __forceinline__ float mk_target(const float c) {
-    return c;
-}
-
-__device__ __forceinline__ float mk_target_grad(const float c) {
-    return 1.0f;
-}
-
 __device__ __forceinline__ float mk_negative(const float c, const float fy) {
     return c;
 }

@@ -1,11 +1,3 @@
-inline float mk_target(const float c) {
-    return (c - 0.35f);
-}
-
-inline float mk_target_grad(const float c) {
-    return 1.0f;
-}
-
 inline float mk_negative(const float c, const float fy) {
     return ((c > fy) ? ((1.2f * c) + 0.2f) : c);
 }

@@ -1,11 +1,3 @@
-__device__ __forceinline__ float mk_target(const float c) {
-    return (c - 0.35f);
-}
-
-__device__ __forceinline__ float mk_target_grad(const float c) {
-    return 1.0f;
-}
-
 __device__ __forceinline__ float mk_negative(const float c, const float fy) {
     return ((c > fy) ? ((1.2f * c) + 0.2f) : c);
 }

@@ -16,6 +16,10 @@
 #define EXPF expf
 #define LOGF logf
 #define FMAXF fmaxf
+#define FABSF fabsf
+#define FMAF fmaf
+#define ILOGBF ilogbf
+#define LDEXPF ldexpf
 #ifndef INFINITY
 #define INFINITY __int_as_float(0x7f800000)
 #endif
@@ -23,8 +27,13 @@
 /*
  * margin-kernels device code: one C99 body for OpenCL C and CUDA C. The dialect prelude maps KERNEL, GLOBAL,
  * LOCAL_MEM, LOCAL_PTR, DEVICE, BARRIER, LOCAL_X/Y, GROUP_X/Y, GLOBAL_X/Y and the float math names; the loss
- * functions mk_target, mk_target_grad, mk_negative, mk_negative_grad and mk_negative_target_grad are printed from
- * the kernel spec above this body. Every reduction runs in a fixed order, so results do not depend on scheduling.
+ * functions mk_negative, mk_negative_grad and mk_negative_target_grad are printed from the kernel spec above this
+ * body (the target transform f(c_y) and f'(c_y) are per-row values the host computes in double). Every reduction
+ * runs in a fixed order, so results do not depend on scheduling.
+ *
+ * Ranges: rows have norms in [1e-15, 2^126] (elements up to about 1e37), so no kernel sums raw squares or raw
+ * products that could overflow: norms are scaled, cosines are dot products of a normalized row with a raw row
+ * (bounded by the raw row's norm), and exponents are formed as scale * (a - b) of the unscaled values.
  *
  * Launch shapes: "tile" kernels run TILE x TILE work-groups (x = class in tile, y = row in tile); "row" kernels run
  * one work-item per row (or per element) in 1-D or 2-D groups of any size.
@@ -32,8 +41,14 @@
 #define TILE 16
 #define TILE_PAD (TILE + 1)
 #define NEG_INF (-INFINITY)
+/* 2^-80: a float sum of squares at least this large lost no significant digit to subnormal squares */
+#define SAFE_SUM_OF_SQUARES 8.27180613e-25f
 
-/* c = (xhat_row . w_cls) * winv_cls for row = row0 + LOCAL_Y, cls = class0 + LOCAL_X; 0 outside [rows, classEnd). */
+/*
+ * c = (xhat_row . w_cls) * winv_cls for row = row0 + LOCAL_Y, cls = class0 + LOCAL_X; 0 outside [rows, classEnd).
+ * The products are accumulated with FMAF in k order (zero padding included), so mk_target_cosines, which repeats
+ * this order, gives every target cosine bit for bit.
+ */
 DEVICE float mk_cosine_tile(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
         const int rows, const int classEnd, const int dim, const int row0, const int class0,
         LOCAL_PTR float* xs, LOCAL_PTR float* ws) {
@@ -46,39 +61,83 @@ DEVICE float mk_cosine_tile(GLOBAL const float* xhat, GLOBAL const float* w, GLO
         ws[ty * TILE_PAD + tx] = (class0 + ty < classEnd && k < dim) ? w[(long) (class0 + ty) * dim + k] : 0.0f;
         BARRIER();
         for (int kk = 0; kk < TILE; kk++) {
-            acc += xs[ty * TILE_PAD + kk] * ws[tx * TILE_PAD + kk];
+            acc = FMAF(xs[ty * TILE_PAD + kk], ws[tx * TILE_PAD + kk], acc);
         }
         BARRIER();
     }
     return class0 + tx < classEnd ? acc * winv[class0 + tx] : 0.0f;
 }
 
-/* dL/dc_ij of the fused backward: tcoef_i on the target, -g_i p_ij g'(c_ij, fy_i) elsewhere. */
-DEVICE float mk_cosine_grad(const float c, const int cls, const int y, const float fy, const float lse,
-        const float g, const float tcoef, const float scale) {
+/* scale * (a - b) where a - b itself may overflow (a, b up to FLT_MAX apart): halving is exact above subnormals. */
+DEVICE float mk_scaled_gap(const float a, const float b, const float scale) {
+    return (0.5f * a - 0.5f * b) * (2.0f * scale);
+}
+
+/*
+ * The sum of an online softmax (max m, sum s of exp(scale (v - m))) after merging the partial (pm, ps); the merged
+ * max is FMAXF(m, pm). An empty partial (pm = -infinity) leaves s as it is.
+ */
+DEVICE float mk_merged_sum(const float m, const float s, const float pm, const float ps, const float scale) {
+    if (pm > m) {
+        return s * EXPF(mk_scaled_gap(m, pm, scale)) + ps;
+    }
+    return pm > NEG_INF ? s + ps * EXPF(mk_scaled_gap(pm, m, scale)) : s;
+}
+
+/*
+ * |row| for a row of norm in [1e-15, 2^126]: from the float sum of squares when that neither overflowed nor fell
+ * below SAFE_SUM_OF_SQUARES, otherwise from the row scaled by the power of two (exact) that brings its largest
+ * element into [1, 2), rescaled after the square root (the LAPACK snrm2 idea without its divisions).
+ */
+DEVICE float mk_row_norm(GLOBAL const float* row, const int dim) {
+    float sum = 0.0f;
+    for (int k = 0; k < dim; k++) {
+        sum = FMAF(row[k], row[k], sum);
+    }
+    if (sum >= SAFE_SUM_OF_SQUARES && sum < INFINITY) {
+        return SQRTF(sum);
+    }
+    float largest = 0.0f;
+    for (int k = 0; k < dim; k++) {
+        largest = FMAXF(largest, FABSF(row[k]));
+    }
+    const int e0 = ILOGBF(largest);
+    /* the clamp keeps 2^-e a normal float (an all-zero row, outside the contract, gives norm 0 as before) */
+    const int e = e0 < -126 ? -126 : (e0 > 126 ? 126 : e0);
+    const float down = LDEXPF(1.0f, -e);
+    float scaled = 0.0f;
+    for (int k = 0; k < dim; k++) {
+        const float v = row[k] * down;
+        scaled = FMAF(v, v, scaled);
+    }
+    return LDEXPF(SQRTF(scaled), e);
+}
+
+/*
+ * dL/dc_ij of the fused backward: tcoef_i on the target, -g_i p_ij g'(c_ij, fy_i) elsewhere, with
+ * p_ij = exp(scale (g(c_ij, fy_i) - gm_i) - shift_i), gm_i the row's largest non-target g and shift_i = lse_i -
+ * scale gm_i.
+ */
+DEVICE float mk_cosine_grad(const float c, const int cls, const int y, const float fy, const float gm,
+        const float shift, const float g, const float tcoef, const float scale) {
     if (cls == y) {
         return tcoef;
     }
     if (g == 0.0f) {
         return 0.0f;
     }
-    const float p = EXPF(scale * mk_negative(c, fy) - lse);
+    const float p = EXPF(mk_scaled_gap(mk_negative(c, fy), gm, scale) - shift);
     return -g * p * mk_negative_grad(c, fy);
 }
 
-/* norms_r = |x_r|, inv_r = 1 / |x_r|: one work-item per row. */
+/* norms_r = |x_r|, inv_r = 1 / |x_r| (a normal float for norms up to 2^126): one work-item per row. */
 KERNEL void mk_row_norms(GLOBAL const float* x, const int rows, const int dim, GLOBAL float* norms,
         GLOBAL float* inv) {
     const int r = GLOBAL_X;
     if (r >= rows) {
         return;
     }
-    float sum = 0.0f;
-    for (int k = 0; k < dim; k++) {
-        const float v = x[(long) r * dim + k];
-        sum += v * v;
-    }
-    const float n = SQRTF(sum);
+    const float n = mk_row_norm(x + (long) r * dim, dim);
     norms[r] = n;
     inv[r] = 1.0f / n;
 }
@@ -95,71 +154,81 @@ KERNEL void mk_scale_rows(GLOBAL const float* x, GLOBAL const float* inv, const 
     }
 }
 
-/* gx_r = (gy_r - (gy_r . y_r) y_r) / norms_r: the Jacobian of x / |x|, one work-item per row. */
-KERNEL void mk_normalize_backward(GLOBAL const float* y, GLOBAL const float* norms, GLOBAL const float* gy,
-        const int rows, const int dim, GLOBAL float* gx) {
+/*
+ * out_r = g_r - (g_r . y_r) y_r: the Jacobian of x / |x| applied to g, with g already divided by |x| (so that a
+ * large upstream gradient over a large norm never forms g . y or g / |x| separately). One work-item per row.
+ */
+KERNEL void mk_project_rows(GLOBAL const float* y, GLOBAL const float* g, const int rows, const int dim,
+        GLOBAL float* out) {
     const int r = GLOBAL_X;
     if (r >= rows) {
         return;
     }
     float dot = 0.0f;
     for (int k = 0; k < dim; k++) {
-        dot += gy[(long) r * dim + k] * y[(long) r * dim + k];
+        dot += g[(long) r * dim + k] * y[(long) r * dim + k];
     }
-    const float inv = 1.0f / norms[r];
     for (int k = 0; k < dim; k++) {
-        gx[(long) r * dim + k] = (gy[(long) r * dim + k] - dot * y[(long) r * dim + k]) * inv;
+        out[(long) r * dim + k] = g[(long) r * dim + k] - dot * y[(long) r * dim + k];
     }
 }
 
-/* out_i(j - classBegin) = xhat_i . w_j * winv_j for j in [classBegin, classEnd): TILE x TILE groups. */
+/*
+ * out_(i - rowBegin) j = xhat_i . w_j * winv_j for i in [rowBegin, rowEnd), j in [0, classes): TILE x TILE groups
+ * (y = row tile counted from rowBegin).
+ */
 KERNEL void mk_cosine_matrix(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
-        const int rows, const int classBegin, const int classEnd, const int dim, GLOBAL float* out) {
+        const int rowBegin, const int rowEnd, const int classes, const int dim, GLOBAL float* out) {
     LOCAL_MEM float xs[TILE * TILE_PAD];
     LOCAL_MEM float ws[TILE * TILE_PAD];
-    const int row0 = GROUP_Y * TILE;
-    const int class0 = classBegin + GROUP_X * TILE;
-    const float c = mk_cosine_tile(xhat, w, winv, rows, classEnd, dim, row0, class0, xs, ws);
+    const int row0 = rowBegin + GROUP_Y * TILE;
+    const int class0 = GROUP_X * TILE;
+    const float c = mk_cosine_tile(xhat, w, winv, rowEnd, classes, dim, row0, class0, xs, ws);
     const int row = row0 + LOCAL_Y;
     const int cls = class0 + LOCAL_X;
-    if (row < rows && cls < classEnd) {
-        out[(long) row * (classEnd - classBegin) + (cls - classBegin)] = c;
+    if (row < rowEnd && cls < classes) {
+        out[(long) (row - rowBegin) * classes + cls] = c;
     }
 }
 
-/* out_ik = sum_j a_ij b_jk for a (m x n), b (n x p): one work-item per output, j in increasing order. */
-KERNEL void mk_matmul_nn(GLOBAL const float* a, GLOBAL const float* b, const int m, const int n, const int p,
-        GLOBAL float* out) {
+/*
+ * out_ik = sum_j (a_ij rowScale_i) b_jk for a (m x n), b (n x p): one work-item per output, j in increasing order.
+ * Scaling a first keeps the sum within the float range when a's row sums are large and rowScale small.
+ */
+KERNEL void mk_matmul_nn(GLOBAL const float* a, GLOBAL const float* rowScale, GLOBAL const float* b, const int m,
+        const int n, const int p, GLOBAL float* out) {
     const int k = GLOBAL_X;
     const int i = GLOBAL_Y;
     if (i >= m || k >= p) {
         return;
     }
+    const float si = rowScale[i];
     float acc = 0.0f;
     for (int j = 0; j < n; j++) {
-        acc += a[(long) i * n + j] * b[(long) j * p + k];
+        acc += (a[(long) i * n + j] * si) * b[(long) j * p + k];
     }
     out[(long) i * p + k] = acc;
 }
 
-/* out_jk = sum_i a_ij b_ik for a (m x n), b (m x p): one work-item per output, i in increasing order. */
-KERNEL void mk_matmul_tn(GLOBAL const float* a, GLOBAL const float* b, const int m, const int n, const int p,
-        GLOBAL float* out) {
+/* out_jk = sum_i (a_ij colScale_j) b_ik for a (m x n), b (m x p): one work-item per output, i in increasing order. */
+KERNEL void mk_matmul_tn(GLOBAL const float* a, GLOBAL const float* colScale, GLOBAL const float* b, const int m,
+        const int n, const int p, GLOBAL float* out) {
     const int k = GLOBAL_X;
     const int j = GLOBAL_Y;
     if (j >= n || k >= p) {
         return;
     }
+    const float sj = colScale[j];
     float acc = 0.0f;
     for (int i = 0; i < m; i++) {
-        acc += a[(long) i * n + j] * b[(long) i * p + k];
+        acc += (a[(long) i * n + j] * sj) * b[(long) i * p + k];
     }
     out[(long) j * p + k] = acc;
 }
 
-/* f_ij = target(c_iy) at j = y_i, negative(c_ij, f_iy) elsewhere, c_ij on ignored rows: one work-item per element. */
-KERNEL void mk_margin_forward(GLOBAL const float* cosines, GLOBAL const int* labels, const int rows,
-        const int classes, GLOBAL float* out) {
+/* f_ij = fy_i at j = y_i, negative(c_ij, fy_i) elsewhere, c_ij on ignored rows: one work-item per element. */
+KERNEL void mk_margin_forward(GLOBAL const float* cosines, GLOBAL const int* labels, GLOBAL const float* fyRows,
+        const int rows, const int classes, GLOBAL float* out) {
     const int j = GLOBAL_X;
     const int i = GLOBAL_Y;
     if (i >= rows || j >= classes) {
@@ -171,13 +240,16 @@ KERNEL void mk_margin_forward(GLOBAL const float* cosines, GLOBAL const int* lab
         out[(long) i * classes + j] = c;
         return;
     }
-    const float fy = mk_target(cosines[(long) i * classes + y]);
+    const float fy = fyRows[i];
     out[(long) i * classes + j] = j == y ? fy : mk_negative(c, fy);
 }
 
-/* dL/dc from dL/df, including f'(c_iy) sum_{j != y} dL/df_ij dg/dfy: one work-item per row. */
-KERNEL void mk_margin_backward(GLOBAL const float* cosines, GLOBAL const int* labels, GLOBAL const float* df,
-        const int rows, const int classes, GLOBAL float* dc) {
+/*
+ * dL/dc from dL/df, the target's dL/dc_iy = (dL/df_iy + sum_{j != y} dL/df_ij dg/dfy) f'(c_iy) with fy_i and
+ * f'(c_iy) = dfy_i from the host: one work-item per row.
+ */
+KERNEL void mk_margin_backward(GLOBAL const float* cosines, GLOBAL const int* labels, GLOBAL const float* fyRows,
+        GLOBAL const float* dfyRows, GLOBAL const float* df, const int rows, const int classes, GLOBAL float* dc) {
     const int i = GLOBAL_X;
     if (i >= rows) {
         return;
@@ -189,8 +261,7 @@ KERNEL void mk_margin_backward(GLOBAL const float* cosines, GLOBAL const int* la
         }
         return;
     }
-    const float cy = cosines[(long) i * classes + y];
-    const float fy = mk_target(cy);
+    const float fy = fyRows[i];
     float throughTarget = df[(long) i * classes + y];
     for (int j = 0; j < classes; j++) {
         if (j != y) {
@@ -200,14 +271,14 @@ KERNEL void mk_margin_backward(GLOBAL const float* cosines, GLOBAL const int* la
             throughTarget += g * mk_negative_target_grad(c, fy);
         }
     }
-    dc[(long) i * classes + y] = throughTarget * mk_target_grad(cy);
+    dc[(long) i * classes + y] = throughTarget * dfyRows[i];
 }
 
 /*
- * Per row: the largest f_ij (so the host forms m_i = scale * f_max in double) and the sum over NON-target classes of
- * exp(scale f_ij - m_i). Leaving the target out lets the host compute log p_y = -log1p(S e^(m - z_y)) without the
- * cancellation of z_y - lse when p_y is near 1, which in float leaves no correct digit of a small loss.
- * One work-item per row; ignored rows (y < 0) sum every class.
+ * Per row: the largest f_ij (fm_i) and the sum over NON-target classes of exp(scale (f_ij - fm_i)). Leaving the
+ * target out lets the host compute log p_y = -log1p(S e^(m - z_y)) without the cancellation of z_y - lse when p_y
+ * is near 1, which in float leaves no correct digit of a small loss. One work-item per row; ignored rows (y < 0)
+ * sum every class.
  */
 KERNEL void mk_softmax_rows(GLOBAL const float* f, GLOBAL const int* labels, const int rows, const int classes,
         const float scale, GLOBAL float* rowMax, GLOBAL float* nonTargetSum) {
@@ -220,56 +291,57 @@ KERNEL void mk_softmax_rows(GLOBAL const float* f, GLOBAL const int* labels, con
     for (int j = 0; j < classes; j++) {
         fm = FMAXF(fm, f[(long) i * classes + j]);
     }
-    const float m = scale * fm;
     float s = 0.0f;
     for (int j = 0; j < classes; j++) {
-        s += j == y ? 0.0f : EXPF(scale * f[(long) i * classes + j] - m);
+        s += j == y ? 0.0f : EXPF(mk_scaled_gap(f[(long) i * classes + j], fm, scale));
     }
     rowMax[i] = fm;
     nonTargetSum[i] = s;
 }
 
 /*
- * dL/df_ij = -g_i p_ij off the target and g_i (1 - p_y) on it, with 1 - p_y computed on the host as -expm1(lp);
- * 0 on ignored rows. One work-item per element.
+ * dL/df_ij = -g_i p_ij off the target, p_ij = exp(scale (f_ij - fm_i) - shift_i) with shift_i = lse_i - scale fm_i
+ * from the host, and g_i (1 - p_y) on it, with 1 - p_y computed on the host as -expm1(lp); 0 on ignored rows. One
+ * work-item per element.
  */
-KERNEL void mk_softmax_grad(GLOBAL const float* f, GLOBAL const int* labels, GLOBAL const float* lse,
-        GLOBAL const float* g, GLOBAL const float* oneMinusPy, const int rows, const int classes, const float scale,
-        GLOBAL float* df) {
+KERNEL void mk_softmax_grad(GLOBAL const float* f, GLOBAL const int* labels, GLOBAL const float* rowMax,
+        GLOBAL const float* shift, GLOBAL const float* g, GLOBAL const float* oneMinusPy, const int rows,
+        const int classes, const float scale, GLOBAL float* df) {
     const int j = GLOBAL_X;
     const int i = GLOBAL_Y;
     if (i >= rows || j >= classes) {
         return;
     }
     const int y = labels[i];
-    const float p = EXPF(scale * f[(long) i * classes + j] - lse[i]);
+    const float p = EXPF(mk_scaled_gap(f[(long) i * classes + j], rowMax[i], scale) - shift[i]);
     df[(long) i * classes + j] = y < 0 ? 0.0f : (j == y ? g[i] * oneMinusPy[i] : -g[i] * p);
 }
 
-/* out_r = (l_r . r_r) / (|l_r| |r_r|): one work-item per row. */
+/* out_r = (l_r / |l_r|) . (r_r / |r_r|): one work-item per row. */
 KERNEL void mk_pair_cosines(GLOBAL const float* left, GLOBAL const float* right, const int rows, const int dim,
         GLOBAL float* out) {
     const int r = GLOBAL_X;
     if (r >= rows) {
         return;
     }
+    GLOBAL const float* a = left + (long) r * dim;
+    GLOBAL const float* b = right + (long) r * dim;
+    const float ia = 1.0f / mk_row_norm(a, dim);
+    const float ib = 1.0f / mk_row_norm(b, dim);
     float dot = 0.0f;
-    float ll = 0.0f;
-    float rr = 0.0f;
     for (int k = 0; k < dim; k++) {
-        const float a = left[(long) r * dim + k];
-        const float b = right[(long) r * dim + k];
-        dot += a * b;
-        ll += a * a;
-        rr += b * b;
+        dot = FMAF(a[k] * ia, b[k] * ib, dot);
     }
-    out[r] = dot / (SQRTF(ll) * SQRTF(rr));
+    out[r] = dot;
 }
 
-/* c_iy, f(c_iy) and f'(c_iy) per row (zeros on ignored rows): one work-item per row. */
-KERNEL void mk_target_rows(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
-        GLOBAL const int* labels, const int rows, const int dim, GLOBAL float* cy, GLOBAL float* fy,
-        GLOBAL float* dfy) {
+/*
+ * c_iy per row (0 on ignored rows), bit for bit the cosine mk_cosine_tile computes for (i, y_i): the same FMAF
+ * steps over the same zero-padded k range, so a class whose weight row equals the target's ties with it exactly at
+ * the hard-negative test. One work-item per row.
+ */
+KERNEL void mk_target_cosines(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
+        GLOBAL const int* labels, const int rows, const int dim, GLOBAL float* cy) {
     const int i = GLOBAL_X;
     if (i >= rows) {
         return;
@@ -277,32 +349,30 @@ KERNEL void mk_target_rows(GLOBAL const float* xhat, GLOBAL const float* w, GLOB
     const int y = labels[i];
     if (y < 0) {
         cy[i] = 0.0f;
-        fy[i] = 0.0f;
-        dfy[i] = 0.0f;
         return;
     }
     float acc = 0.0f;
-    for (int k = 0; k < dim; k++) {
-        acc += xhat[(long) i * dim + k] * w[(long) y * dim + k];
+    for (int k0 = 0; k0 < dim; k0 += TILE) {
+        for (int kk = 0; kk < TILE; kk++) {
+            const int k = k0 + kk;
+            acc = FMAF(k < dim ? xhat[(long) i * dim + k] : 0.0f, k < dim ? w[(long) y * dim + k] : 0.0f, acc);
+        }
     }
-    const float c = acc * winv[y];
-    cy[i] = c;
-    fy[i] = mk_target(c);
-    dfy[i] = mk_target_grad(c);
+    cy[i] = acc * winv[y];
 }
 
 /*
  * Per (row, class chunk) partials of the fused forward, TILE x TILE groups (x = chunk, y = row tile) walking the
  * chunk's class tiles. Modes 0 and 1 leave the target out so the host can form 1 - p_y = exp(lse_nt - lse) without
- * cancellation. mode 0: online (max, sum) of z = scale * g(c, fy) over non-target classes; mode 1: online (max, sum)
- * of scale * c over non-target classes (the AdaCos statistic); mode 2: sum over non-target classes of
- * exp(scale g(c, fy) - lse) dg/dfy(c, fy) (the path of the backward through fy). Partials go to
- * outMax/outSum[chunk * rows + row]; the host merges them in chunk order.
+ * cancellation. mode 0: online (max v, sum exp(scale (v - max))) of v = g(c, fy) over non-target classes; mode 1:
+ * the same of v = c (the AdaCos statistic); mode 2: sum over non-target classes of p_ij dg/dfy(c, fy) with p_ij as in
+ * mk_cosine_grad (the path of the backward through fy). Partials go to outMax/outSum[chunk * rows + row];
+ * mk_fused_merge merges them in chunk order.
  */
 KERNEL void mk_fused_partials(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
-        GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* lseRows, const int rows,
-        const int classes, const int dim, const int chunk, const float scale, const int mode,
-        GLOBAL float* outMax, GLOBAL float* outSum) {
+        GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
+        GLOBAL const float* shiftRows, const int rows, const int classes, const int dim, const int chunk,
+        const float scale, const int mode, GLOBAL float* outMax, GLOBAL float* outSum) {
     LOCAL_MEM float xs[TILE * TILE_PAD];
     LOCAL_MEM float ws[TILE * TILE_PAD];
     LOCAL_MEM float lm[TILE * TILE_PAD];
@@ -312,28 +382,23 @@ KERNEL void mk_fused_partials(GLOBAL const float* xhat, GLOBAL const float* w, G
     const int row0 = GROUP_Y * TILE;
     const int row = row0 + ty;
     const int begin = GROUP_X * chunk;
-    const int end = begin + chunk < classes ? begin + chunk : classes;
+    const int end = chunk < classes - begin ? begin + chunk : classes;
     const int y = row < rows ? labels[row] : -1;
     const float fy = row < rows ? fyRows[row] : 0.0f;
-    const float lse = row < rows ? lseRows[row] : 0.0f;
+    const float gm = row < rows ? gmRows[row] : 0.0f;
+    const float shift = row < rows ? shiftRows[row] : 0.0f;
     float m = NEG_INF;
     float s = 0.0f;
     for (int class0 = begin; class0 < end; class0 += TILE) {
         const float c = mk_cosine_tile(xhat, w, winv, rows, end, dim, row0, class0, xs, ws);
         const int cls = class0 + tx;
-        if (row < rows && cls < end) {
+        if (row < rows && cls < end && cls != y) {
             if (mode == 2) {
-                if (cls != y) {
-                    s += EXPF(scale * mk_negative(c, fy) - lse) * mk_negative_target_grad(c, fy);
-                }
-            } else if (cls != y) {
-                const float z = mode == 1 ? scale * c : scale * mk_negative(c, fy);
-                if (z > m) {
-                    s = s * EXPF(m - z) + 1.0f;
-                    m = z;
-                } else {
-                    s += EXPF(z - m);
-                }
+                s += EXPF(mk_scaled_gap(mk_negative(c, fy), gm, scale) - shift) * mk_negative_target_grad(c, fy);
+            } else {
+                const float v = mode == 1 ? c : mk_negative(c, fy);
+                s = mk_merged_sum(m, s, v, 1.0f, scale);
+                m = FMAXF(m, v);
             }
         }
     }
@@ -348,11 +413,9 @@ KERNEL void mk_fused_partials(GLOBAL const float* xhat, GLOBAL const float* w, G
             const float ps = ls[ty * TILE_PAD + t];
             if (mode == 2) {
                 ss += ps;
-            } else if (pm > mm) {
-                ss = ss * EXPF(mm - pm) + ps;
-                mm = pm;
-            } else if (pm > NEG_INF) {
-                ss += ps * EXPF(pm - mm);
+            } else {
+                ss = mk_merged_sum(mm, ss, pm, ps, scale);
+                mm = FMAXF(mm, pm);
             }
         }
         outMax[(long) GROUP_X * rows + row] = mm;
@@ -361,26 +424,55 @@ KERNEL void mk_fused_partials(GLOBAL const float* xhat, GLOBAL const float* w, G
 }
 
 /*
+ * Merges the chunk partials of mk_fused_partials in chunk order, one work-item per row: (max, sum) online for modes
+ * 0 and 1, the plain sum for mode 2.
+ */
+KERNEL void mk_fused_merge(GLOBAL const float* partMax, GLOBAL const float* partSum, const int rows,
+        const int chunks, const float scale, const int mode, GLOBAL float* rowMax, GLOBAL float* rowSum) {
+    const int i = GLOBAL_X;
+    if (i >= rows) {
+        return;
+    }
+    float mm = NEG_INF;
+    float ss = 0.0f;
+    for (int ch = 0; ch < chunks; ch++) {
+        const float pm = partMax[(long) ch * rows + i];
+        const float ps = partSum[(long) ch * rows + i];
+        if (mode == 2) {
+            ss += ps;
+        } else {
+            ss = mk_merged_sum(mm, ss, pm, ps, scale);
+            mm = FMAXF(mm, pm);
+        }
+    }
+    rowMax[i] = mm;
+    rowSum[i] = ss;
+}
+
+/*
  * dxhat partials of the fused backward, TILE x TILE groups (x = chunk, y = row tile): recomputes each cosine tile of
- * the chunk, turns it into dL/dc and accumulates sum_j dL/dc_ij w_j / |w_j| into out[(chunk * rows + row) * dim + k];
+ * the chunk, turns it into dL/dc and accumulates sum_j dL/dc_ij (w_j / |w_j|) into out[(chunk * rows + row) * dim +
+ * k] (w_j / |w_j| formed first: dL/dc / |w_j| alone can fall into the subnormals for a row of norm near 2^126);
  * work-item (ty, tx) owns the components k = tx, tx + TILE, ... of row0 + ty, so no two work-items write one value.
  */
 KERNEL void mk_fused_dx_partials(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
-        GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* lseRows, GLOBAL const float* gRows,
-        GLOBAL const float* tRows, const int rows, const int classes, const int dim, const int chunk,
-        const float scale, GLOBAL float* out) {
+        GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
+        GLOBAL const float* shiftRows, GLOBAL const float* gRows, GLOBAL const float* tRows, const int rows,
+        const int classes, const int dim, const int chunk, const float scale, GLOBAL float* out) {
     LOCAL_MEM float xs[TILE * TILE_PAD];
     LOCAL_MEM float ws[TILE * TILE_PAD];
     LOCAL_MEM float dcs[TILE * TILE_PAD];
+    LOCAL_MEM float wi[TILE];
     const int ty = LOCAL_Y;
     const int tx = LOCAL_X;
     const int row0 = GROUP_Y * TILE;
     const int row = row0 + ty;
     const int begin = GROUP_X * chunk;
-    const int end = begin + chunk < classes ? begin + chunk : classes;
+    const int end = chunk < classes - begin ? begin + chunk : classes;
     const int y = row < rows ? labels[row] : -1;
     const float fy = row < rows ? fyRows[row] : 0.0f;
-    const float lse = row < rows ? lseRows[row] : 0.0f;
+    const float gm = row < rows ? gmRows[row] : 0.0f;
+    const float shift = row < rows ? shiftRows[row] : 0.0f;
     const float g = row < rows ? gRows[row] : 0.0f;
     const float tcoef = row < rows ? tRows[row] : 0.0f;
     GLOBAL float* acc = out + ((long) GROUP_X * rows + (row < rows ? row : 0)) * dim;
@@ -392,15 +484,18 @@ KERNEL void mk_fused_dx_partials(GLOBAL const float* xhat, GLOBAL const float* w
     for (int class0 = begin; class0 < end; class0 += TILE) {
         const float c = mk_cosine_tile(xhat, w, winv, rows, end, dim, row0, class0, xs, ws);
         const int cls = class0 + tx;
-        dcs[ty * TILE_PAD + tx] = (row < rows && cls < end) ? mk_cosine_grad(c, cls, y, fy, lse, g, tcoef, scale)
-                * winv[cls] : 0.0f;
+        dcs[ty * TILE_PAD + tx] = (row < rows && cls < end)
+                ? mk_cosine_grad(c, cls, y, fy, gm, shift, g, tcoef, scale) : 0.0f;
+        if (ty == 0) {
+            wi[tx] = cls < end ? winv[cls] : 0.0f;
+        }
         BARRIER();
         if (row < rows) {
             const int count = end - class0 < TILE ? end - class0 : TILE;
             for (int k = tx; k < dim; k += TILE) {
                 float sum = acc[k];
                 for (int jj = 0; jj < count; jj++) {
-                    sum += dcs[ty * TILE_PAD + jj] * w[(long) (class0 + jj) * dim + k];
+                    sum += dcs[ty * TILE_PAD + jj] * (w[(long) (class0 + jj) * dim + k] * wi[jj]);
                 }
                 acc[k] = sum;
             }
@@ -408,8 +503,8 @@ KERNEL void mk_fused_dx_partials(GLOBAL const float* xhat, GLOBAL const float* w
     }
 }
 
-/* dL/dx_i from the chunk partials summed in chunk order, through x / |x|: one work-item per row. */
-KERNEL void mk_fused_dx_finish(GLOBAL const float* partials, GLOBAL const float* xhat, GLOBAL const float* xnorm,
+/* dL/dx_i from the chunk partials summed in chunk order, through x / |x| (xinv = 1 / |x|): one work-item per row. */
+KERNEL void mk_fused_dx_finish(GLOBAL const float* partials, GLOBAL const float* xhat, GLOBAL const float* xinv,
         const int rows, const int dim, const int chunks, GLOBAL float* gx) {
     const int i = GLOBAL_X;
     if (i >= rows) {
@@ -424,7 +519,7 @@ KERNEL void mk_fused_dx_finish(GLOBAL const float* partials, GLOBAL const float*
         gx[(long) i * dim + k] = sum;
         dot += sum * xhat[(long) i * dim + k];
     }
-    const float inv = 1.0f / xnorm[i];
+    const float inv = xinv[i];
     for (int k = 0; k < dim; k++) {
         gx[(long) i * dim + k] = (gx[(long) i * dim + k] - dot * xhat[(long) i * dim + k]) * inv;
     }
@@ -436,9 +531,9 @@ KERNEL void mk_fused_dx_finish(GLOBAL const float* partials, GLOBAL const float*
  * components tx, tx + TILE, ...), then applies the normalization backward with a fixed-order reduction.
  */
 KERNEL void mk_fused_dw(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
-        GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* lseRows, GLOBAL const float* gRows,
-        GLOBAL const float* tRows, const int rows, const int classes, const int dim, const float scale,
-        GLOBAL float* gw) {
+        GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
+        GLOBAL const float* shiftRows, GLOBAL const float* gRows, GLOBAL const float* tRows, const int rows,
+        const int classes, const int dim, const float scale, GLOBAL float* gw) {
     LOCAL_MEM float xs[TILE * TILE_PAD];
     LOCAL_MEM float ws[TILE * TILE_PAD];
     LOCAL_MEM float dcs[TILE * TILE_PAD];
@@ -458,7 +553,8 @@ KERNEL void mk_fused_dw(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL 
         const int cls = class0 + tx;
         float dc = 0.0f;
         if (row < rows && cls < classes) {
-            dc = mk_cosine_grad(c, cls, labels[row], fyRows[row], lseRows[row], gRows[row], tRows[row], scale);
+            dc = mk_cosine_grad(c, cls, labels[row], fyRows[row], gmRows[row], shiftRows[row], gRows[row],
+                    tRows[row], scale);
         }
         dcs[ty * TILE_PAD + tx] = dc;
         BARRIER();
@@ -473,12 +569,12 @@ KERNEL void mk_fused_dw(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL 
             }
         }
     }
-    /* normalization backward: dw = (g - (g . w^) w^) / |w| with g the accumulated dL/dw^ */
+    /* normalization backward: dw = (g - (g . w^) w^) / |w| with g the accumulated dL/dw^ and w^ = w * (1 / |w|) */
     float dot = 0.0f;
     const float inv = own < classes ? winv[own] : 0.0f;
     if (own < classes) {
         for (int k = tx; k < dim; k += TILE) {
-            dot += acc[k] * w[(long) own * dim + k] * inv;
+            dot += acc[k] * (w[(long) own * dim + k] * inv);
         }
     }
     BARRIER();
@@ -490,7 +586,7 @@ KERNEL void mk_fused_dw(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL 
             total += dcs[ty * TILE_PAD + t];
         }
         for (int k = tx; k < dim; k += TILE) {
-            acc[k] = (acc[k] - total * w[(long) own * dim + k] * inv) * inv;
+            acc[k] = (acc[k] - total * (w[(long) own * dim + k] * inv)) * inv;
         }
     }
 }

@@ -42,7 +42,7 @@ public interface DeviceRuntime extends AutoCloseable {
     /** Waits until every queued operation has finished: clFinish / cuCtxSynchronize. */
     void finish();
 
-    /** Releases the context and queue; idempotent. */
+    /** Releases the context and queue; idempotent. Every other operation afterwards throws IllegalStateException. */
     @Override
     void close();
 }

@@ -42,10 +42,14 @@ final class DeviceSession implements AutoCloseable {
 
     /** Overwrites the first {@code data.length} floats of {@code target} with {@code data}. Not modified. */
     void write(DeviceBuffer target, float[] data) {
+        write(target, data, 0, data.length);
+    }
+
+    /** Overwrites the first {@code count} floats of {@code target} with data[from, from + count). Not modified. */
+    void write(DeviceBuffer target, float[] data, int from, int count) {
         try (Arena staging = Arena.ofConfined()) {
-            MemorySegment host = staging.allocate(JAVA_FLOAT, Math.max(1, data.length))
-                    .asSlice(0, 4L * data.length);
-            MemorySegment.copy(data, 0, host, JAVA_FLOAT, 0, data.length);
+            MemorySegment host = staging.allocate(JAVA_FLOAT, Math.max(1, count)).asSlice(0, 4L * count);
+            MemorySegment.copy(data, from, host, JAVA_FLOAT, 0, count);
             runtime.write(target, host);
         }
     }
@@ -57,10 +61,15 @@ final class DeviceSession implements AutoCloseable {
 
     /** Reads the first {@code out.length} floats of {@code source} into {@code out}. Modified. */
     void read(DeviceBuffer source, float[] out) {
+        read(source, out, out.length);
+    }
+
+    /** Reads the first {@code count} floats of {@code source} into out[0, count). Modified. */
+    void read(DeviceBuffer source, float[] out, int count) {
         try (Arena staging = Arena.ofConfined()) {
-            MemorySegment host = staging.allocate(JAVA_FLOAT, Math.max(1, out.length)).asSlice(0, 4L * out.length);
+            MemorySegment host = staging.allocate(JAVA_FLOAT, Math.max(1, count)).asSlice(0, 4L * count);
             runtime.read(source, host);
-            MemorySegment.copy(host, JAVA_FLOAT, 0, out, 0, out.length);
+            MemorySegment.copy(host, JAVA_FLOAT, 0, out, 0, count);
         }
     }
 

@@ -15,15 +15,23 @@ import org.marginkernels.spi.TopKSelector;
 
 /**
  * A {@link KernelBackend} on a GPU runtime (OpenCL or CUDA): every method runs its arithmetic in device kernels
- * printed by {@link KernelSource}; per-row scalar work (the row loss F(lp), dF/dlp, the AdaCos scale) runs on the
- * host in double. Programs are compiled once per loss and cached by their printed source. Calls are serialized;
- * each call's device buffers are freed before it returns. Kernels treat a negative label as ignored, which is
- * exact because the ignore label is always negative and the facade admits no other negative label.
+ * printed by {@link KernelSource}; per-row scalar work (the margin's target f(c_y) and f'(c_y), the row loss F(lp),
+ * dF/dlp, the AdaCos scale) runs on the host in double. Programs are compiled once per loss and cached by their
+ * printed source. Calls are serialized; each call's device buffers are freed before it returns, and after
+ * {@link #close()} every call throws IllegalStateException before touching native memory. Kernels treat a negative
+ * label as ignored, which is exact because the ignore label is always negative and the facade admits no other
+ * negative label.
+ *
+ * <p>Accepts what the facade accepts (row norms in [1e-15, 2^126], scales up to 1e6, logits up to 2^100, bounded
+ * layer gradients) and keeps every result finite there: norms are scaled where a float sum of squares would
+ * overflow or underflow, and no kernel forms a raw product, sum or exponent that could leave the float range.
  */
 public final class GpuKernelBackend implements KernelBackend {
 
     /** Floats of cosines a topK pass keeps on the device at once, whatever the gallery size. */
     static final int TOP_K_BLOCK_FLOATS = 1 << 20;
+    /** Floats of gallery rows a topK pass keeps on the device at once (at least one tile of rows). */
+    static final int TOP_K_GALLERY_FLOATS = 1 << 22;
 
     private static final KernelSpec LAYER_SPEC = MarginSoftmax.builder().build().spec();
 
@@ -108,10 +116,16 @@ public final class GpuKernelBackend implements KernelBackend {
             float[] inputGrad) {
         int rows = output.length / dim;
         KernelLauncher k = launcher(LAYER_SPEC);
+        float[] inv = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            inv[r] = (float) (1.0 / norms[r]);
+        }
         try (DeviceSession s = new DeviceSession(runtime)) {
+            // g / |x| first: g . y and g itself may exceed the float range where the result does not
+            DeviceBuffer scaled = s.floats(output.length);
+            k.perRow("mk_scale_rows", rows, s.upload(outputGrad), s.upload(inv), rows, dim, scaled);
             DeviceBuffer gx = s.floats(output.length);
-            k.perRow("mk_normalize_backward", rows, s.upload(output), s.upload(norms), s.upload(outputGrad), rows,
-                    dim, gx);
+            k.perRow("mk_project_rows", rows, s.upload(output), scaled, rows, dim, gx);
             s.read(gx, inputGrad);
         }
     }
@@ -126,7 +140,7 @@ public final class GpuKernelBackend implements KernelBackend {
             Normalized w = normalize(k, s, weights, classes, dim, false);
             DeviceBuffer out = s.floats((long) rows * classes);
             k.tiles("mk_cosine_matrix", KernelLauncher.ceil(classes, KernelLauncher.TILE),
-                    KernelLauncher.ceil(rows, KernelLauncher.TILE), x.hat, w.raw, w.inv, rows, 0, classes, dim, out);
+                    KernelLauncher.ceil(rows, KernelLauncher.TILE), x.hat, w.raw, w.inv, 0, rows, classes, dim, out);
             s.read(out, cosines);
         }
     }
@@ -141,18 +155,19 @@ public final class GpuKernelBackend implements KernelBackend {
             Normalized x = normalize(k, s, features, rows, dim, true);
             Normalized w = normalize(k, s, weights, classes, dim, true);
             DeviceBuffer dc = s.upload(cosineGrad);
+            // dL/dx^ / |x| summed from dc / |x|: the sum of dc alone may exceed the float range
             if (featureGrad != null) {
                 DeviceBuffer dxHat = s.floats(features.length);
                 DeviceBuffer gx = s.floats(features.length);
-                k.perElement("mk_matmul_nn", dim, rows, dc, w.hat, rows, classes, dim, dxHat);
-                k.perRow("mk_normalize_backward", rows, x.hat, x.norm, dxHat, rows, dim, gx);
+                k.perElement("mk_matmul_nn", dim, rows, dc, x.inv, w.hat, rows, classes, dim, dxHat);
+                k.perRow("mk_project_rows", rows, x.hat, dxHat, rows, dim, gx);
                 s.read(gx, featureGrad);
             }
             if (weightGrad != null) {
                 DeviceBuffer dwHat = s.floats(weights.length);
                 DeviceBuffer gw = s.floats(weights.length);
-                k.perElement("mk_matmul_tn", dim, classes, dc, x.hat, rows, classes, dim, dwHat);
-                k.perRow("mk_normalize_backward", classes, w.hat, w.norm, dwHat, classes, dim, gw);
+                k.perElement("mk_matmul_tn", dim, classes, dc, w.inv, x.hat, rows, classes, dim, dwHat);
+                k.perRow("mk_project_rows", classes, w.hat, dwHat, classes, dim, gw);
                 s.read(gw, weightGrad);
             }
         }
@@ -163,9 +178,11 @@ public final class GpuKernelBackend implements KernelBackend {
         int rows = labels.length;
         int classes = rows == 0 ? 0 : cosines.length / rows;
         KernelLauncher k = launcher(loss.spec());
+        float[][] target = targetRows(loss, cosines, labels, classes);
         try (DeviceSession s = new DeviceSession(runtime)) {
             DeviceBuffer out = s.floats(cosines.length);
-            k.perElement("mk_margin_forward", classes, rows, s.upload(cosines), s.upload(labels), rows, classes, out);
+            k.perElement("mk_margin_forward", classes, rows, s.upload(cosines), s.upload(labels), s.upload(target[0]),
+                    rows, classes, out);
             s.read(out, margined);
         }
     }
@@ -176,10 +193,11 @@ public final class GpuKernelBackend implements KernelBackend {
         int rows = labels.length;
         int classes = rows == 0 ? 0 : cosines.length / rows;
         KernelLauncher k = launcher(loss.spec());
+        float[][] target = targetRows(loss, cosines, labels, classes);
         try (DeviceSession s = new DeviceSession(runtime)) {
             DeviceBuffer out = s.floats(cosines.length);
-            k.perRow("mk_margin_backward", rows, s.upload(cosines), s.upload(labels),
-                    s.upload(marginedGrad), rows, classes, out);
+            k.perRow("mk_margin_backward", rows, s.upload(cosines), s.upload(labels), s.upload(target[0]),
+                    s.upload(target[1]), s.upload(marginedGrad), rows, classes, out);
             s.read(out, cosineGrad);
         }
     }
@@ -202,24 +220,24 @@ public final class GpuKernelBackend implements KernelBackend {
             int counted = countedRows(loss, labels);
             double weight = loss.reduction() == Reduction.MEAN && counted > 0 ? 1.0 / counted : 1.0;
             float[] g = new float[rows];
-            float[] lse = new float[rows];
+            float[] shift = new float[rows];
             float[] oneMinusPy = new float[rows];
             double total = 0;
             for (int i = 0; i < rows; i++) {
                 if (labels[i] == loss.ignoreLabel()) {
                     continue;
                 }
-                double m = scale * fMax[i];
-                double zy = scale * margined[i * classes + labels[i]];
-                double lp = RowLogProb.of(zy - m, sums[i]);
-                lse[i] = (float) (zy - lp);
+                // z_y - m as s (f_y - f_max): f_y - f_max keeps its digits in double, s f_y - s f_max not near 2^100
+                double d = scale * ((double) margined[i * classes + labels[i]] - fMax[i]);
+                double lp = RowLogProb.of(d, sums[i]);
+                shift[i] = (float) (d - lp);
                 oneMinusPy[i] = (float) -Math.expm1(lp);
                 total += spec.rowLoss(lp);
                 g[i] = (float) (weight * scale * spec.rowLossGradient(lp));
             }
             if (marginedGrad != null) {
                 DeviceBuffer df = s.floats(margined.length);
-                k.perElement("mk_softmax_grad", classes, rows, f, y, s.upload(lse), s.upload(g),
+                k.perElement("mk_softmax_grad", classes, rows, f, y, rowMax, s.upload(shift), s.upload(g),
                         s.upload(oneMinusPy), rows, classes, (float) scale, df);
                 s.read(df, marginedGrad);
             }
@@ -244,27 +262,42 @@ public final class GpuKernelBackend implements KernelBackend {
         int q = queries.length / dim;
         int g = gallery.length / dim;
         KernelLauncher k = launcher(LAYER_SPEC);
+        if (q == 0) {
+            return;
+        }
         TopKSelector[] selectors = new TopKSelector[q];
         for (int i = 0; i < q; i++) {
             selectors[i] = new TopKSelector(kBest);
         }
-        // gallery block: at most TOP_K_BLOCK_FLOATS cosines on device and host at once, a multiple of the tile
-        int block = Math.max(KernelLauncher.TILE, Math.min(g, TOP_K_BLOCK_FLOATS / Math.max(1, q))
-                / KernelLauncher.TILE * KernelLauncher.TILE);
+        // blocks of queries x gallery rows: at most TOP_K_BLOCK_FLOATS cosines and TOP_K_GALLERY_FLOATS gallery
+        // floats on the device at once, gallery blocks a multiple of the tile
+        int queryBlock = Math.min(q, TOP_K_BLOCK_FLOATS / KernelLauncher.TILE);
+        int galleryBlock = Math.min(g, Math.max(KernelLauncher.TILE, Math.min(TOP_K_BLOCK_FLOATS / queryBlock,
+                TOP_K_GALLERY_FLOATS / dim) / KernelLauncher.TILE * KernelLauncher.TILE));
         try (DeviceSession s = new DeviceSession(runtime)) {
             Normalized x = normalize(k, s, queries, q, dim, true);
-            Normalized w = normalize(k, s, gallery, g, dim, false);
-            DeviceBuffer out = s.floats((long) q * block);
-            float[] host = new float[q * block];
-            for (int begin = 0; begin < g; begin += block) {
-                int end = Math.min(g, begin + block);
-                int count = end - begin;
-                k.tiles("mk_cosine_matrix", KernelLauncher.ceil(count, KernelLauncher.TILE),
-                        KernelLauncher.ceil(q, KernelLauncher.TILE), x.hat, w.raw, w.inv, q, begin, end, dim, out);
-                s.read(out, host);
-                for (int i = 0; i < q; i++) {
-                    for (int j = 0; j < count; j++) {
-                        selectors[i].offer(begin + j, host[i * count + j]);
+            DeviceBuffer raw = s.floats((long) galleryBlock * dim);
+            DeviceBuffer norm = s.floats(galleryBlock);
+            DeviceBuffer inv = s.floats(galleryBlock);
+            DeviceBuffer out = s.floats((long) queryBlock * galleryBlock);
+            float[] host = new float[queryBlock * galleryBlock];
+            for (long b = 0; b < g; b += galleryBlock) {
+                int begin = (int) b;
+                int count = Math.min(galleryBlock, g - begin);
+                s.write(raw, gallery, begin * dim, count * dim);
+                k.perRow("mk_row_norms", count, raw, count, dim, norm, inv);
+                for (long qb = 0; qb < q; qb += queryBlock) {
+                    int q0 = (int) qb;
+                    int q1 = Math.min(q, q0 + queryBlock);
+                    k.tiles("mk_cosine_matrix", KernelLauncher.ceil(count, KernelLauncher.TILE),
+                            KernelLauncher.ceil(q1 - q0, KernelLauncher.TILE), x.hat, raw, inv, q0, q1, count, dim,
+                            out);
+                    s.read(out, host, (q1 - q0) * count);
+                    for (int i = q0; i < q1; i++) {
+                        int row = (i - q0) * count;
+                        for (int j = 0; j < count; j++) {
+                            selectors[i].offer(begin + j, host[row + j]);
+                        }
                     }
                 }
             }
@@ -304,6 +337,24 @@ public final class GpuKernelBackend implements KernelBackend {
             k.perRow("mk_scale_rows", rows, raw, inv, rows, dim, normalized);
         }
         return new Normalized(raw, norm, inv, normalized);
+    }
+
+    /**
+     * Per row {f(c_iy), f'(c_iy)} in double rounded to float (0 on ignored rows), as the reference computes them: the
+     * float f_y is what every hard-negative test compares a cosine with.
+     */
+    static float[][] targetRows(MarginSoftmax loss, float[] cosines, int[] labels, int classes) {
+        KernelSpec spec = loss.spec();
+        float[] fy = new float[labels.length];
+        float[] dfy = new float[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] != loss.ignoreLabel()) {
+                double cy = cosines[i * classes + labels[i]];
+                fy[i] = (float) spec.target(cy);
+                dfy[i] = (float) spec.targetGradient(cy);
+            }
+        }
+        return new float[][] {fy, dfy};
     }
 
     /** Rows with the loss's ignore label, counted. */

@@ -33,6 +33,10 @@ final class KernelPrelude {
                     #define EXPF exp
                     #define LOGF log
                     #define FMAXF fmax
+                    #define FABSF fabs
+                    #define FMAF fma
+                    #define ILOGBF ilogb
+                    #define LDEXPF ldexp
                     """;
             case CUDA -> """
                     /* dialect: CUDA C (NVRTC) */
@@ -52,6 +56,10 @@ final class KernelPrelude {
                     #define EXPF expf
                     #define LOGF logf
                     #define FMAXF fmaxf
+                    #define FABSF fabsf
+                    #define FMAF fmaf
+                    #define ILOGBF ilogbf
+                    #define LDEXPF ldexpf
                     #ifndef INFINITY
                     #define INFINITY __int_as_float(0x7f800000)
                     #endif

@@ -23,16 +23,16 @@ import org.marginkernels.spec.KernelSpec;
 public final class KernelSource {
 
     private static final String BODY = loadBody();
-    private static final List<Expr.Var> C = List.of(COSINE);
     private static final List<Expr.Var> C_FY = List.of(COSINE, TARGET);
 
     private KernelSource() {
     }
 
     /**
-     * The complete source for {@code spec} in {@code dialect}: mk_target f(c), mk_target_grad f'(c), mk_negative
-     * g(c, fy), mk_negative_grad dg/dc, mk_negative_target_grad dg/dfy (identity, 1 and 0 when the spec has no
-     * negative transform), and every kernel.
+     * The complete source for {@code spec} in {@code dialect}: mk_negative g(c, fy), mk_negative_grad dg/dc,
+     * mk_negative_target_grad dg/dfy (identity, 1 and 0 when the spec has no negative transform), and every kernel.
+     * The target transform f(c_y) and f'(c_y) are not printed: they are per-row values the host evaluates in double
+     * (as the reference does), so a clamp bound such as 1 - 1e-7, which float cannot hold, is applied exactly.
      *
      * @param spec the loss. Not modified.
      * @param dialect OpenCL C or CUDA C
@@ -51,11 +51,9 @@ public final class KernelSource {
         return BODY;
     }
 
-    /** The five device functions printed from the spec: the only loss-dependent part of a program. */
+    /** The three device functions printed from the spec: the only loss-dependent part of a program. */
     static String lossFunctions(KernelSpec spec, CDialect dialect) {
-        return CPrinter.function("mk_target", spec.target(), C, dialect) + "\n"
-                + CPrinter.function("mk_target_grad", spec.targetGradient(), C, dialect) + "\n"
-                + CPrinter.function("mk_negative", spec.negative().orElse(COSINE), C_FY, dialect) + "\n"
+        return CPrinter.function("mk_negative", spec.negative().orElse(COSINE), C_FY, dialect) + "\n"
                 + CPrinter.function("mk_negative_grad", spec.negativeGradient().orElse(ONE), C_FY, dialect) + "\n"
                 + CPrinter.function("mk_negative_target_grad", spec.negativeTargetGradient().orElse(ZERO), C_FY,
                         dialect) + "\n";

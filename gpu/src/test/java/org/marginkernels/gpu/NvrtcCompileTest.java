@@ -19,8 +19,9 @@ import org.marginkernels.spec.CDialect;
  */
 class NvrtcCompileTest {
 
-    private static final String[] ENTRIES = {"mk_row_norms", "mk_cosine_matrix", "mk_fused_partials",
-        "mk_fused_dx_partials", "mk_fused_dx_finish", "mk_fused_dw", "mk_margin_backward", "mk_softmax_grad"};
+    private static final String[] ENTRIES = {"mk_row_norms", "mk_cosine_matrix", "mk_target_cosines",
+        "mk_fused_partials", "mk_fused_merge", "mk_fused_dx_partials", "mk_fused_dx_finish", "mk_fused_dw",
+        "mk_project_rows", "mk_pair_cosines", "mk_margin_backward", "mk_softmax_grad"};
 
     private static NvrtcCompiler nvrtc;
     private static String missing;

@@ -18,9 +18,11 @@ import org.marginkernels.MarginSoftmax;
  * result: a feature equal to (a multiple of) its class weight (c = 1), its negation (c = -1), and ArcFace targets
  * 1e-3 either side of cos(pi - m).
  *
- * <p>Tolerances: the loss as in {@link OpenClForwardBackwardProperties}; gradients 1e-3 (not 1e-4), because at the
- * clamp the float bound 1 - 2^-23 = 1 - 1.19e-7 is not the double bound 1 - 1e-7: acos there differs by 4e-5 rad,
- * which moves a combined-margin logit by s sin(m2) 4e-5 = 8e-4 and the gradient by about 1.5e-4 relative (measured).
+ * <p>Tolerances: the loss as in {@link OpenClForwardBackwardProperties}; gradients 1e-3 (not 1e-4), because the float
+ * cosine of a feature parallel to its weight in 17 dimensions may come out as 1 - 2^-23 = 1 - 1.19e-7, just below
+ * the clamp bound 1 - 1e-7 where the reference's double cosine is clamped: acos there differs by 4e-5 rad, which
+ * moves a combined-margin logit by s sin(m2) 4e-5 = 8e-4 and the gradient by about 1.3e-4 relative (measured). The
+ * clamp itself is exact (f(c_y) is evaluated in double, see {@code OpenClReliabilityTest}).
  */
 class OpenClExtremeCosineTest {
 

@@ -104,6 +104,7 @@ public final class CudaRuntime implements DeviceRuntime {
     /** Compiles CUDA C to PTX with NVRTC for this device's compute capability; the log goes into failures. */
     @Override
     public synchronized DeviceProgram compile(String source) {
+        checkOpen();
         byte[] ptx = nvrtc.compileToPtx(source, architecture);
         makeCurrent();
         try (Arena scratch = Arena.ofConfined()) {
@@ -119,6 +120,7 @@ public final class CudaRuntime implements DeviceRuntime {
 
     @Override
     public synchronized DeviceBuffer allocate(long bytes) {
+        checkOpen();
         makeCurrent();
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment ptr = scratch.allocate(JAVA_LONG);
@@ -129,6 +131,7 @@ public final class CudaRuntime implements DeviceRuntime {
 
     @Override
     public synchronized void write(DeviceBuffer target, MemorySegment host) {
+        checkOpen();
         if (host.byteSize() > 0) {
             makeCurrent();
             checkDriver(status(driver.memcpyHtoD, ((CudaBuffer) target).ptr, host, host.byteSize()), "cuMemcpyHtoD");
@@ -137,6 +140,7 @@ public final class CudaRuntime implements DeviceRuntime {
 
     @Override
     public synchronized void read(DeviceBuffer source, MemorySegment host) {
+        checkOpen();
         if (host.byteSize() > 0) {
             makeCurrent();
             checkDriver(status(driver.memcpyDtoH, host, ((CudaBuffer) source).ptr, host.byteSize()), "cuMemcpyDtoH");
@@ -146,6 +150,7 @@ public final class CudaRuntime implements DeviceRuntime {
     @Override
     public synchronized void launch(DeviceProgram program, String kernel, int groupsX, int groupsY, int localX,
             int localY, Object... args) {
+        checkOpen();
         makeCurrent();
         MemorySegment function = ((CudaModule) program).function(kernel);
         try (Arena scratch = Arena.ofConfined()) {
@@ -166,8 +171,16 @@ public final class CudaRuntime implements DeviceRuntime {
 
     @Override
     public synchronized void finish() {
+        checkOpen();
         makeCurrent();
         checkDriver(status(driver.ctxSynchronize), "cuCtxSynchronize");
+    }
+
+    // a released context or queue is a dangling native handle: fail cleanly instead
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the CUDA runtime is closed");
+        }
     }
 
     @Override

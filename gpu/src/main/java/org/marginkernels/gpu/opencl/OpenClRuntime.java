@@ -101,6 +101,7 @@ public final class OpenClRuntime implements DeviceRuntime {
 
     @Override
     public synchronized DeviceProgram compile(String source) {
+        checkOpen();
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment error = scratch.allocate(JAVA_INT);
             MemorySegment text = scratch.allocateFrom(source, StandardCharsets.UTF_8);
@@ -127,6 +128,7 @@ public final class OpenClRuntime implements DeviceRuntime {
 
     @Override
     public synchronized DeviceBuffer allocate(long bytes) {
+        checkOpen();
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment error = scratch.allocate(JAVA_INT);
             MemorySegment mem = api.createBuffer(context, OpenClApi.CL_MEM_READ_WRITE, Math.max(bytes, 4), error);
@@ -137,6 +139,7 @@ public final class OpenClRuntime implements DeviceRuntime {
 
     @Override
     public synchronized void write(DeviceBuffer target, MemorySegment host) {
+        checkOpen();
         if (host.byteSize() > 0) {
             OpenClErrors.check(api.enqueueWriteBuffer(queue, handle(target), host.byteSize(), host),
                     "clEnqueueWriteBuffer");
@@ -145,6 +148,7 @@ public final class OpenClRuntime implements DeviceRuntime {
 
     @Override
     public synchronized void read(DeviceBuffer source, MemorySegment host) {
+        checkOpen();
         if (host.byteSize() > 0) {
             OpenClErrors.check(api.enqueueReadBuffer(queue, handle(source), host.byteSize(), host),
                     "clEnqueueReadBuffer");
@@ -154,6 +158,7 @@ public final class OpenClRuntime implements DeviceRuntime {
     @Override
     public synchronized void launch(DeviceProgram program, String kernel, int groupsX, int groupsY, int localX,
             int localY, Object... args) {
+        checkOpen();
         MemorySegment k = ((OpenClProgram) program).kernel(kernel);
         try (Arena scratch = Arena.ofConfined()) {
             for (int i = 0; i < args.length; i++) {
@@ -175,7 +180,15 @@ public final class OpenClRuntime implements DeviceRuntime {
 
     @Override
     public synchronized void finish() {
+        checkOpen();
         OpenClErrors.check(api.finish(queue), "clFinish");
+    }
+
+    // a released context or queue is a dangling native handle: fail cleanly instead
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the OpenCL runtime is closed");
+        }
     }
 
     @Override
