@@ -206,16 +206,17 @@ public final class Backend implements AutoCloseable {
     /**
      * The margin on a cosine matrix: margined = f(c) on each row's target, g(c, f_y) elsewhere (no scale).
      *
-     * @param cosines batch x classes, finite (values outside [-1, 1] are clamped by the margins). Not modified.
+     * @param cosines batch x classes, finite, in [-2, 2] (values outside [-1, 1] are clamped by the margins). Not
+     *     modified.
      * @param margined receives batch x classes. Modified.
-     * @throws IllegalArgumentException on bad shapes, labels or non-finite cosines
+     * @throws IllegalArgumentException on bad shapes, labels or cosines that are not finite or beyond +-2
      */
     public void marginForward(MarginSoftmax loss, float[] cosines, int[] labels, float[] margined) {
         open();
         int classes = checkMatrix(loss, "cosines", cosines, labels);
         Checks.required("margined", margined, cosines.length, "same shape as cosines");
         Checks.distinct(new Object[] {"margined", margined}, new Object[] {"cosines", cosines});
-        Checks.finite("cosines", cosines);
+        Checks.cosines("cosines", cosines);
         Checks.labels(labels, classes, loss.ignoreLabel());
         impl.marginForward(loss, cosines, labels, margined);
     }
@@ -225,10 +226,11 @@ public final class Backend implements AutoCloseable {
      * clamp keeps 1/sqrt(1 - c^2) below about 2236), so |dL/dmargined| &lt;= {@link #MAX_UPSTREAM_GRADIENT} keeps
      * every result finite.
      *
-     * @param cosines batch x classes, finite. Not modified.
+     * @param cosines batch x classes, finite, in [-2, 2]. Not modified.
      * @param marginedGrad dL/df, batch x classes, finite, |element| &lt;= 2^64. Not modified.
      * @param cosineGrad receives dL/dc. Modified.
-     * @throws IllegalArgumentException on bad shapes, labels, non-finite values or |dL/df| above 2^64
+     * @throws IllegalArgumentException on bad shapes, labels, non-finite values, cosines beyond +-2 or |dL/df| above
+     *     2^64
      */
     public void marginBackward(MarginSoftmax loss, float[] cosines, int[] labels, float[] marginedGrad,
             float[] cosineGrad) {
@@ -238,7 +240,7 @@ public final class Backend implements AutoCloseable {
         Checks.required("cosineGrad", cosineGrad, cosines.length, "same shape as cosines");
         Checks.distinct(new Object[] {"cosineGrad", cosineGrad},
                 new Object[] {"cosines", cosines, "marginedGrad", marginedGrad});
-        Checks.finite("cosines", cosines);
+        Checks.cosines("cosines", cosines);
         Checks.finite("marginedGrad", marginedGrad);
         for (int i = 0; i < marginedGrad.length; i++) {
             if (Math.abs(marginedGrad[i]) > MAX_UPSTREAM_GRADIENT) {
@@ -276,13 +278,13 @@ public final class Backend implements AutoCloseable {
      * The scale the loss uses for this batch of cosines: the fixed scale, the fixed AdaCos scale, or the dynamic
      * AdaCos scale from the batch (see {@link ScalePolicy.AdaCosDynamic}); always in (0, MAX_SCALE].
      *
-     * @param cosines the unmargined cosines, batch x classes, finite. Not modified.
-     * @throws IllegalArgumentException on bad shapes, labels or non-finite cosines
+     * @param cosines the unmargined cosines, batch x classes, finite, in [-2, 2]. Not modified.
+     * @throws IllegalArgumentException on bad shapes, labels or cosines that are not finite or beyond +-2
      */
     public double scaleFor(MarginSoftmax loss, float[] cosines, int[] labels) {
         open();
         int classes = checkMatrix(loss, "cosines", cosines, labels);
-        Checks.finite("cosines", cosines);
+        Checks.cosines("cosines", cosines);
         Checks.labels(labels, classes, loss.ignoreLabel());
         checkScalePolicy(loss, classes);
         return AdaCosScale.resolve(loss, labels, classes, (i, j) -> cosines[i * classes + j]);

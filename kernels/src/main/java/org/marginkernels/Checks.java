@@ -133,6 +133,23 @@ final class Checks {
     }
 
     /**
+     * The cosine magnitude the layer-level margin methods accept, 2: a cosine lies in [-1, 1], and the slack admits
+     * cosines computed elsewhere with rounding (the margins clamp them); beyond it the negative transforms, which are
+     * linear in c, are not cosines of anything and could overflow.
+     */
+    static final double MAX_COSINE = 2;
+
+    /** Finite cosines in [-{@link #MAX_COSINE}, {@link #MAX_COSINE}]; names the first bad element. */
+    static void cosines(String name, float[] cosines) {
+        finite(name, cosines);
+        for (int i = 0; i < cosines.length; i++) {
+            if (Math.abs(cosines[i]) > MAX_COSINE) {
+                throw new IllegalArgumentException(name + "[" + i + "] must be a cosine in [-2, 2], got " + cosines[i]);
+            }
+        }
+    }
+
+    /**
      * Finite values whose logits s f stay within {@link #MAX_LOGIT} in magnitude, in one pass; names the first bad
      * element.
      */

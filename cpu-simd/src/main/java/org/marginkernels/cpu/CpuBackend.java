@@ -338,7 +338,7 @@ public final class CpuBackend implements KernelBackend {
                         * Math.exp(maxOther - m);
             }
             double lp = RowLogProb.of(zy - m, nonTarget);
-            double lse = zy - lp;
+            double lse = m + RowLogProb.shiftedLogSumExp(zy - m, nonTarget);
             total += spec.rowLoss(lp);
             if (marginedGrad != null) {
                 double rowCoef = weight * scale * spec.rowLossGradient(lp);

@@ -31,13 +31,20 @@ final class NormalizationBackward {
             out[outOff] = 0f;
             return;
         }
+        double inverseNorm = 1 / (Math.sqrt(sumOfSquares) * gScale);
+        if (!CpuKernels.inFloatRange(sumOfSquares)) {
+            // (g . x) / |x|^2 leaves the float range with |x| (3e-72 for g ~ 1 against |x| = 1e36): all in double
+            double along = CpuKernels.exactDot(g, gOff, raw, rawOff, n) / sumOfSquares;
+            for (int k = 0; k < n; k++) {
+                out[outOff + k] = (float) ((g[gOff + k] - along * raw[rawOff + k]) * inverseNorm);
+            }
+            return;
+        }
         double gx = kernels.dot(g, gOff, raw, rawOff, n);
-        if (!Double.isFinite(gx) || !CpuKernels.inFloatRange(sumOfSquares)) {
+        if (!Double.isFinite(gx)) {
             gx = CpuKernels.exactDot(g, gOff, raw, rawOff, n);
         }
-        double inverseNorm = 1 / (Math.sqrt(sumOfSquares) * gScale);
-        double along = gx / sumOfSquares;
-        kernels.removeAlong(g, gOff, raw, rawOff, along, inverseNorm, out, outOff, n);
+        kernels.removeAlong(g, gOff, raw, rawOff, gx / sumOfSquares, inverseNorm, out, outOff, n);
     }
 
     /**
@@ -49,10 +56,7 @@ final class NormalizationBackward {
      */
     static void fromNormalized(float[] g, int gOff, float[] y, int yOff, double norm, int n, float[] out,
             int outOff) {
-        if (n == 1) {
-            out[outOff] = 0f;
-            return;
-        }
+        // no dim-1 shortcut: y is the caller's, not necessarily +-1 (for y = +-1 the formula gives exactly 0 anyway)
         double gy = 0;
         for (int k = 0; k < n; k++) {
             gy += (double) g[gOff + k] * y[yOff + k];

@@ -737,8 +737,9 @@ final class PanamaKernels implements CpuKernels {
     @Override
     public float logitMax(NegativeCode code, float[] c, int cOff, int n, float fy, float s) {
         if (code == null) {
-            // s > 0 and rounding is monotonic, so max_j fl(s c_j) = fl(s max_j c_j) exactly
-            return max(c, cOff, n) * s;
+            // s >= 0 and rounding is monotonic, so max_j fl(s c_j) = fl(s max_j c_j) exactly; an empty run stays
+            // -infinity even where s rounds to 0 in float (a scale below 1.4e-45), where -infinity * s is NaN
+            return n == 0 ? Float.NEGATIVE_INFINITY : max(c, cOff, n) * s;
         }
         PanamaExpr g = ((PanamaNegativeCode) code).value();
         FloatVector fyv = FloatVector.broadcast(S, fy);

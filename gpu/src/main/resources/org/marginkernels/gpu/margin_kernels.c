@@ -53,7 +53,8 @@ DEVICE float mk_scaled_gap(const float a, const float b, const float scale) {
  */
 DEVICE float mk_merged_sum(const float m, const float s, const float pm, const float ps, const float scale) {
     if (pm > m) {
-        return s * EXPF(mk_scaled_gap(m, pm, scale)) + ps;
+        /* an empty running state (m = -infinity) is not scaled: at scale 0 (a float underflow) -inf * 0 is NaN */
+        return m > NEG_INF ? s * EXPF(mk_scaled_gap(m, pm, scale)) + ps : ps;
     }
     return pm > NEG_INF ? s + ps * EXPF(mk_scaled_gap(pm, m, scale)) : s;
 }

@@ -167,7 +167,7 @@ final class ReferenceMath {
                 nonTarget += j == y ? 0 : Math.exp(scale * f[i * classes + j] - max);
             }
             double lp = RowLogProb.of(scale * f[i * classes + y] - max, nonTarget);
-            double lse = scale * f[i * classes + y] - lp;
+            double lse = max + RowLogProb.shiftedLogSumExp(scale * f[i * classes + y] - max, nonTarget);
             total += spec.rowLoss(lp);
             if (df != null) {
                 double g = weight * scale * spec.rowLossGradient(lp);

@@ -20,6 +20,15 @@ public final class RowLogProb {
     }
 
     /**
+     * log(e^d + S), the row's log-sum-exp less its max m, with d and S as in {@link #of}: add m to it for the
+     * log-sum-exp itself. In [0, log C] for any d &lt;= 0 and 1 &lt;= e^d + S &lt;= C, so m + it keeps the digits of
+     * lse where z_y - lp would cancel them (z_y of 1e21 against an lse near 0).
+     */
+    public static double shiftedLogSumExp(double d, double nonTargetSum) {
+        return Math.log(Math.exp(d) + nonTargetSum);
+    }
+
+    /**
      * {@link #of} from the target logit z_y and the log-sum-exp of the non-target logits (-infinity when there are
      * none), as backends that merge per-tile partials have them: both are shifted by their max first.
      */

@@ -242,7 +242,7 @@ abstract class ReliabilityContract {
      * The fuzz test: random calls of every public method with mutated arguments; each is a clean
      * IllegalArgumentException on both sides with buffers untouched, or finite and agreeing with the reference.
      * CI runs 400 cases per backend; a release run takes 50 times as many (documented in tests/README.md):
-     * {@code mvn -B -o -pl tests test -Dtest='*ReliabilityProperties#fuzz*' -Dsurefire.extraArgs=-Dmarginkernels.fuzz.casesPerTry=50}
+     * {@code mvn -B -o -pl tests test -Dtest='*ReliabilityProperties' -Dsurefire.extraArgs=-Dmarginkernels.fuzz.casesPerTry=50}
      */
     @Property(tries = 400, seed = "17")
     void fuzzedCallsAreRejectedCleanlyOrAgree(@ForAll long seed) {
