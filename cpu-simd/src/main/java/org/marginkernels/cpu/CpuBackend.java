@@ -338,20 +338,23 @@ public final class CpuBackend implements KernelBackend {
                         * Math.exp(maxOther - m);
             }
             double lp = RowLogProb.of(zy - m, nonTarget);
-            double lse = m + RowLogProb.shiftedLogSumExp(zy - m, nonTarget);
+            double shifted = RowLogProb.shiftedLogSumExp(zy - m, nonTarget);
+            double lse = m + shifted;
             total += spec.rowLoss(lp);
             if (marginedGrad != null) {
                 double rowCoef = weight * scale * spec.rowLossGradient(lp);
                 if (!wide) {
                     // p_j = e^(z_j - fl(lse)) e^(fl(lse) - lse): the second factor restores what rounding lse to
                     // float moved (a relative 1e-4 of p at |lse| = 3000)
-                    float shifted = (float) lse;
-                    float coef = (float) (rowCoef * Math.exp(shifted - lse));
-                    kernels.softmaxGradient(null, margined, row, classes, 0f, s, shifted, coef, marginedGrad, row);
+                    float floatLse = (float) lse;
+                    float coef = (float) (rowCoef * Math.exp(floatLse - lse));
+                    kernels.softmaxGradient(null, margined, row, classes, 0f, s, floatLse, coef, marginedGrad, row);
                 } else {
                     float coef = (float) rowCoef;
                     for (int j = 0; j < classes; j++) {
-                        marginedGrad[row + j] = (float) (-coef * Math.exp((double) s * margined[row + j] - lse));
+                        // z_j - m first: m + shifted rounds shifted away when m is near 2^100
+                        marginedGrad[row + j] = (float) (-coef * Math.exp(((double) s * margined[row + j] - m)
+                                - shifted));
                     }
                 }
                 marginedGrad[row + y] = (float) (-rowCoef * Math.expm1(lp));

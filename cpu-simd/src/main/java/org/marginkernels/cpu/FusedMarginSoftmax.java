@@ -140,8 +140,9 @@ final class FusedMarginSoftmax {
             // exact, like the non-target logits (the kernels form s g(c_j) - shift in one FMA): a class that ties
             // with the target in f ties in z
             double zy = (double) s * fy[i];
-            lp[i] = RowLogProb.ofLogSumExp(zy, mergedLogSumExp(partMax, partSum, tiles, batch, i));
-            double exactLse = zy - lp[i];
+            double nonTargetLse = mergedLogSumExp(partMax, partSum, tiles, batch, i);
+            lp[i] = RowLogProb.ofLogSumExp(zy, nonTargetLse);
+            double exactLse = RowLogProb.logSumExp(zy, nonTargetLse);
             lse[i] = (float) exactLse;
             total += spec.rowLoss(lp[i]);
             rowCoef[i] = weight * s * spec.rowLossGradient(lp[i]);

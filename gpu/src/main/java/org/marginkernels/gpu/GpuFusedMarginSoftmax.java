@@ -141,7 +141,7 @@ final class GpuFusedMarginSoftmax {
     private record RowTerms(double loss, float[] gm, float[] shift, double[] notTarget, float[] g) {
     }
 
-    // lp = log p_y from RowLogProb (precise when p_y is near 1); lse = s f_y - lp; 1 - p_y = exp(lse_nt - lse)
+    // lp = log p_y and lse from RowLogProb (precise when p_y is near 1); 1 - p_y = exp(lse_nt - lse)
     private static RowTerms rowTerms(MarginSoftmax loss, double scale, float[] fy, int[] labels, int counted,
             float[][] nonTarget) {
         KernelSpec spec = loss.spec();
@@ -157,7 +157,7 @@ final class GpuFusedMarginSoftmax {
                 double zy = scale * fy[i];
                 double lseNonTarget = logSumExp(nonTarget[0][i], nonTarget[1][i], scale);
                 double lp = RowLogProb.ofLogSumExp(zy, lseNonTarget);
-                double rowLse = zy - lp;
+                double rowLse = RowLogProb.logSumExp(zy, lseNonTarget);
                 gm[i] = nonTarget[0][i] == Float.NEGATIVE_INFINITY ? 0f : nonTarget[0][i];
                 shift[i] = (float) (rowLse - scale * gm[i]);
                 notTarget[i] = Math.exp(lseNonTarget - rowLse);

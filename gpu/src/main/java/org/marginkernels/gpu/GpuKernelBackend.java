@@ -230,7 +230,8 @@ public final class GpuKernelBackend implements KernelBackend {
                 // z_y - m as s (f_y - f_max): f_y - f_max keeps its digits in double, s f_y - s f_max not near 2^100
                 double d = scale * ((double) margined[i * classes + labels[i]] - fMax[i]);
                 double lp = RowLogProb.of(d, sums[i]);
-                shift[i] = (float) (d - lp);
+                // lse - s f_max, not d - lp: that cancels when the target is far below the max (d of -1e16)
+                shift[i] = (float) RowLogProb.shiftedLogSumExp(d, sums[i]);
                 oneMinusPy[i] = (float) -Math.expm1(lp);
                 total += spec.rowLoss(lp);
                 g[i] = (float) (weight * scale * spec.rowLossGradient(lp));

@@ -167,14 +167,15 @@ final class ReferenceMath {
                 nonTarget += j == y ? 0 : Math.exp(scale * f[i * classes + j] - max);
             }
             double lp = RowLogProb.of(scale * f[i * classes + y] - max, nonTarget);
-            double lse = max + RowLogProb.shiftedLogSumExp(scale * f[i * classes + y] - max, nonTarget);
+            // lse - max, small: z_j - max is formed first, since max + (lse - max) rounds away lse - max at 1e29
+            double shifted = RowLogProb.shiftedLogSumExp(scale * f[i * classes + y] - max, nonTarget);
             total += spec.rowLoss(lp);
             if (df != null) {
                 double g = weight * scale * spec.rowLossGradient(lp);
                 for (int j = 0; j < classes; j++) {
                     // on the target, 1 - p_y = -expm1(lp) keeps its digits when p_y is within 1e-12 of 1
                     df[i * classes + j] = j == y ? -g * Math.expm1(lp)
-                            : -g * Math.exp(scale * f[i * classes + j] - lse);
+                            : -g * Math.exp((scale * f[i * classes + j] - max) - shifted);
                 }
             }
         }

@@ -29,6 +29,16 @@ public final class RowLogProb {
     }
 
     /**
+     * log(e^zy + e^nt), the whole row's log-sum-exp from the target logit and the non-target log-sum-exp
+     * (-infinity when there are none), as backends that merge per-tile partials have them; shifted by the larger of
+     * the two, so it never cancels as z_y - lp does.
+     */
+    public static double logSumExp(double zy, double nonTargetLogSumExp) {
+        double m = Math.max(zy, nonTargetLogSumExp);
+        return m + shiftedLogSumExp(zy - m, Math.exp(nonTargetLogSumExp - m));
+    }
+
+    /**
      * {@link #of} from the target logit z_y and the log-sum-exp of the non-target logits (-infinity when there are
      * none), as backends that merge per-tile partials have them: both are shifted by their max first.
      */

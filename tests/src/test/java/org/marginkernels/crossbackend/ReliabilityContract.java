@@ -156,6 +156,9 @@ abstract class ReliabilityContract {
         LossResult r2 = backend.scaledSoftmaxCrossEntropy(ARC_FACE, 64, wide, new int[] {1}, g2);
         assertEquals(r1.loss(), r2.loss(), 1e-5 * r1.loss());
         Tolerance.assertClose("softmax gradient of huge logits", g1, g2, 1e-5 * Tolerance.maxAbs(g1), 1e-4);
+        // two tied logits of 6.4e29 share the mass: s p = 32 each (lse = max + log 2 would round to max, giving 64)
+        assertEquals(32f, g2[0], 1e-3f);
+        assertEquals(32f, g2[3], 1e-3f);
     }
 
     /** Item 6: sizes whose products wrap an int are IllegalArgumentExceptions at once, and nothing is written. */
