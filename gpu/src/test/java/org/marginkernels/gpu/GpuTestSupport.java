@@ -116,4 +116,40 @@ final class GpuTestSupport {
         double second = f.applyAsDouble(c + distance) - 2 * f.applyAsDouble(c) + f.applyAsDouble(c - distance);
         return Math.abs(second) > 1e-6;
     }
+
+    /**
+     * topK's results against exact cosines: each score is its index's cosine (1e-5) and the score at rank r is the
+     * r-th best exact cosine (2e-5), so an index may differ from the exact order only between near-ties.
+     */
+    static void assertTopKIsExact(String what, float[] queries, float[] gallery, int dim, int k, int[] idx,
+            float[] scores) {
+        int g = gallery.length / dim;
+        double[] exact = new double[g];
+        for (int i = 0; i < queries.length / dim; i++) {
+            for (int j = 0; j < g; j++) {
+                exact[j] = cosine(queries, i, gallery, j, dim);
+            }
+            double[] sorted = exact.clone();
+            java.util.Arrays.sort(sorted);
+            for (int rank = 0; rank < k; rank++) {
+                int at = i * k + rank;
+                String where = what + ": query " + i + " rank " + rank;
+                org.junit.jupiter.api.Assertions.assertEquals(exact[idx[at]], scores[at], 1e-5,
+                        where + ": score of the returned index");
+                org.junit.jupiter.api.Assertions.assertEquals(sorted[g - 1 - rank], exact[idx[at]], 2e-5,
+                        where + ": rank-th best cosine");
+            }
+        }
+    }
+
+    /** The cosine of row ai of a and row bi of b in double, each row normalized first (rows of any finite norm). */
+    static double cosine(float[] a, int ai, float[] b, int bi, int dim) {
+        double aa = Math.sqrt(org.marginkernels.spi.RowCheck.sumOfSquares(a, ai * dim, dim));
+        double bb = Math.sqrt(org.marginkernels.spi.RowCheck.sumOfSquares(b, bi * dim, dim));
+        double dot = 0;
+        for (int t = 0; t < dim; t++) {
+            dot += (a[ai * dim + t] / aa) * (b[bi * dim + t] / bb);
+        }
+        return dot;
+    }
 }

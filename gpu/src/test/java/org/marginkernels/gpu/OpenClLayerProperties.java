@@ -144,18 +144,11 @@ class OpenClLayerProperties {
         int[] idx = new int[queries * kk];
         float[] scores = new float[queries * kk];
         gpu.topK(q, g, dim, kk, idx, scores);
+        GpuTestSupport.assertTopKIsExact("seed=" + seed, q, g, dim, kk, idx, scores);
         for (int qi = 0; qi < queries; qi++) {
-            double[] exact = new double[galleryRows];
-            for (int j = 0; j < galleryRows; j++) {
-                exact[j] = cosine(q, qi, g, j, dim);
-            }
-            double[] sorted = exact.clone();
-            java.util.Arrays.sort(sorted);
             for (int rank = 0; rank < kk; rank++) {
                 int at = qi * kk + rank;
                 String what = "query " + qi + " rank " + rank + " seed=" + seed;
-                assertEquals(exact[idx[at]], scores[at], 1e-5, what + ": score of the returned index");
-                assertEquals(sorted[galleryRows - 1 - rank], exact[idx[at]], 2e-5, what + ": rank-th best cosine");
                 if (rank > 0) {
                     assertTrue(scores[at - 1] > scores[at] || (scores[at - 1] == scores[at]
                             && idx[at - 1] < idx[at]), what + ": order");
@@ -167,20 +160,6 @@ class OpenClLayerProperties {
         if (duplicates && galleryRows > 1 && kk >= 1) {
             assertEquals(0, idx[0], "query 0 equals gallery row 0, its best match");
         }
-    }
-
-    private static double cosine(float[] a, int ai, float[] b, int bi, int dim) {
-        double dot = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int t = 0; t < dim; t++) {
-            double u = a[ai * dim + t];
-            double v = b[bi * dim + t];
-            dot += u * v;
-            aa += u * u;
-            bb += v * v;
-        }
-        return dot / Math.sqrt(aa * bb);
     }
 
     private static void assertClose(float[] want, float[] got, String what) {

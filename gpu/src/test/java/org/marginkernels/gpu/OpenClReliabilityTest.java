@@ -188,37 +188,13 @@ class OpenClReliabilityTest {
         compareTopK(what, x, w, dim, Math.min(3, classes));
     }
 
-    /** topK against the exact cosines: each score is its index's cosine, and the k-th score the k-th best. */
+    /** topK against the exact cosines ({@link GpuTestSupport#assertTopKIsExact}). */
     private static void compareTopK(String what, float[] queries, float[] gallery, int dim, int k) {
         int q = queries.length / dim;
-        int g = gallery.length / dim;
         int[] idx = new int[q * k];
         float[] scores = new float[q * k];
         GpuTestSupport.openCl().topK(queries, gallery, dim, k, idx, scores);
-        double[] exact = new double[g];
-        for (int i = 0; i < q; i++) {
-            for (int j = 0; j < g; j++) {
-                exact[j] = cosine(queries, i, gallery, j, dim);
-            }
-            double[] sorted = exact.clone();
-            java.util.Arrays.sort(sorted);
-            for (int rank = 0; rank < k; rank++) {
-                int at = i * k + rank;
-                assertEquals(exact[idx[at]], scores[at], 1e-5, what + ": topK score of query " + i + " rank " + rank);
-                assertEquals(sorted[g - 1 - rank], exact[idx[at]], 2e-5, what + ": topK rank " + rank + " of query "
-                        + i);
-            }
-        }
-    }
-
-    private static double cosine(float[] a, int ai, float[] b, int bi, int dim) {
-        double aa = Math.sqrt(RowCheck.sumOfSquares(a, ai * dim, dim));
-        double bb = Math.sqrt(RowCheck.sumOfSquares(b, bi * dim, dim));
-        double dot = 0;
-        for (int t = 0; t < dim; t++) {
-            dot += (a[ai * dim + t] / aa) * (b[bi * dim + t] / bb);
-        }
-        return dot;
+        GpuTestSupport.assertTopKIsExact(what + ": topK", queries, gallery, dim, k, idx, scores);
     }
 
     // ---- 2. ties at the hard-negative test, 3. cosines of exactly +-1
@@ -356,8 +332,8 @@ class OpenClReliabilityTest {
             assertEquals(rscores[i], scores[i], 1e-5, "score " + i);
             if (idx[i] != ridx[i]) {
                 // only a near-tie may swap two indices
-                assertEquals(cosine(queries, i / k, gallery, ridx[i], dim),
-                        cosine(queries, i / k, gallery, idx[i], dim), 2e-6, "index " + i);
+                assertEquals(GpuTestSupport.cosine(queries, i / k, gallery, ridx[i], dim),
+                        GpuTestSupport.cosine(queries, i / k, gallery, idx[i], dim), 2e-6, "index " + i);
             }
         }
     }
