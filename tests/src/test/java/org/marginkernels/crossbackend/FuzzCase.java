@@ -44,6 +44,11 @@ final class FuzzCase {
     private static final float[] ODD_VALUES = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
         Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, 1e37f, -1e37f, 1e20f, 0f, -0f, 1f, -1f};
     private static final double[] SCALES = {1e-300, 1e-30, 0.5, 64, 64, 64, 1000, 1e6};
+    /**
+     * Larger problems (batch to 40, dim to 512, classes to 3000: many tiles and chunks), for a release run; about 50
+     * ms a case instead of 1 ({@code -Dmarginkernels.fuzz.large=true}).
+     */
+    private static final boolean LARGE = Boolean.getBoolean("marginkernels.fuzz.large");
 
     /** The seed the case was drawn from: {@code FuzzCase.draw(seed)} reproduces it. */
     final long seed;
@@ -76,11 +81,12 @@ final class FuzzCase {
             loss = randomLoss(r, s);
             lossName = loss.toString();
         }
-        int[] dims = {1, 2, 3, 4, 7, 8, 9, 16, 17, 33, 64, 129, 257};
+        int[] dims = LARGE ? new int[] {1, 3, 17, 64, 128, 257, 512}
+                : new int[] {1, 2, 3, 4, 7, 8, 9, 16, 17, 33, 64, 129, 257};
         int realDim = dims[r.nextInt(dims.length)];
-        int batch = 1 + r.nextInt(9);
-        // mostly small, sometimes past one 256-class tile of the cpu backend
-        int classes = 1 + r.nextInt(r.nextInt(8) == 0 ? 700 : 40);
+        int batch = 1 + r.nextInt(LARGE ? 40 : 9);
+        // mostly small, sometimes past one 256-class tile of the cpu backend (always, in the large mode)
+        int classes = 1 + r.nextInt(LARGE ? 3000 : r.nextInt(8) == 0 ? 700 : 40);
         Problem p = Problem.random(r.nextLong(), batch, realDim, classes, 0.4, 0.15);
         float[] a = p.features();
         float[] b = p.weights();
