@@ -7,9 +7,9 @@ import java.util.Locale;
 import java.util.Map;
 import org.marginkernels.Backend;
 import org.marginkernels.Backends;
+import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
-import org.marginkernels.testing.LossCatalogue;
 import org.marginkernels.testing.Problem;
 
 /**

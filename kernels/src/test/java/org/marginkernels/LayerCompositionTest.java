@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.marginkernels.testing.LossCatalogue;
 import org.marginkernels.testing.Problem;
 import org.marginkernels.testing.Tolerance;
 

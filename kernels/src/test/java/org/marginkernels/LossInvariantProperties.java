@@ -14,7 +14,6 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import org.marginkernels.testing.LossCatalogue;
 import org.marginkernels.testing.Problem;
 import org.marginkernels.testing.Tolerance;
 

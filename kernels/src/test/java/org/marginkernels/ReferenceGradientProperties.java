@@ -11,7 +11,6 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.marginkernels.testing.GradientCheck;
-import org.marginkernels.testing.LossCatalogue;
 import org.marginkernels.testing.Problem;
 import org.marginkernels.testing.Tolerance;
 

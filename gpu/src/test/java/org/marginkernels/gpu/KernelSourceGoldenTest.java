@@ -15,14 +15,15 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.marginkernels.LossCatalogue;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.spec.CDialect;
 
 /**
  * Pins the printed device source to golden files in {@code src/test/resources/golden/}: once per dialect the
  * loss-independent part ({@code template.<cl|cu>}: banner, macro prelude, kernel body), and per catalogue loss and
- * dialect the five device functions printed from its spec ({@code <loss>.<cl|cu>}); a program is exactly the header,
- * then the loss's functions, then the body. Any difference fails. After an intended change, regenerate with
+ * dialect the three device functions (g, dg/dc, dg/df_y) printed from its spec ({@code <loss>.<cl|cu>}); a program
+ * is exactly the header, then the loss's functions, then the body. Any difference fails. After an intended change, regenerate with
  * {@code mvn -o -pl gpu test -Dtest=KernelSourceGoldenTest -Dmarginkernels.golden.update=true} and review the diff.
  */
 class KernelSourceGoldenTest {

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.marginkernels.LossCatalogue;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.gpu.cuda.NvrtcCompiler;
 import org.marginkernels.spec.CDialect;

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.marginkernels.Backend;
 import org.marginkernels.BackendOptions;
+import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.gpu.opencl.OpenClBackendProvider;
@@ -116,7 +117,7 @@ class OpenClErrorPathTest {
         GpuKernelBackend b = OpenClBackendProvider.create(BackendOptions.defaults(), "libOpenCL.so.1");
         b.close();
         b.close();
-        MarginSoftmax loss = LossCatalogue.all().get("normface");
+        MarginSoftmax loss = LossCatalogue.all().get("none");
         assertThrows(IllegalStateException.class, () -> b.forwardBackward(loss, new float[] {1, 0},
                 new float[] {1, 0, 0, 1}, new int[] {0}, 2, null, null));
     }

@@ -14,6 +14,7 @@ import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import org.marginkernels.Backend;
+import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 

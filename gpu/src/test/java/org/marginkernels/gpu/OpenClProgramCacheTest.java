@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.marginkernels.LossCatalogue;
 import org.marginkernels.MarginSoftmax;
 
 /** Programs are compiled once per distinct printed source and reused across calls and loss instances. */

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.marginkernels.Backend;
 import org.marginkernels.BackendOptions;
+import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Margins;
@@ -282,7 +283,7 @@ class OpenClReliabilityTest {
         float big = (float) Math.min(3e38, 0.999 * Math.scalb(1.0, 100) / scale);
         float[] margined = {big, -big, 0.5f * big, 1, -1, big, 0, -big, 2, big, 0.25f * big, -0.5f * big};
         int[] labels = {0, 1, 2, 0};
-        for (String name : new String[] {"normface", "focal"}) {
+        for (String name : new String[] {"none", "focal"}) {
             MarginSoftmax loss = LossCatalogue.all().get(name);
             float[] df = new float[margined.length];
             float[] rdf = new float[margined.length];

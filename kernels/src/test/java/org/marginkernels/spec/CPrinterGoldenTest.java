@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.marginkernels.LossCatalogue;
 import org.marginkernels.MarginSoftmax;
-import org.marginkernels.testing.LossCatalogue;
 
 /**
  * Pins the printed C of every catalogue loss, in both dialects, to golden files in

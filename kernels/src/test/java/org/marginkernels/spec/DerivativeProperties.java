@@ -12,9 +12,9 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.constraints.Scale;
+import org.marginkernels.LossCatalogue;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.testing.Kinks;
-import org.marginkernels.testing.LossCatalogue;
 
 /**
  * The symbolic derivative of every catalogue expression against finite differences, over the whole valid cosine

@@ -15,12 +15,12 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.BeforeProperty;
 import org.marginkernels.Backend;
 import org.marginkernels.BackendOptions;
+import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Margins;
 import org.marginkernels.ScalePolicy;
 import org.marginkernels.testing.GradientCheck;
-import org.marginkernels.testing.LossCatalogue;
 import org.marginkernels.testing.Problem;
 import org.marginkernels.testing.Tolerance;
 

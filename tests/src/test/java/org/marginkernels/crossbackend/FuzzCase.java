@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.marginkernels.Backend;
+import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
 import org.marginkernels.Margin;
 import org.marginkernels.MarginSoftmax;
@@ -19,7 +20,6 @@ import org.marginkernels.NegativeTransform;
 import org.marginkernels.Reduction;
 import org.marginkernels.ScalePolicy;
 import org.marginkernels.testing.GradientCheck;
-import org.marginkernels.testing.LossCatalogue;
 import org.marginkernels.testing.Problem;
 import org.marginkernels.testing.Tolerance;
 

@@ -1,28 +1,30 @@
-package org.marginkernels.testing;
+package org.marginkernels;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.marginkernels.MarginSoftmax;
-import org.marginkernels.Margins;
-import org.marginkernels.NegativeTransform;
-import org.marginkernels.Reduction;
-import org.marginkernels.ScalePolicy;
 
 /**
- * Every loss of the catalogue in one named map, with the parameter values the papers use, so that every test suite
- * (reference, cpu, opencl, cuda) walks the same list.
+ * The one catalogue of named losses, with the parameter values their papers use: every test suite (reference, cpu,
+ * opencl, cuda), the golden files of printed kernels, the GPU cross-check tool and command-line tools that take a
+ * loss by name walk this list. Names are file-safe ({@code arcface}, {@code sv-softmax}, ...).
  */
 public final class LossCatalogue {
 
     private LossCatalogue() {
     }
 
-    /** Catalogue losses at their usual scale (64, or AdaCos). */
+    /** Every catalogue loss at the usual scale (64, or AdaCos), in a fixed order. Unmodifiable. */
     public static Map<String, MarginSoftmax> all() {
         return withScale(64);
     }
 
-    /** Catalogue losses with fixed-scale entries at scale {@code s} (AdaCos entries keep their own policy). */
+    /**
+     * Every catalogue loss with the fixed-scale entries at scale {@code s} (AdaCos entries keep their own policy).
+     *
+     * @param s the scale, in (0, {@link ScalePolicy#MAX_SCALE}]
+     * @throws IllegalArgumentException if s is outside that range
+     */
     public static Map<String, MarginSoftmax> withScale(double s) {
         Map<String, MarginSoftmax> m = new LinkedHashMap<>();
         m.put("none", loss().margin(Margins.none()).scale(s).build());
@@ -44,7 +46,21 @@ public final class LossCatalogue {
         m.put("focal", loss().margin(Margins.arcFace(0.5)).focal(2).scale(s).build());
         m.put("focal-half", loss().margin(Margins.cosFace(0.35)).focal(0.5).scale(s).build());
         m.put("arcface-sum", loss().margin(Margins.arcFace(0.5)).reduction(Reduction.SUM).scale(s).build());
-        return m;
+        return Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * The catalogue loss called {@code name} at the usual scale.
+     *
+     * @throws IllegalArgumentException naming the known losses if there is none of that name
+     */
+    public static MarginSoftmax named(String name) {
+        Map<String, MarginSoftmax> all = all();
+        MarginSoftmax loss = all.get(name);
+        if (loss == null) {
+            throw new IllegalArgumentException("no catalogue loss named '" + name + "'; known: " + all.keySet());
+        }
+        return loss;
     }
 
     private static MarginSoftmax.Builder loss() {
