@@ -43,7 +43,7 @@ public final class KernelSource {
 
     /** The loss-independent head of every program: a banner and the dialect's macro prelude. */
     static String header(CDialect dialect) {
-        return "/* margin-kernels generated source; do not edit */\n" + KernelPrelude.of(dialect) + "\n";
+        return "/* margin-kernels generated source; do not edit */\n" + dialect.prelude() + "\n";
     }
 
     /** The shared kernel body (resource {@code margin_kernels.c}), the same for every loss and dialect. */
