@@ -1,12 +1,12 @@
-__device__ __forceinline__ float mk_target(const float c) {
+__device__ __forceinline__ float mk_negative(const float c, const float fy) {
     return c;
 }
-__device__ __forceinline__ float mk_target_grad(const float c) {
+
+__device__ __forceinline__ float mk_negative_grad(const float c, const float fy) {
     return 1.0f;
 }
-__device__ __forceinline__ float mk_row_loss(const float lp) {
-    return (-lp);
+
+__device__ __forceinline__ float mk_negative_target_grad(const float c, const float fy) {
+    return 0.0f;
 }
-__device__ __forceinline__ float mk_row_loss_grad(const float lp) {
-    return (-1.0f);
-}
+

@@ -1,12 +1,12 @@
-inline float mk_target(const float c) {
+inline float mk_negative(const float c, const float fy) {
     return c;
 }
-inline float mk_target_grad(const float c) {
+
+inline float mk_negative_grad(const float c, const float fy) {
     return 1.0f;
 }
-inline float mk_row_loss(const float lp) {
-    return (-lp);
+
+inline float mk_negative_target_grad(const float c, const float fy) {
+    return 0.0f;
 }
-inline float mk_row_loss_grad(const float lp) {
-    return (-1.0f);
-}
+

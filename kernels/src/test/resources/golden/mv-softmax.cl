@@ -1,21 +1,12 @@
-inline float mk_target(const float c) {
-    return (c - 0.35f);
-}
-inline float mk_target_grad(const float c) {
-    return 1.0f;
-}
 inline float mk_negative(const float c, const float fy) {
     return ((c > fy) ? ((1.2f * c) + 0.2f) : c);
 }
+
 inline float mk_negative_grad(const float c, const float fy) {
     return ((c > fy) ? 1.2f : 1.0f);
 }
-inline float mk_negative_grad_fy(const float c, const float fy) {
+
+inline float mk_negative_target_grad(const float c, const float fy) {
     return 0.0f;
 }
-inline float mk_row_loss(const float lp) {
-    return (-lp);
-}
-inline float mk_row_loss_grad(const float lp) {
-    return (-1.0f);
-}
+

@@ -1,21 +1,12 @@
-__device__ __forceinline__ float mk_target(const float c) {
-    return (c - 0.35f);
-}
-__device__ __forceinline__ float mk_target_grad(const float c) {
-    return 1.0f;
-}
 __device__ __forceinline__ float mk_negative(const float c, const float fy) {
     return ((c > fy) ? ((1.2f * c) + 0.2f) : c);
 }
+
 __device__ __forceinline__ float mk_negative_grad(const float c, const float fy) {
     return ((c > fy) ? 1.2f : 1.0f);
 }
-__device__ __forceinline__ float mk_negative_grad_fy(const float c, const float fy) {
+
+__device__ __forceinline__ float mk_negative_target_grad(const float c, const float fy) {
     return 0.0f;
 }
-__device__ __forceinline__ float mk_row_loss(const float lp) {
-    return (-lp);
-}
-__device__ __forceinline__ float mk_row_loss_grad(const float lp) {
-    return (-1.0f);
-}
+

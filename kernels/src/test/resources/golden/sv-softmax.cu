@@ -1,27 +1,12 @@
-__device__ __forceinline__ float mk_target(const float c) {
-    const float t0 = fminf(fmaxf(c, (-0.9999999f)), 0.9999999f);
-    return ((t0 > (-0.87758255f)) ? ((t0 * 0.87758255f) - (sqrtf(((1.0f - t0) * (1.0f + t0))) * 0.47942555f)) : (c - 0.23971277f));
-}
-__device__ __forceinline__ float mk_target_grad(const float c) {
-    const float t0 = fmaxf(c, (-0.9999999f));
-    const float t1 = fminf(t0, 0.9999999f);
-    const float t2 = ((t0 <= 0.9999999f) ? ((c >= (-0.9999999f)) ? 1.0f : 0.0f) : 0.0f);
-    const float t3 = (1.0f + t1);
-    const float t4 = (1.0f - t1);
-    return ((t1 > (-0.87758255f)) ? ((t2 * 0.87758255f) - (((((-t2) * t3) + (t4 * t2)) / (2.0f * sqrtf((t4 * t3)))) * 0.47942555f)) : 1.0f);
-}
 __device__ __forceinline__ float mk_negative(const float c, const float fy) {
     return ((c > fy) ? (((1.2f * c) + 1.2f) - 1.0f) : c);
 }
+
 __device__ __forceinline__ float mk_negative_grad(const float c, const float fy) {
     return ((c > fy) ? 1.2f : 1.0f);
 }
-__device__ __forceinline__ float mk_negative_grad_fy(const float c, const float fy) {
+
+__device__ __forceinline__ float mk_negative_target_grad(const float c, const float fy) {
     return 0.0f;
 }
-__device__ __forceinline__ float mk_row_loss(const float lp) {
-    return (-lp);
-}
-__device__ __forceinline__ float mk_row_loss_grad(const float lp) {
-    return (-1.0f);
-}
+

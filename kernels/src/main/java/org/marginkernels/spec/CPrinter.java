@@ -56,6 +56,23 @@ public final class CPrinter {
         return sb.toString();
     }
 
+    /**
+     * The device functions of a loss, exactly as a GPU program includes them: mk_negative g(c, fy), mk_negative_grad
+     * dg/dc and mk_negative_target_grad dg/dfy (identity, 1 and 0 when the spec has no negative transform). These
+     * are the only loss-dependent part of a program: f(c_y) and f'(c_y), one value per row, are evaluated on the
+     * host in double, as the reference does, and the row term F(lp) as well.
+     *
+     * @param spec the loss. Not modified.
+     * @param dialect OpenCL C or CUDA C
+     */
+    public static String lossFunctions(KernelSpec spec, CDialect dialect) {
+        List<Expr.Var> cfy = List.of(Exprs.COSINE, Exprs.TARGET);
+        return function("mk_negative", spec.negative().orElse(Exprs.COSINE), cfy, dialect) + "\n"
+                + function("mk_negative_grad", spec.negativeGradient().orElse(Exprs.ONE), cfy, dialect) + "\n"
+                + function("mk_negative_target_grad", spec.negativeTargetGradient().orElse(Exprs.ZERO), cfy, dialect)
+                + "\n";
+    }
+
     /** Prints a single expression (no temporaries), for inline use and for tests. */
     public static String expression(Expr e, CDialect dialect) {
         return new CPrinter(dialect).print(e, false);

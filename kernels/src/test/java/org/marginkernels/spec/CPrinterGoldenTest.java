@@ -21,7 +21,8 @@ import org.marginkernels.MarginSoftmax;
 
 /**
  * Pins the printed C of every catalogue loss, in both dialects, to golden files in
- * {@code src/test/resources/golden/}. To regenerate after an intended change, run the tests with
+ * {@code src/test/resources/golden/}: {@link CPrinter#lossFunctions}, the text every GPU program includes (the gpu
+ * module's golden test checks a program is its template plus exactly these functions). To regenerate after an intended change, run the tests with
  * {@code -Dmarginkernels.golden.update=true} (it writes into src/test/resources) and review the diff.
  */
 class CPrinterGoldenTest {
@@ -58,8 +59,9 @@ class CPrinterGoldenTest {
 
     @Test
     void cudaUsesFloatIntrinsicsAndOpenClOverloads() {
-        String cuda = print(LossCatalogue.all().get("arcface"), CDialect.CUDA);
-        String opencl = print(LossCatalogue.all().get("arcface"), CDialect.OPENCL);
+        Expr target = LossCatalogue.all().get("arcface").spec().target();
+        String cuda = CPrinter.function("f", target, List.of(Exprs.COSINE), CDialect.CUDA);
+        String opencl = CPrinter.function("f", target, List.of(Exprs.COSINE), CDialect.OPENCL);
         assertTrue(cuda.contains("sqrtf(") && cuda.contains("fminf(") && cuda.contains("__device__"), cuda);
         assertTrue(opencl.contains("sqrt(") && opencl.contains("fmin("), opencl);
         assertFalse(opencl.contains("sqrtf("), opencl);
@@ -72,19 +74,8 @@ class CPrinterGoldenTest {
         assertTrue(text.contains("const float t0 = "), text);
     }
 
-    /** All of a loss's device functions, in the order a kernel template includes them. */
+    /** The loss's device functions, exactly as every GPU program includes them. */
     static String print(MarginSoftmax loss, CDialect d) {
-        KernelSpec s = loss.spec();
-        List<Expr.Var> c = List.of(Exprs.COSINE);
-        List<Expr.Var> cfy = List.of(Exprs.COSINE, Exprs.TARGET);
-        StringBuilder sb = new StringBuilder();
-        sb.append(CPrinter.function("mk_target", s.target(), c, d));
-        sb.append(CPrinter.function("mk_target_grad", s.targetGradient(), c, d));
-        s.negative().ifPresent(g -> sb.append(CPrinter.function("mk_negative", g, cfy, d)));
-        s.negativeGradient().ifPresent(g -> sb.append(CPrinter.function("mk_negative_grad", g, cfy, d)));
-        s.negativeTargetGradient().ifPresent(g -> sb.append(CPrinter.function("mk_negative_grad_fy", g, cfy, d)));
-        sb.append(CPrinter.function("mk_row_loss", s.rowLoss(), List.of(Exprs.LOG_PROB), d));
-        sb.append(CPrinter.function("mk_row_loss_grad", s.rowLossGradient(), List.of(Exprs.LOG_PROB), d));
-        return sb.toString();
+        return CPrinter.lossFunctions(loss.spec(), d);
     }
 }
