@@ -24,6 +24,33 @@ public final class Margin {
         this.parameters = Map.copyOf(parameters);
     }
 
+    /**
+     * A margin of your own: the target transform f(c) written with the expression builders of
+     * {@link org.marginkernels.spec.Exprs}, over {@link Exprs#COSINE} and the declared parameters. Its derivative is
+     * taken symbolically, and it runs fused on every backend like a built-in margin. For example, ArcFace without its
+     * fallback branch:
+     * <pre>{@code
+     * LossParameter m = new LossParameter("m", 0.5, 0, Math.PI / 2);
+     * Expr c = Exprs.clamp(Exprs.COSINE, Exprs.constant(-1 + 1e-7), Exprs.constant(1 - 1e-7));
+     * Margin mine = Margin.of("my-arcface", Exprs.cos(Exprs.add(Exprs.acos(c), m.expr())), m);
+     * }</pre>
+     *
+     * @param name a short description, such as {@code my-arcface(m=0.5)}
+     * @param target f(c); may read only {@link Exprs#COSINE} and the declared parameters. Not modified.
+     * @param parameters every parameter the expression reads, with its range
+     * @throws IllegalArgumentException if the expression reads another variable or an undeclared parameter, or if
+     *     f or f' is not finite or exceeds 1e3 / 1e6 in magnitude somewhere on c in [-2, 2] (the cosines the
+     *     backends accept): that bound is what keeps every accepted input finite on every backend
+     */
+    public static Margin of(String name, Expr target, LossParameter... parameters) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(target, "target");
+        String what = "margin " + name;
+        Map<String, Double> params = UserExpressions.parameters(what, target, java.util.Set.of(COSINE), parameters);
+        UserExpressions.bounded(what, target, false);
+        return new Margin(name, target, params);
+    }
+
     /** A short description with parameter values, such as {@code arcface(m=0.5)}. */
     public String name() {
         return name;

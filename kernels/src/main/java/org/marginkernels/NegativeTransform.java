@@ -69,6 +69,28 @@ public final class NegativeTransform {
                 Map.of("t", t));
     }
 
+    /**
+     * A negative transform of your own: g(c, f_y) written with the expression builders of
+     * {@link org.marginkernels.spec.Exprs}, over {@code Exprs.COSINE}, {@code Exprs.TARGET} and the declared
+     * parameters; its derivatives in c and f_y are taken symbolically and it runs fused on every backend. A
+     * comparison such as c &gt; f_y is decided on float values on every backend, so ties go the same way everywhere.
+     *
+     * @param name a short description
+     * @param g g(c, f_y); may read only the cosine, the margined target and the declared parameters. Not modified.
+     * @param parameters every parameter the expression reads, with its range
+     * @throws IllegalArgumentException if the expression reads another variable or an undeclared parameter, or if g
+     *     or a derivative is not finite or exceeds 1e3 / 1e6 in magnitude somewhere on c, f_y in [-2, 2]
+     */
+    public static NegativeTransform of(String name, Expr g, LossParameter... parameters) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(g, "g");
+        String what = "negative transform " + name;
+        Map<String, Double> params = UserExpressions.parameters(what, g, java.util.Set.of(COSINE, TARGET),
+                parameters);
+        UserExpressions.bounded(what, g, true);
+        return new NegativeTransform(name, g, Map.copyOf(params));
+    }
+
     /** A short description with parameter values. */
     public String name() {
         return name;

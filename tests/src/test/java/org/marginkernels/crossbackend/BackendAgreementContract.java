@@ -9,6 +9,7 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Assume;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -23,6 +24,7 @@ import org.marginkernels.ScalePolicy;
 import org.marginkernels.testing.GradientCheck;
 import org.marginkernels.testing.Problem;
 import org.marginkernels.testing.Tolerance;
+import org.marginkernels.testing.UserDefinedLosses;
 
 /**
  * The cross-backend suite: a backend against the double-precision reference, for every catalogue loss, over shapes
@@ -300,6 +302,36 @@ abstract class BackendAgreementContract {
         for (float g : ax) {
             assertTrue(Float.isFinite(g), name + " gradient not finite at s = 2000");
         }
+    }
+
+    /**
+     * A user-defined margin and negative transform equal to built-ins (ArcFace written as cos(acos(c) + m),
+     * SV-Softmax as t (c + 1) - 1) give the built-ins' results on this backend: a loss that is data runs fused with
+     * its symbolic derivative like any other. The two expressions differ only in rounding, so the tolerance is the
+     * float one of a single evaluation, far inside the cross-backend tolerance.
+     */
+    @Example
+    void userDefinedLossesGiveTheBuiltInsResults() {
+        MarginSoftmax mine = MarginSoftmax.builder().margin(UserDefinedLosses.arcFace(0.5))
+                .negative(UserDefinedLosses.svSoftmax(1.2)).scale(64).build();
+        MarginSoftmax builtIn = MarginSoftmax.builder().margin(Margins.arcFace(0.5))
+                .negative(org.marginkernels.NegativeTransform.svSoftmax(1.2)).scale(64).build();
+        // the first seeded problem with no cosine within 1e-4 of a branch (the SV test c > f_y jumps there)
+        Problem p = null;
+        for (long seed = 17; p == null; seed++) {
+            Problem q = Problem.random(seed, 5, 65, 40, 0.3, 0.1);
+            p = GradientCheck.distanceToKinks(builtIn, reference, q) > 1e-4 ? q : null;
+            assertTrue(seed < 1017, "no problem away from the branches in 1000 seeds");
+        }
+        float[] mx = new float[p.features().length];
+        float[] mw = new float[p.weights().length];
+        float[] bx = new float[mx.length];
+        float[] bw = new float[mw.length];
+        LossResult a = backend.forwardBackward(mine, p.features(), p.weights(), p.labels(), p.dim(), mx, mw);
+        LossResult e = backend.forwardBackward(builtIn, p.features(), p.weights(), p.labels(), p.dim(), bx, bw);
+        assertEquals(e.loss(), a.loss(), 1e-5 * Math.abs(e.loss()), "loss");
+        Tolerance.assertClose("dL/dfeatures", bx, mx, 1e-5 * Tolerance.maxAbs(bx), 1e-4);
+        Tolerance.assertClose("dL/dweights", bw, mw, 1e-5 * Tolerance.maxAbs(bw), 1e-4);
     }
 
     @Property(tries = 10, seed = "2028")

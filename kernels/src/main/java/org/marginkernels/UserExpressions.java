@@ -1,0 +1,112 @@
+package org.marginkernels;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.marginkernels.spec.Derivative;
+import org.marginkernels.spec.Expr;
+import org.marginkernels.spec.Exprs;
+import org.marginkernels.spec.ScalarEvaluator;
+import org.marginkernels.spec.ScalarFunction;
+
+/**
+ * The checks of a user-defined expression ({@link Margin#of}, {@link NegativeTransform#of}) that keep the library's
+ * input contract: every accepted input gives finite results on every backend. The expression may read only its own
+ * variables, every parameter it reads must be declared with the same value, and the expression and its derivatives
+ * must be finite and bounded on a grid of the cosines a backend can feed it (the facade admits cosines in [-2, 2]).
+ */
+final class UserExpressions {
+
+    /** The largest |value| a user-defined transform may take: with s &lt;= 1e6 logits stay below 1e9. */
+    static final double MAX_VALUE = 1e3;
+    /** The largest |derivative|: gradients stay below 1e6 s / |x| &lt;= 1e27 in float. */
+    static final double MAX_SLOPE = 1e6;
+    private static final int GRID = 400;
+
+    private UserExpressions() {
+    }
+
+    /** Checks the declared parameters against the expression's and returns them by name. */
+    static Map<String, Double> parameters(String what, Expr e, Set<Expr.Var> allowed, LossParameter... declared) {
+        Map<String, Double> byName = new LinkedHashMap<>();
+        for (LossParameter p : declared) {
+            if (byName.put(p.name(), p.value()) != null) {
+                throw new IllegalArgumentException(what + ": parameter " + p.name() + " is declared twice");
+            }
+        }
+        Map<String, Double> used = new HashMap<>();
+        walk(what, e, allowed, used);
+        used.forEach((name, value) -> {
+            Double d = byName.get(name);
+            if (d == null || Double.compare(d, value) != 0) {
+                throw new IllegalArgumentException(what + " reads parameter " + name + " = " + value
+                        + ", which is not declared with that value (declare it as a LossParameter and use its expr())");
+            }
+        });
+        return byName;
+    }
+
+    private static void walk(String what, Expr e, Set<Expr.Var> allowed, Map<String, Double> used) {
+        switch (e) {
+            case Expr.Var v -> {
+                if (!allowed.contains(v)) {
+                    throw new IllegalArgumentException(what + " may read only " + allowed + ", found " + v.name());
+                }
+            }
+            case Expr.Param p -> used.put(p.name(), p.value());
+            case Expr.Unary u -> walk(what, u.arg(), allowed, used);
+            case Expr.Binary b -> {
+                walk(what, b.left(), allowed, used);
+                walk(what, b.right(), allowed, used);
+            }
+            case Expr.Compare c -> {
+                walk(what, c.left(), allowed, used);
+                walk(what, c.right(), allowed, used);
+            }
+            case Expr.Select s -> {
+                walk(what, s.condition(), allowed, used);
+                walk(what, s.ifTrue(), allowed, used);
+                walk(what, s.ifFalse(), allowed, used);
+            }
+            case Expr.StraightThrough st -> {
+                walk(what, st.value(), allowed, used);
+                walk(what, st.gradient(), allowed, used);
+            }
+            case Expr.Const c -> {
+            }
+        }
+    }
+
+    /**
+     * Checks that {@code e} and its derivatives with respect to each variable are finite and bounded
+     * ({@link #MAX_VALUE}, {@link #MAX_SLOPE}) over c in [-2, 2] (and f_y in [-2, 2] for a negative transform).
+     */
+    static void bounded(String what, Expr e, boolean readsTarget) {
+        ScalarFunction f = ScalarEvaluator.compile(e);
+        ScalarFunction dc = ScalarEvaluator.compile(Derivative.of(e, Exprs.COSINE));
+        ScalarFunction dt = readsTarget ? ScalarEvaluator.compile(Derivative.of(e, Exprs.TARGET)) : null;
+        int targets = readsTarget ? GRID / 8 : 0;
+        for (int i = 0; i <= GRID; i++) {
+            double c = -2 + 4.0 * i / GRID;
+            for (int k = 0; k <= targets; k++) {
+                double fy = readsTarget ? -2 + 4.0 * k / targets : 0;
+                check(what, "value", f.apply(c, fy), MAX_VALUE, c, fy, readsTarget);
+                check(what, "derivative in c", dc.apply(c, fy), MAX_SLOPE, c, fy, readsTarget);
+                if (dt != null) {
+                    check(what, "derivative in f_y", dt.apply(c, fy), MAX_SLOPE, c, fy, true);
+                }
+            }
+        }
+    }
+
+    private static void check(String what, String which, double v, double bound, double c, double fy,
+            boolean readsTarget) {
+        if (!(Math.abs(v) <= bound)) {
+            throw new IllegalArgumentException(what + ": its " + which + " must be finite and within +-" + bound
+                    + " for every cosine in [-2, 2]" + (readsTarget ? " and f_y in [-2, 2]" : "") + ", got " + v
+                    + " at c = " + c + (readsTarget ? ", f_y = " + fy : "")
+                    + " (clamp the cosine, e.g. Exprs.clamp(COSINE, -1 + 1e-7, 1 - 1e-7), before acos or a division)");
+        }
+    }
+}
