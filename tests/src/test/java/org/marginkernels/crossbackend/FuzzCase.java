@@ -22,6 +22,7 @@ import org.marginkernels.ScalePolicy;
 import org.marginkernels.testing.GradientCheck;
 import org.marginkernels.testing.Problem;
 import org.marginkernels.testing.Tolerance;
+import org.marginkernels.testing.UserDefinedLosses;
 
 /**
  * One fuzz case: a public {@link Backend} call with random arguments, some of them mutated (non-finite, huge, tiny
@@ -206,11 +207,13 @@ final class FuzzCase {
     }
 
     /**
-     * A loss with parameters anywhere in their accepted ranges (ends included), beyond the catalogue's usual values.
+     * A loss with parameters anywhere in their accepted ranges (ends included), beyond the catalogue's usual values,
+     * and user-defined margins and negative transforms ({@link UserDefinedLosses}).
      * Each parameter takes one of a few values: a GPU backend compiles one program per distinct loss.
      */
     private static MarginSoftmax randomLoss(Random r, double s) {
-        Margin margin = switch (r.nextInt(6)) {
+        Margin margin = switch (r.nextInt(7)) {
+            case 6 -> UserDefinedLosses.arcFace(pick(r, 0, 0.5, Math.PI / 2));
             case 0 -> Margins.arcFace(pick(r, 0, 0.5, 1.2, Math.PI / 2));
             case 1 -> Margins.arcFaceEasy(pick(r, 0, 0.5, Math.PI / 2));
             case 2 -> Margins.cosFace(pick(r, 0, 0.35, 1));
@@ -219,8 +222,9 @@ final class FuzzCase {
             default -> Margins.none();
         };
         MarginSoftmax.Builder b = MarginSoftmax.builder().margin(margin);
-        switch (r.nextInt(4)) {
+        switch (r.nextInt(5)) {
             case 0 -> b.negative(NegativeTransform.svSoftmax(pick(r, 1, 10)));
+            case 4 -> b.negative(UserDefinedLosses.svSoftmax(pick(r, 1, 10)));
             case 1 -> b.negative(NegativeTransform.mvSoftmax(pick(r, 0, 10)));
             default -> { }
         }
