@@ -182,8 +182,8 @@ public final class Backend implements AutoCloseable {
         Checks.length("weightGrad", weightGrad, weights.length, "same shape as weights");
         Checks.distinct(new Object[] {"featureGrad", featureGrad, "weightGrad", weightGrad},
                 new Object[] {"features", features, "weights", weights, "cosineGrad", cosineGrad});
-        Checks.finiteRowsWithNorm("features", features, dim);
-        Checks.finiteRowsWithNorm("weights", weights, dim);
+        double[] featureNorms = Checks.finiteRowNorms("features", features, dim);
+        double[] weightNorms = Checks.finiteRowNorms("weights", weights, dim);
         Checks.finite("cosineGrad", cosineGrad);
         double[] columnSums = new double[classes];
         for (int i = 0; i < batch; i++) {
@@ -193,12 +193,10 @@ public final class Backend implements AutoCloseable {
                 rowSum += a;
                 columnSums[j] += a;
             }
-            checkGradientBound("cosineGrad row " + i,
-                    rowSum / Math.sqrt(RowCheck.sumOfSquares(features, i * dim, dim)));
+            checkGradientBound("cosineGrad row " + i, rowSum / featureNorms[i]);
         }
         for (int j = 0; j < classes; j++) {
-            checkGradientBound("cosineGrad column " + j,
-                    columnSums[j] / Math.sqrt(RowCheck.sumOfSquares(weights, j * dim, dim)));
+            checkGradientBound("cosineGrad column " + j, columnSums[j] / weightNorms[j]);
         }
         impl.cosineLogitsBackward(features, weights, dim, cosineGrad, featureGrad, weightGrad);
     }

@@ -117,10 +117,24 @@ final class Checks {
      * squares non-finite, and only then is the row searched for it.
      */
     static void finiteRowsWithNorm(String name, float[] array, int dim) {
+        checkRows(name, array, dim, null);
+    }
+
+    /** {@link #finiteRowsWithNorm}, returning the row norms it computed on the way. */
+    static double[] finiteRowNorms(String name, float[] array, int dim) {
+        double[] norms = new double[array.length / dim];
+        checkRows(name, array, dim, norms);
+        return norms;
+    }
+
+    private static void checkRows(String name, float[] array, int dim, double[] norms) {
         for (int r = 0, rows = array.length / dim; r < rows; r++) {
             double sum = RowCheck.sumOfSquares(array, r * dim, dim);
             if (!RowCheck.passes(sum)) {
                 throw RowCheck.failure(name, array, dim, r, sum);
+            }
+            if (norms != null) {
+                norms[r] = Math.sqrt(sum);
             }
         }
     }

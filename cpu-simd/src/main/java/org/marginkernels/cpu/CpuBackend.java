@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.marginkernels.BackendOptions;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
@@ -140,26 +141,24 @@ public final class CpuBackend implements KernelBackend {
     public LossResult forwardBackward(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
             float[] featureGrad, float[] weightGrad) {
         NegativeCode code = negativeCode(loss.spec());
-        Workspace workspace = acquire();
-        try {
-            return new FusedMarginSoftmax(kernels, pool, workspace, budgetBytes, tileClasses)
-                    .run(loss, code, features, weights, labels, dim, featureGrad, weightGrad);
-        } finally {
-            release(workspace);
-        }
+        return withWorkspace(workspace -> new FusedMarginSoftmax(kernels, pool, workspace, budgetBytes, tileClasses)
+                .run(loss, code, features, weights, labels, dim, featureGrad, weightGrad));
     }
 
-    /** The workspace for one call: the idle one, or a fresh one while another call holds it. */
-    private Workspace acquire() {
+    /**
+     * Runs one call with a workspace of its own: the idle one, or a fresh one while another call holds it; the
+     * workspace is kept for the next call unless another call returned one first or the backend closed.
+     */
+    private <T> T withWorkspace(Function<Workspace, T> call) {
         open();
-        Workspace w = idle.getAndSet(null);
-        return w != null ? w : new Workspace();
-    }
-
-    /** Keeps a call's workspace for the next call, unless another call returned one first or the backend closed. */
-    private void release(Workspace workspace) {
-        if (!closed) {
-            idle.compareAndSet(null, workspace);
+        Workspace taken = idle.getAndSet(null);
+        Workspace workspace = taken != null ? taken : new Workspace();
+        try {
+            return call.apply(workspace);
+        } finally {
+            if (!closed) {
+                idle.compareAndSet(null, workspace);
+            }
         }
     }
 
@@ -199,8 +198,7 @@ public final class CpuBackend implements KernelBackend {
 
     @Override
     public void cosineLogits(float[] features, float[] weights, int dim, float[] cosines) {
-        Workspace workspace = acquire();
-        try {
+        withWorkspace(workspace -> {
             ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, false);
             pool.run(ct.tiles, (t, w) -> {
                 float[] tile = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
@@ -209,24 +207,21 @@ public final class CpuBackend implements KernelBackend {
                     System.arraycopy(tile, i * ct.tile, cosines, i * ct.classes + ct.start(t), ct.width(t));
                 }
             });
-        } finally {
-            release(workspace);
-        }
+            return null;
+        });
     }
 
     @Override
     public void cosineLogitsBackward(float[] features, float[] weights, int dim, float[] cosineGrad,
             float[] featureGrad, float[] weightGrad) {
-        Workspace workspace = acquire();
-        try {
+        withWorkspace(workspace -> {
             ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, true);
             if (weightGrad != null) {
                 ct.packedFeatures();
             }
             float[] rowScale = featureGrad == null ? null : ct.featureScales();
             long partialFloats = (long) ct.batch * ct.dimPadded;
-            int chunks = featureGrad == null ? 0 : (int) Math.max(1, Math.min(Math.min(FusedMarginSoftmax.MAX_CHUNKS,
-                    ct.tiles), Math.min(budgetBytes / (4 * partialFloats), Workspace.MAX_ARRAY / partialFloats)));
+            int chunks = featureGrad == null ? 0 : FusedMarginSoftmax.dxChunks(ct.tiles, partialFloats, budgetBytes);
             float[] partials = chunks == 0 ? null
                     : workspace.floats(FusedMarginSoftmax.DX_PARTIALS, chunks * partialFloats);
             int tasks = chunks == 0 ? ct.tiles : chunks;
@@ -246,9 +241,8 @@ public final class CpuBackend implements KernelBackend {
             if (featureGrad != null) {
                 ct.featureGradFromPartials(partials, chunks, rowScale, featureGrad);
             }
-        } finally {
-            release(workspace);
-        }
+            return null;
+        });
     }
 
     @Override
@@ -388,12 +382,10 @@ public final class CpuBackend implements KernelBackend {
 
     @Override
     public void topK(float[] queries, float[] gallery, int dim, int k, int[] indices, float[] scores) {
-        Workspace workspace = acquire();
-        try {
+        withWorkspace(workspace -> {
             topK(workspace, queries, gallery, dim, k, indices, scores);
-        } finally {
-            release(workspace);
-        }
+            return null;
+        });
     }
 
     private void topK(Workspace workspace, float[] queries, float[] gallery, int dim, int k, int[] indices,

@@ -20,6 +20,7 @@ final class FusedMarginSoftmax {
     static final int DX_PARTIALS = 5;
     /** The most dX^ partials: enough tasks to balance many cores, few enough to merge cheaply. */
     static final int MAX_CHUNKS = 16;
+
     /**
      * Rows of a cosine tile computed and reduced together: 132 x 256 floats (132 KB) stay in a 1 MB L2 next to the
      * packed tile (512 KB at D = 512) and the features they stream, so the row reductions read them from L2, not
@@ -67,8 +68,7 @@ final class FusedMarginSoftmax {
         // 128 x 512 x 1M, the peak was 1.03 x the budget with 1/32 kept back
         long left = budgetBytes - fixedBytes - budgetBytes / 16;
         long partialFloats = (long) batch * ct.dimPadded;
-        int chunks = featureGrad == null ? 0 : (int) Math.max(1, Math.min(Math.min(MAX_CHUNKS, tiles),
-                Math.min(left / (4 * partialFloats), Workspace.MAX_ARRAY / partialFloats)));
+        int chunks = featureGrad == null ? 0 : dxChunks(tiles, partialFloats, left);
         left -= 4L * chunks * batch * ct.dimPadded;
         left -= (long) pool.size() * 4L * (2 * ct.packFloats() + ct.tileFloats());
         boolean secondPass = backward || dynamicScale;
@@ -304,5 +304,15 @@ final class FusedMarginSoftmax {
             }
         }
         return max == Double.NEGATIVE_INFINITY ? max : max + Math.log(sum);
+    }
+
+    /**
+     * How many dX^ partials (batch x dimPadded floats each) a backward pass over {@code tiles} tiles keeps: at most
+     * {@link #MAX_CHUNKS} and one per tile, as many as {@code bytes} hold and one array can, at least one. A
+     * function of the problem and the budget only, so the dX^ sums do not depend on the thread count.
+     */
+    static int dxChunks(int tiles, long partialFloats, long bytes) {
+        long fit = Math.min(bytes / (4 * partialFloats), Workspace.MAX_ARRAY / partialFloats);
+        return (int) Math.max(1, Math.min(Math.min(MAX_CHUNKS, tiles), fit));
     }
 }

@@ -92,7 +92,7 @@ public final class RowCheck {
      */
     public static IllegalArgumentException failure(String name, float[] array, int dim, int row,
             double sumOfSquares) {
-        IllegalArgumentException nonFinite = firstNonFinite(name, array, (long) row * dim, (long) (row + 1) * dim);
+        IllegalArgumentException nonFinite = firstNonFinite(name, array, row * dim, (row + 1) * dim);
         if (nonFinite != null) {
             return nonFinite;
         }
@@ -109,10 +109,10 @@ public final class RowCheck {
      * The exception naming the first non-finite element of array[from, to) and its index, or null when all are
      * finite.
      */
-    public static IllegalArgumentException firstNonFinite(String name, float[] array, long from, long to) {
-        for (long i = from; i < to; i++) {
-            if (!Float.isFinite(array[(int) i])) {
-                return new IllegalArgumentException(name + " must be finite, got " + array[(int) i] + " at index " + i);
+    public static IllegalArgumentException firstNonFinite(String name, float[] array, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!Float.isFinite(array[i])) {
+                return new IllegalArgumentException(name + " must be finite, got " + array[i] + " at index " + i);
             }
         }
         return null;
