@@ -1,12 +1,12 @@
-inline float mk_negative(const float c, const float fy) {
-    return ((c > fy) ? ((1.2f * c) + 0.2f) : c);
+inline float mk_negative(const float c, const float fy, GLOBAL const float* args) {
+    return ((c > fy) ? ((args[0] * c) + args[1]) : c);
 }
 
-inline float mk_negative_grad(const float c, const float fy) {
-    return ((c > fy) ? 1.2f : 1.0f);
+inline float mk_negative_grad(const float c, const float fy, GLOBAL const float* args) {
+    return ((c > fy) ? args[0] : 1.0f);
 }
 
-inline float mk_negative_target_grad(const float c, const float fy) {
+inline float mk_negative_target_grad(const float c, const float fy, GLOBAL const float* args) {
     return 0.0f;
 }
 

@@ -55,6 +55,8 @@ final class UserExpressions {
                 }
             }
             case Expr.Param p -> used.put(p.name(), p.value());
+            case Expr.Slot slot -> throw new IllegalArgumentException(what
+                    + " may not read a slot: slots are made by the library from declared parameters");
             case Expr.Unary u -> walk(what, u.arg(), allowed, used);
             case Expr.Binary b -> {
                 walk(what, b.left(), allowed, used);

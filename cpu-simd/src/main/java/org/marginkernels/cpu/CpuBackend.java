@@ -102,8 +102,9 @@ public final class CpuBackend implements KernelBackend {
     private final AtomicReference<Workspace> idle = new AtomicReference<>(new Workspace());
     private final long budgetBytes;
     private final int tileClasses;
-    // compiled once per spec (the spec survives MarginSoftmax.afterStep): fresh classes every step would also
-    // make the JIT's call-site profiles megamorphic
+    // instantiated once per spec (the spec survives MarginSoftmax.afterStep); the classes behind are cached by the
+    // spec's structure, so a new parameter value makes no class (fresh classes every step would also make the JIT's
+    // call-site profiles megamorphic)
     private final Map<KernelSpec, NegativeCode> compiled = new WeakHashMap<>();
     private volatile boolean closed;
 
@@ -129,6 +130,14 @@ public final class CpuBackend implements KernelBackend {
     /** Which micro-kernels run: "panama 256-bit", "panama 128-bit", ..., or "scalar". */
     public String kernelsDescription() {
         return kernels.description();
+    }
+
+    /**
+     * How many expression classes the kernels have compiled in this JVM, for every cpu backend together: one per
+     * negative-transform structure (see {@code KernelSpec.negativeArguments()}), none for a new parameter value.
+     */
+    public long compiledExpressionClasses() {
+        return kernels.compiledClasses();
     }
 
     /** The fused pass computes every class norm anyway: {@link ClassTiles#classNorms} checks the rows there. */

@@ -83,6 +83,14 @@ interface CpuKernels {
     void gemm(float[] a, int aOff, int aRow, int aK, float[] b, int bOff, int panels, int k, float[] c, int cOff,
             int cRow, int m, boolean accumulate);
 
+    /**
+     * How many classes this implementation's compiler has defined in this JVM (0 for one that defines none): what a
+     * parameter schedule must not grow, since compiled code is cached by the spec's structure.
+     */
+    default long compiledClasses() {
+        return 0;
+    }
+
     /** Compiles the negative transform g(c, f_y) of a spec and its two derivatives; null for the identity. */
     NegativeCode compile(KernelSpec spec);
 

@@ -4,12 +4,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import java.util.List;
+import org.marginkernels.spec.ArgumentSlots;
 import org.marginkernels.spec.Expr;
 import org.marginkernels.spec.Expr.Binary;
 import org.marginkernels.spec.Expr.Compare;
 import org.marginkernels.spec.Expr.Const;
 import org.marginkernels.spec.Expr.Param;
 import org.marginkernels.spec.Expr.Select;
+import org.marginkernels.spec.Expr.Slot;
 import org.marginkernels.spec.Expr.StraightThrough;
 import org.marginkernels.spec.Expr.Unary;
 import org.marginkernels.spec.Expr.Var;
@@ -19,7 +22,8 @@ import org.marginkernels.spec.KernelSpec;
  * Compiles kernel-spec expressions into vector code: trees of vector lambdas, the vector twin of
  * {@link org.marginkernels.spec.ScalarEvaluator} (constants are broadcast once, a {@link Select} evaluates both
  * sides and blends them under the comparison mask, a {@link StraightThrough} evaluates its value side), or the same
- * semantics as generated hidden classes ({@link PanamaExprClassWriter}), which the kernels use by default.
+ * semantics as generated hidden classes ({@link PanamaExprClassWriter}), which the kernels use by default. Both
+ * compile the spec's {@link KernelSpec#negativeArguments() structure}: the loss's parameters arrive as arguments.
  */
 final class PanamaExprCompiler {
 
@@ -47,31 +51,43 @@ final class PanamaExprCompiler {
         if (!spec.hasNegative()) {
             return null;
         }
-        PanamaExpr targetGradient = spec.negativeIgnoresTarget() ? null
-                : compile(spec.negativeTargetGradient().orElseThrow(), generated);
-        return new PanamaNegativeCode(compile(spec.negative().orElseThrow(), generated),
-                compile(spec.negativeGradient().orElseThrow(), generated), targetGradient);
+        // the structure (g, dg/dc, dg/dfy) with the parameters in argument slots: one compiled class per structure
+        // serves every parameter value
+        ArgumentSlots lifted = spec.negativeArguments();
+        float[] values = lifted.values();
+        FloatVector[] arguments = new FloatVector[values.length];
+        for (int k = 0; k < values.length; k++) {
+            arguments[k] = FloatVector.broadcast(species, values[k]);
+        }
+        List<Expr> fns = lifted.structure();
+        PanamaExpr targetGradient = spec.negativeIgnoresTarget() ? null : compile(fns.get(2), arguments, generated);
+        return new PanamaNegativeCode(compile(fns.get(0), arguments, generated),
+                compile(fns.get(1), arguments, generated), targetGradient);
     }
 
-    private PanamaExpr compile(Expr e, boolean generated) {
-        return generated ? PanamaExprClassWriter.compile(e, species) : compile(e);
+    private PanamaExpr compile(Expr e, FloatVector[] arguments, boolean generated) {
+        return generated ? PanamaExprClassWriter.instance(e, species, arguments) : compile(e, arguments);
     }
 
-    /** Compiles {@code e} into a vector function of (c, fy). */
-    PanamaExpr compile(Expr e) {
+    /** Compiles {@code e} into a vector function of (c, fy); slot k reads {@code arguments[k]}. */
+    PanamaExpr compile(Expr e, FloatVector[] arguments) {
         return switch (e) {
             case Const c -> constant(c.value());
             case Param p -> constant(p.value());
+            case Slot slot -> {
+                FloatVector v = arguments[slot.index()];
+                yield (c, fy) -> v;
+            }
             case Var v -> v.index() == 0 ? (c, fy) -> c : (c, fy) -> fy;
-            case Unary u -> unary(u, compile(u.arg()));
-            case Binary b -> binary(b, compile(b.left()), compile(b.right()));
+            case Unary u -> unary(u, compile(u.arg(), arguments));
+            case Binary b -> binary(b, compile(b.left(), arguments), compile(b.right(), arguments));
             case Select s -> {
-                MaskFunction cond = condition(s.condition());
-                PanamaExpr t = compile(s.ifTrue());
-                PanamaExpr f = compile(s.ifFalse());
+                MaskFunction cond = condition(s.condition(), arguments);
+                PanamaExpr t = compile(s.ifTrue(), arguments);
+                PanamaExpr f = compile(s.ifFalse(), arguments);
                 yield (c, fy) -> f.apply(c, fy).blend(t.apply(c, fy), cond.test(c, fy));
             }
-            case StraightThrough st -> compile(st.value());
+            case StraightThrough st -> compile(st.value(), arguments);
             case Compare c -> throw new IllegalArgumentException("a comparison is not a number: " + c);
         };
     }
@@ -82,9 +98,9 @@ final class PanamaExprCompiler {
     }
 
     // one lambda per operator, so that inside each lambda the operator is a constant the JIT can intrinsify
-    private MaskFunction condition(Compare cmp) {
-        PanamaExpr a = compile(cmp.left());
-        PanamaExpr b = compile(cmp.right());
+    private MaskFunction condition(Compare cmp, FloatVector[] arguments) {
+        PanamaExpr a = compile(cmp.left(), arguments);
+        PanamaExpr b = compile(cmp.right(), arguments);
         return switch (cmp.op()) {
             case LT -> (c, fy) -> a.apply(c, fy).compare(VectorOperators.LT, b.apply(c, fy));
             case LE -> (c, fy) -> a.apply(c, fy).compare(VectorOperators.LE, b.apply(c, fy));

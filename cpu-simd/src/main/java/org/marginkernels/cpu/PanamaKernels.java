@@ -712,6 +712,11 @@ final class PanamaKernels implements CpuKernels {
     }
 
     @Override
+    public long compiledClasses() {
+        return PanamaExprClassWriter.classesDefined();
+    }
+
+    @Override
     public NegativeCode compile(KernelSpec spec) {
         return new PanamaExprCompiler(S).negative(spec, true);
     }

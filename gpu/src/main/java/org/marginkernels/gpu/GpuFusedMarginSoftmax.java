@@ -44,7 +44,8 @@ final class GpuFusedMarginSoftmax {
     }
 
     /** The device state of one call: inputs, per-row vectors and the partial buffers. */
-    private record Call(MarginSoftmax loss, KernelLauncher k, DeviceSession s, GpuKernelBackend.Normalized x,
+    private record Call(MarginSoftmax loss, KernelLauncher k, DeviceSession s, DeviceBuffer args,
+            GpuKernelBackend.Normalized x,
             GpuKernelBackend.Normalized w, DeviceBuffer labels, DeviceBuffer fy, DeviceBuffer gm, DeviceBuffer shift,
             DeviceBuffer partMax, DeviceBuffer partSum, DeviceBuffer rowMax, DeviceBuffer rowSum, int batch,
             int classes, int dim, int chunk, int chunks) {
@@ -54,8 +55,9 @@ final class GpuFusedMarginSoftmax {
          * {max, sum} (modes 0 and 1) or {unused, sum} (mode 2).
          */
         float[][] rows(int mode, double scale) {
-            k.tiles("mk_fused_partials", chunks, KernelLauncher.ceil(batch, KernelLauncher.TILE), x.hat(), w.raw(),
-                    w.inv(), labels, fy, gm, shift, batch, classes, dim, chunk, (float) scale, mode, partMax, partSum);
+            k.tiles("mk_fused_partials", chunks, KernelLauncher.ceil(batch, KernelLauncher.TILE), args, x.hat(),
+                    w.raw(), w.inv(), labels, fy, gm, shift, batch, classes, dim, chunk, (float) scale, mode, partMax,
+                    partSum);
             k.perRow("mk_fused_merge", batch, partMax, partSum, batch, chunks, (float) scale, mode, rowMax, rowSum);
             return new float[][] {s.read(rowMax, batch), s.read(rowSum, batch)};
         }
@@ -93,7 +95,7 @@ final class GpuFusedMarginSoftmax {
             }
             int chunk = forwardChunk(classes);
             int chunks = KernelLauncher.ceil(classes, chunk);
-            Call call = new Call(loss, k, s, x, w, lab, s.upload(fy), s.upload(new float[batch]),
+            Call call = new Call(loss, k, s, k.arguments(s), x, w, lab, s.upload(fy), s.upload(new float[batch]),
                     s.upload(new float[batch]), s.floats((long) chunks * batch), s.floats((long) chunks * batch),
                     s.floats(batch), s.floats(batch), batch, classes, dim, chunk, chunks);
 
@@ -202,7 +204,7 @@ final class GpuFusedMarginSoftmax {
             int dxChunks = KernelLauncher.ceil(classes, dxChunk);
             DeviceBuffer dxPartials = s.floats((long) dxChunks * batch * dim);
             DeviceBuffer gx = s.floats((long) batch * dim);
-            k.tiles("mk_fused_dx_partials", dxChunks, KernelLauncher.ceil(batch, KernelLauncher.TILE),
+            k.tiles("mk_fused_dx_partials", dxChunks, KernelLauncher.ceil(batch, KernelLauncher.TILE), call.args(),
                     call.x().hat(), call.w().raw(), call.w().inv(), call.labels(), call.fy(), call.gm(), call.shift(),
                     gDev, tDev, batch, classes, dim, dxChunk, (float) scale, dxPartials);
             k.perRow("mk_fused_dx_finish", batch, dxPartials, call.x().hat(), call.x().inv(), batch, dim, dxChunks,
@@ -211,7 +213,7 @@ final class GpuFusedMarginSoftmax {
         }
         if (weightGrad != null) {
             DeviceBuffer gw = s.floats((long) classes * dim);
-            k.tiles("mk_fused_dw", KernelLauncher.ceil(classes, KernelLauncher.TILE), 1, call.x().hat(),
+            k.tiles("mk_fused_dw", KernelLauncher.ceil(classes, KernelLauncher.TILE), 1, call.args(), call.x().hat(),
                     call.w().raw(), call.w().inv(), call.labels(), call.fy(), call.gm(), call.shift(), gDev, tDev,
                     batch, classes, dim, (float) scale, gw);
             s.read(gw, weightGrad);

@@ -1,6 +1,7 @@
 package org.marginkernels.gpu;
 
-import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.WeakHashMap;
 import org.marginkernels.BackendOptions;
@@ -8,6 +9,7 @@ import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Reduction;
 import org.marginkernels.spec.CDialect;
+import org.marginkernels.spec.CPrinter;
 import org.marginkernels.spec.KernelSpec;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.RowLogProb;
@@ -16,11 +18,13 @@ import org.marginkernels.spi.TopKSelector;
 /**
  * A {@link KernelBackend} on a GPU runtime (OpenCL or CUDA): every method runs its arithmetic in device kernels
  * printed by {@link KernelSource}; per-row scalar work (the margin's target f(c_y) and f'(c_y), the row loss F(lp),
- * dF/dlp, the AdaCos scale) runs on the host in double. Programs are compiled once per loss and cached by their
- * printed source. Calls are serialized; each call's device buffers are freed before it returns, and after
- * {@link #close()} every call throws IllegalStateException before touching native memory. Kernels treat a negative
- * label as ignored, which is exact because the ignore label is always negative and the facade admits no other
- * negative label.
+ * dF/dlp, the AdaCos scale) runs on the host in double. Programs are compiled once per loss structure and cached by
+ * their printed source, which holds no parameter value (the loss's parameters are a kernel argument, see
+ * {@link CPrinter#lossFunctions}): a parameter schedule compiles nothing after its first step. The cache keeps the
+ * {@value #MAX_PROGRAMS} most recently used programs and releases the others. Calls are serialized; each call's
+ * device buffers are freed before it returns, and after {@link #close()} every call throws IllegalStateException
+ * before touching native memory. Kernels treat a negative label as ignored, which is exact because the ignore label
+ * is always negative and the facade admits no other negative label.
  *
  * <p>Accepts what the facade accepts (row norms in [1e-15, 2^126], scales up to 1e6, logits up to 2^100, bounded
  * layer gradients) and keeps every result finite there: norms are scaled where a float sum of squares would
@@ -39,12 +43,21 @@ public final class GpuKernelBackend implements KernelBackend {
     private final DeviceRuntime runtime;
     private final CDialect dialect;
     private final BackendOptions options;
-    private final Map<String, DeviceProgram> programs = new HashMap<>();
+    /** The most programs kept compiled: a program per loss structure, far fewer in one training run. */
+    public static final int MAX_PROGRAMS = 16;
+
+    /** The printed source of a spec and its argument values. */
+    private record Printed(String source, float[] arguments) {
+    }
+
+    /** Programs by source, least recently used first; evicted programs are released. */
+    private final LinkedHashMap<String, DeviceProgram> programs = new LinkedHashMap<>(16, 0.75f, true);
     /**
-     * Programs by spec object, in front of {@link #programs}: a loss's spec is immutable and the same object on every
+     * Sources by spec object, in front of {@link #programs}: a loss's spec is immutable and the same object on every
      * call, so the source (tens of KB, five printer passes) is printed once per spec, not on every call.
      */
-    private final Map<KernelSpec, DeviceProgram> bySpec = new WeakHashMap<>();
+    private final Map<KernelSpec, Printed> bySpec = new WeakHashMap<>();
+    private int compiled;
     private boolean closed;
 
     /**
@@ -72,19 +85,38 @@ public final class GpuKernelBackend implements KernelBackend {
         return runtime.description();
     }
 
-    /** How many distinct programs have been compiled so far (one per distinct loss source). */
+    /** How many programs have been compiled so far: one per loss structure, again only after an eviction. */
     public synchronized int compiledPrograms() {
+        return compiled;
+    }
+
+    /** How many compiled programs are kept now: at most {@value #MAX_PROGRAMS}. */
+    public synchronized int cachedPrograms() {
         return programs.size();
     }
 
-    /** The launcher of the program for {@code spec}, compiling it on first use. */
+    /**
+     * The launcher of the program for {@code spec}, compiling it on first use. Calls are serialized, so the program
+     * a launcher holds cannot be evicted while its call runs.
+     */
     synchronized KernelLauncher launcher(KernelSpec spec) {
         if (closed) {
             throw new IllegalStateException("backend " + name + " is closed");
         }
-        DeviceProgram program = bySpec.computeIfAbsent(spec,
-                key -> programs.computeIfAbsent(KernelSource.print(key, dialect), runtime::compile));
-        return new KernelLauncher(runtime, program);
+        Printed printed = bySpec.computeIfAbsent(spec,
+                key -> new Printed(KernelSource.print(key, dialect), key.negativeArguments().values()));
+        DeviceProgram program = programs.get(printed.source());
+        if (program == null) {
+            program = runtime.compile(printed.source());
+            compiled++;
+            programs.put(printed.source(), program);
+            if (programs.size() > MAX_PROGRAMS) {
+                Iterator<DeviceProgram> eldest = programs.values().iterator();
+                eldest.next().close();
+                eldest.remove();
+            }
+        }
+        return new KernelLauncher(runtime, program, printed.arguments());
     }
 
     DeviceRuntime runtime() {
@@ -181,8 +213,8 @@ public final class GpuKernelBackend implements KernelBackend {
         float[][] target = targetRows(loss, cosines, labels, classes);
         try (DeviceSession s = new DeviceSession(runtime)) {
             DeviceBuffer out = s.floats(cosines.length);
-            k.perElement("mk_margin_forward", classes, rows, s.upload(cosines), s.upload(labels), s.upload(target[0]),
-                    rows, classes, out);
+            k.perElement("mk_margin_forward", classes, rows, k.arguments(s), s.upload(cosines), s.upload(labels),
+                    s.upload(target[0]), rows, classes, out);
             s.read(out, margined);
         }
     }
@@ -196,8 +228,8 @@ public final class GpuKernelBackend implements KernelBackend {
         float[][] target = targetRows(loss, cosines, labels, classes);
         try (DeviceSession s = new DeviceSession(runtime)) {
             DeviceBuffer out = s.floats(cosines.length);
-            k.perRow("mk_margin_backward", rows, s.upload(cosines), s.upload(labels), s.upload(target[0]),
-                    s.upload(target[1]), s.upload(marginedGrad), rows, classes, out);
+            k.perRow("mk_margin_backward", rows, k.arguments(s), s.upload(cosines), s.upload(labels),
+                    s.upload(target[0]), s.upload(target[1]), s.upload(marginedGrad), rows, classes, out);
             s.read(out, cosineGrad);
         }
     }

@@ -14,10 +14,24 @@ final class KernelLauncher {
 
     private final DeviceRuntime runtime;
     private final DeviceProgram program;
+    private final float[] arguments;
 
-    KernelLauncher(DeviceRuntime runtime, DeviceProgram program) {
+    /**
+     * @param arguments the loss's parameters as the program's loss functions read them (the kernel argument
+     *     {@code args}); not modified
+     */
+    KernelLauncher(DeviceRuntime runtime, DeviceProgram program, float[] arguments) {
         this.runtime = runtime;
         this.program = program;
+        this.arguments = arguments;
+    }
+
+    /**
+     * The loss's parameters on the device, for the first argument ({@code args}) of every kernel that calls a loss
+     * function; one float even when the loss has none, as OpenCL allocates no empty buffer.
+     */
+    DeviceBuffer arguments(DeviceSession s) {
+        return s.upload(arguments.length == 0 ? new float[1] : arguments);
     }
 
     /** One work-item per index in [0, n): ceil(n / 64) groups of 64. */

@@ -2,7 +2,9 @@
  * margin-kernels device code: one C99 body for OpenCL C and CUDA C. The dialect prelude maps KERNEL, GLOBAL,
  * LOCAL_MEM, LOCAL_PTR, DEVICE, BARRIER, LOCAL_X/Y, GROUP_X/Y, GLOBAL_X/Y and the float math names; the loss
  * functions mk_negative, mk_negative_grad and mk_negative_target_grad are printed from the kernel spec above this
- * body (the target transform f(c_y) and f'(c_y) are per-row values the host computes in double). Every reduction
+ * body (the target transform f(c_y) and f'(c_y) are per-row values the host computes in double). The loss's
+ * parameters are not in the source: every kernel that calls a loss function takes them as its first argument, args,
+ * so one program serves every parameter value. Every reduction
  * runs in a fixed order, so results do not depend on scheduling.
  *
  * Ranges: rows have norms in [1e-15, 2^126] (elements up to about 1e37), so no kernel sums raw squares or raw
@@ -94,15 +96,15 @@ DEVICE float mk_row_norm(GLOBAL const float* row, const int dim) {
  * scale gm_i.
  */
 DEVICE float mk_cosine_grad(const float c, const int cls, const int y, const float fy, const float gm,
-        const float shift, const float g, const float tcoef, const float scale) {
+        const float shift, const float g, const float tcoef, const float scale, GLOBAL const float* args) {
     if (cls == y) {
         return tcoef;
     }
     if (g == 0.0f) {
         return 0.0f;
     }
-    const float p = EXPF(mk_scaled_gap(mk_negative(c, fy), gm, scale) - shift);
-    return -g * p * mk_negative_grad(c, fy);
+    const float p = EXPF(mk_scaled_gap(mk_negative(c, fy, args), gm, scale) - shift);
+    return -g * p * mk_negative_grad(c, fy, args);
 }
 
 /* norms_r = |x_r|, inv_r = 1 / |x_r| (a normal float for norms up to 2^126): one work-item per row. */
@@ -202,8 +204,8 @@ KERNEL void mk_matmul_tn(GLOBAL const float* a, GLOBAL const float* colScale, GL
 }
 
 /* f_ij = fy_i at j = y_i, negative(c_ij, fy_i) elsewhere, c_ij on ignored rows: one work-item per element. */
-KERNEL void mk_margin_forward(GLOBAL const float* cosines, GLOBAL const int* labels, GLOBAL const float* fyRows,
-        const int rows, const int classes, GLOBAL float* out) {
+KERNEL void mk_margin_forward(GLOBAL const float* args, GLOBAL const float* cosines, GLOBAL const int* labels,
+        GLOBAL const float* fyRows, const int rows, const int classes, GLOBAL float* out) {
     const int j = GLOBAL_X;
     const int i = GLOBAL_Y;
     if (i >= rows || j >= classes) {
@@ -216,15 +218,16 @@ KERNEL void mk_margin_forward(GLOBAL const float* cosines, GLOBAL const int* lab
         return;
     }
     const float fy = fyRows[i];
-    out[(long) i * classes + j] = j == y ? fy : mk_negative(c, fy);
+    out[(long) i * classes + j] = j == y ? fy : mk_negative(c, fy, args);
 }
 
 /*
  * dL/dc from dL/df, the target's dL/dc_iy = (dL/df_iy + sum_{j != y} dL/df_ij dg/dfy) f'(c_iy) with fy_i and
  * f'(c_iy) = dfy_i from the host: one work-item per row.
  */
-KERNEL void mk_margin_backward(GLOBAL const float* cosines, GLOBAL const int* labels, GLOBAL const float* fyRows,
-        GLOBAL const float* dfyRows, GLOBAL const float* df, const int rows, const int classes, GLOBAL float* dc) {
+KERNEL void mk_margin_backward(GLOBAL const float* args, GLOBAL const float* cosines, GLOBAL const int* labels,
+        GLOBAL const float* fyRows, GLOBAL const float* dfyRows, GLOBAL const float* df, const int rows,
+        const int classes, GLOBAL float* dc) {
     const int i = GLOBAL_X;
     if (i >= rows) {
         return;
@@ -242,8 +245,8 @@ KERNEL void mk_margin_backward(GLOBAL const float* cosines, GLOBAL const int* la
         if (j != y) {
             const float c = cosines[(long) i * classes + j];
             const float g = df[(long) i * classes + j];
-            dc[(long) i * classes + j] = g * mk_negative_grad(c, fy);
-            throughTarget += g * mk_negative_target_grad(c, fy);
+            dc[(long) i * classes + j] = g * mk_negative_grad(c, fy, args);
+            throughTarget += g * mk_negative_target_grad(c, fy, args);
         }
     }
     dc[(long) i * classes + y] = throughTarget * dfyRows[i];
@@ -344,8 +347,8 @@ KERNEL void mk_target_cosines(GLOBAL const float* xhat, GLOBAL const float* w, G
  * mk_cosine_grad (the path of the backward through fy). Partials go to outMax/outSum[chunk * rows + row];
  * mk_fused_merge merges them in chunk order.
  */
-KERNEL void mk_fused_partials(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
-        GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
+KERNEL void mk_fused_partials(GLOBAL const float* args, GLOBAL const float* xhat, GLOBAL const float* w,
+        GLOBAL const float* winv, GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
         GLOBAL const float* shiftRows, const int rows, const int classes, const int dim, const int chunk,
         const float scale, const int mode, GLOBAL float* outMax, GLOBAL float* outSum) {
     LOCAL_MEM float xs[TILE * TILE_PAD];
@@ -369,9 +372,10 @@ KERNEL void mk_fused_partials(GLOBAL const float* xhat, GLOBAL const float* w, G
         const int cls = class0 + tx;
         if (row < rows && cls < end && cls != y) {
             if (mode == 2) {
-                s += EXPF(mk_scaled_gap(mk_negative(c, fy), gm, scale) - shift) * mk_negative_target_grad(c, fy);
+                s += EXPF(mk_scaled_gap(mk_negative(c, fy, args), gm, scale) - shift)
+                        * mk_negative_target_grad(c, fy, args);
             } else {
-                const float v = mode == 1 ? c : mk_negative(c, fy);
+                const float v = mode == 1 ? c : mk_negative(c, fy, args);
                 s = mk_merged_sum(m, s, v, 1.0f, scale);
                 m = FMAXF(m, v);
             }
@@ -430,8 +434,8 @@ KERNEL void mk_fused_merge(GLOBAL const float* partMax, GLOBAL const float* part
  * k] (w_j / |w_j| formed first: dL/dc / |w_j| alone can fall into the subnormals for a row of norm near 2^126);
  * work-item (ty, tx) owns the components k = tx, tx + TILE, ... of row0 + ty, so no two work-items write one value.
  */
-KERNEL void mk_fused_dx_partials(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
-        GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
+KERNEL void mk_fused_dx_partials(GLOBAL const float* args, GLOBAL const float* xhat, GLOBAL const float* w,
+        GLOBAL const float* winv, GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
         GLOBAL const float* shiftRows, GLOBAL const float* gRows, GLOBAL const float* tRows, const int rows,
         const int classes, const int dim, const int chunk, const float scale, GLOBAL float* out) {
     LOCAL_MEM float xs[TILE * TILE_PAD];
@@ -460,7 +464,7 @@ KERNEL void mk_fused_dx_partials(GLOBAL const float* xhat, GLOBAL const float* w
         const float c = mk_cosine_tile(xhat, w, winv, rows, end, dim, row0, class0, xs, ws);
         const int cls = class0 + tx;
         dcs[ty * TILE_PAD + tx] = (row < rows && cls < end)
-                ? mk_cosine_grad(c, cls, y, fy, gm, shift, g, tcoef, scale) : 0.0f;
+                ? mk_cosine_grad(c, cls, y, fy, gm, shift, g, tcoef, scale, args) : 0.0f;
         if (ty == 0) {
             wi[tx] = cls < end ? winv[cls] : 0.0f;
         }
@@ -505,8 +509,8 @@ KERNEL void mk_fused_dx_finish(GLOBAL const float* partials, GLOBAL const float*
  * tile, and accumulates sum_i dL/dc_ij xhat_i for its own classes only (work-item (ty, tx) owns class class0 + ty,
  * components tx, tx + TILE, ...), then applies the normalization backward with a fixed-order reduction.
  */
-KERNEL void mk_fused_dw(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
-        GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
+KERNEL void mk_fused_dw(GLOBAL const float* args, GLOBAL const float* xhat, GLOBAL const float* w,
+        GLOBAL const float* winv, GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
         GLOBAL const float* shiftRows, GLOBAL const float* gRows, GLOBAL const float* tRows, const int rows,
         const int classes, const int dim, const float scale, GLOBAL float* gw) {
     LOCAL_MEM float xs[TILE * TILE_PAD];
@@ -529,7 +533,7 @@ KERNEL void mk_fused_dw(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL 
         float dc = 0.0f;
         if (row < rows && cls < classes) {
             dc = mk_cosine_grad(c, cls, labels[row], fyRows[row], gmRows[row], shiftRows[row], gRows[row],
-                    tRows[row], scale);
+                    tRows[row], scale, args);
         }
         dcs[ty * TILE_PAD + tx] = dc;
         BARRIER();

@@ -30,16 +30,22 @@ public final class CPrinter {
         this.dialect = dialect;
     }
 
+    /** The name of the argument array of printed functions: slot k of an expression prints as {@code args[k]}. */
+    public static final String ARGUMENTS = "args";
+
     /**
      * Prints {@code float name(float c, float fy)}-style function text.
      *
      * @param name the C function name
-     * @param body the expression; a straight-through node prints its value side
+     * @param body the expression; a straight-through node prints its value side, a {@link Expr.Slot} k
+     *     {@code args[k]}
      * @param parameters the variables, in slot order, that become the C parameters
+     * @param arguments whether the function takes {@code GLOBAL const float* args} after them
      * @param dialect OpenCL C or CUDA C
      * @return the function definition, ending with a newline
      */
-    public static String function(String name, Expr body, List<Expr.Var> parameters, CDialect dialect) {
+    public static String function(String name, Expr body, List<Expr.Var> parameters, boolean arguments,
+            CDialect dialect) {
         CPrinter p = new CPrinter(dialect);
         p.count(body);
         String result = p.print(body, true);
@@ -47,6 +53,9 @@ public final class CPrinter {
         sb.append(dialect.functionPrefix()).append(' ').append(name).append('(');
         for (int i = 0; i < parameters.size(); i++) {
             sb.append(i == 0 ? "" : ", ").append("const float ").append(parameters.get(i).name());
+        }
+        if (arguments) {
+            sb.append(parameters.isEmpty() ? "" : ", ").append("GLOBAL const float* ").append(ARGUMENTS);
         }
         sb.append(") {\n");
         for (String line : p.lines) {
@@ -58,19 +67,21 @@ public final class CPrinter {
 
     /**
      * The device functions of a loss, exactly as a GPU program includes them: mk_negative g(c, fy), mk_negative_grad
-     * dg/dc and mk_negative_target_grad dg/dfy (identity, 1 and 0 when the spec has no negative transform). These
-     * are the only loss-dependent part of a program: f(c_y) and f'(c_y), one value per row, are evaluated on the
-     * host in double, as the reference does, and the row term F(lp) as well.
+     * dg/dc and mk_negative_target_grad dg/dfy (identity, 1 and 0 when the spec has no negative transform), printed
+     * from {@link KernelSpec#negativeArguments()}: the loss's parameters are read from the kernel argument
+     * {@code args}, never printed, so one program serves every parameter value. These are the only loss-dependent
+     * part of a program: f(c_y) and f'(c_y), one value per row, are evaluated on the host in double, as the
+     * reference does, and the row term F(lp) as well.
      *
      * @param spec the loss. Not modified.
      * @param dialect OpenCL C or CUDA C
      */
     public static String lossFunctions(KernelSpec spec, CDialect dialect) {
         List<Expr.Var> cfy = List.of(Exprs.COSINE, Exprs.TARGET);
-        return function("mk_negative", spec.negative().orElse(Exprs.COSINE), cfy, dialect) + "\n"
-                + function("mk_negative_grad", spec.negativeGradient().orElse(Exprs.ONE), cfy, dialect) + "\n"
-                + function("mk_negative_target_grad", spec.negativeTargetGradient().orElse(Exprs.ZERO), cfy, dialect)
-                + "\n";
+        List<Expr> fns = spec.negativeArguments().structure();
+        return function("mk_negative", fns.get(0), cfy, true, dialect) + "\n"
+                + function("mk_negative_grad", fns.get(1), cfy, true, dialect) + "\n"
+                + function("mk_negative_target_grad", fns.get(2), cfy, true, dialect) + "\n";
     }
 
     /** Prints a single expression (no temporaries), for inline use and for tests. */
@@ -111,6 +122,7 @@ public final class CPrinter {
         String text = switch (e) {
             case Const c -> literal(c.value());
             case Param p -> literal(p.value());
+            case Expr.Slot slot -> ARGUMENTS + "[" + slot.index() + "]";
             case Var v -> v.name();
             case Unary u -> u.op() == Expr.UnaryOp.NEG
                     ? "(-" + print(u.arg(), share) + ")"

@@ -22,6 +22,7 @@ import org.marginkernels.spec.Expr.Binary;
 import org.marginkernels.spec.Expr.Compare;
 import org.marginkernels.spec.Expr.Const;
 import org.marginkernels.spec.Expr.Param;
+import org.marginkernels.spec.Expr.Slot;
 import org.marginkernels.spec.Expr.Select;
 import org.marginkernels.spec.Expr.StraightThrough;
 import org.marginkernels.spec.Expr.Unary;
@@ -49,6 +50,7 @@ public final class Derivative {
         return switch (e) {
             case Const ignored -> ZERO;
             case Param ignored -> ZERO;
+            case Slot ignored -> ZERO;
             case Var x -> x.index() == v.index() ? ONE : ZERO;
             case Unary u -> unary(u, raw(u.arg(), v));
             case Binary b -> binary(b, raw(b.left(), v), raw(b.right(), v));

@@ -31,6 +31,20 @@ public sealed interface Expr {
         }
     }
 
+    /**
+     * Argument {@code index} of compiled code: a value the host computes per call, in double, and passes to the
+     * compiled expression at run time (a loss parameter, or a subexpression of parameters only such as cos m). It
+     * appears only in the structure that {@link ArgumentSlots#lift} makes of an expression: compiled code is cached by
+     * that structure, so a new parameter value compiles nothing.
+     */
+    record Slot(int index) implements Expr {
+        public Slot {
+            if (index < 0) {
+                throw new IllegalArgumentException("slot index must be >= 0: " + index);
+            }
+        }
+    }
+
     /** A free variable, read from slot {@code index} of the evaluation arguments. */
     record Var(String name, int index) implements Expr {
         public Var {

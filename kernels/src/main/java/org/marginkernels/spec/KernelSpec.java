@@ -4,6 +4,7 @@ import static org.marginkernels.spec.Exprs.COSINE;
 import static org.marginkernels.spec.Exprs.LOG_PROB;
 import static org.marginkernels.spec.Exprs.TARGET;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -21,6 +22,7 @@ public final class KernelSpec {
     private final Expr negativeTargetGradient;
     private final Expr rowLoss;
     private final Expr rowLossGradient;
+    private final ArgumentSlots negativeArguments;
 
     private final ScalarFunction targetFn;
     private final ScalarFunction targetGradientFn;
@@ -45,6 +47,8 @@ public final class KernelSpec {
         this.negativeTargetGradient = negative == null ? null : Derivative.of(negative, TARGET);
         this.rowLoss = Simplifier.simplify(Objects.requireNonNull(rowLoss, "rowLoss"));
         this.rowLossGradient = Derivative.of(rowLoss, LOG_PROB);
+        this.negativeArguments = ArgumentSlots.lift(List.of(negative().orElse(Exprs.COSINE),
+                negativeGradient().orElse(Exprs.ONE), negativeTargetGradient().orElse(Exprs.ZERO)));
         this.targetFn = ScalarEvaluator.compile(this.target);
         this.targetGradientFn = ScalarEvaluator.compile(targetGradient);
         this.negativeFn = negative == null ? null : ScalarEvaluator.compile(this.negative);
@@ -83,6 +87,16 @@ public final class KernelSpec {
     public boolean negativeIgnoresTarget() {
         return negativeTargetGradient == null
                 || (negativeTargetGradient instanceof Expr.Const c && c.value() == 0);
+    }
+
+    /**
+     * What backends compile of this loss: the structure of g(c, f_y), dg/dc and dg/df_y (c, 1 and 0 without a
+     * negative transform), in that order, with the parameter subtrees lifted into argument slots. Equal for every
+     * parameter value of the same loss, so it is the key of compiled code; {@link ArgumentSlots#values()} are the
+     * arguments of one call.
+     */
+    public ArgumentSlots negativeArguments() {
+        return negativeArguments;
     }
 
     /** F(lp): the loss of a row given the log-probability of its target. */

@@ -5,6 +5,7 @@ import org.marginkernels.spec.Expr.Compare;
 import org.marginkernels.spec.Expr.Const;
 import org.marginkernels.spec.Expr.Param;
 import org.marginkernels.spec.Expr.Select;
+import org.marginkernels.spec.Expr.Slot;
 import org.marginkernels.spec.Expr.StraightThrough;
 import org.marginkernels.spec.Expr.Unary;
 import org.marginkernels.spec.Expr.Var;
@@ -24,11 +25,32 @@ public final class ScalarEvaluator {
     private ScalarEvaluator() {
     }
 
-    /** Compiles {@code e}; a {@link StraightThrough} node evaluates its value side. */
+    /**
+     * Compiles {@code e}; a {@link StraightThrough} node evaluates its value side. A subtree of parameters and
+     * constants only (cos m, t + 1) is evaluated once, here, so the per-element cost does not depend on how a loss
+     * spells its parameters.
+     *
+     * @throws IllegalArgumentException if {@code e} contains a {@link Slot}: slots are arguments of compiled code,
+     *     whose values only {@link ArgumentSlots} knows
+     */
     public static ScalarFunction compile(Expr e) {
+        if (!(e instanceof Compare) && !Simplifier.reads(e, false)) {
+            double v = evaluate(e);
+            return constant(v == 0 ? 0 : v);
+        }
+        return evaluator(e);
+    }
+
+    /** The value of an expression that reads no variable and no slot. */
+    static double evaluate(Expr e) {
+        return evaluator(e).apply(0, 0);
+    }
+
+    private static ScalarFunction evaluator(Expr e) {
         return switch (e) {
             case Const c -> constant(c.value());
             case Param p -> constant(p.value());
+            case Slot slot -> throw new IllegalArgumentException("a slot has no value outside compiled code: " + slot);
             case Var v -> v.index() == 0 ? (x0, x1) -> x0 : (x0, x1) -> x1;
             case Unary u -> unary(u, compile(u.arg()));
             case Binary b -> binary(b, compile(b.left()), compile(b.right()));

@@ -6,15 +6,21 @@ import org.marginkernels.spec.Expr.Compare;
 import org.marginkernels.spec.Expr.Const;
 import org.marginkernels.spec.Expr.Param;
 import org.marginkernels.spec.Expr.Select;
+import org.marginkernels.spec.Expr.Slot;
 import org.marginkernels.spec.Expr.StraightThrough;
 import org.marginkernels.spec.Expr.Unary;
 import org.marginkernels.spec.Expr.UnaryOp;
 import org.marginkernels.spec.Expr.Var;
 
 /**
- * Algebraic simplification of the IR, bottom-up: folds every subtree whose leaves are constants or parameters into
- * one constant (so cos(m), sin(m), cos(pi - m) are computed once per loss instance, not per element), and removes
- * the identities that differentiation leaves behind (x + 0, x * 1, x * 0, selects with equal branches).
+ * Algebraic simplification of the IR, bottom-up: folds every subtree whose leaves are all literal constants into one
+ * constant, and removes the identities that differentiation leaves behind (x + 0, x * 1, x * 0, selects with equal
+ * branches).
+ *
+ * <p>A {@link Param} is never folded and never matched by an identity rule, whatever its value: the simplified
+ * expression has the same structure for every parameter value, so compiled code, cached by that structure
+ * ({@link ArgumentSlots}), serves every value. Subtrees of parameters only (cos m, t + 1) are computed once per call
+ * on the host instead, in double, by {@link ScalarEvaluator} and {@link ArgumentSlots}.
  *
  * <p>Folding uses the double evaluator, so a folded constant equals what the reference backend computes. x * 0 is
  * folded to 0 only where x is finite by construction; the IR's guards keep every subexpression finite.
@@ -29,6 +35,7 @@ public final class Simplifier {
         return switch (e) {
             case Const c -> c;
             case Param p -> p;
+            case Slot slot -> slot;
             case Var v -> v;
             case Unary u -> unary(u.op(), simplify(u.arg()));
             case Binary b -> binary(b.op(), simplify(b.left()), simplify(b.right()));
@@ -38,17 +45,27 @@ public final class Simplifier {
         };
     }
 
-    /** True when the expression reads no variable, so it can be folded. */
+    /** True when every leaf of the expression is a literal constant, so it can be folded. */
     public static boolean isConstant(Expr e) {
+        return !reads(e, true);
+    }
+
+    /**
+     * True when the expression reads a variable, a slot or, if {@code parameters}, a parameter. A straight-through
+     * node counts as reading a variable: it is never folded, so its gradient side is kept.
+     */
+    static boolean reads(Expr e, boolean parameters) {
         return switch (e) {
-            case Const c -> true;
-            case Param p -> true;
-            case Var v -> false;
-            case Unary u -> isConstant(u.arg());
-            case Binary b -> isConstant(b.left()) && isConstant(b.right());
-            case Compare c -> isConstant(c.left()) && isConstant(c.right());
-            case Select s -> isConstant(s.condition()) && isConstant(s.ifTrue()) && isConstant(s.ifFalse());
-            case StraightThrough st -> false;
+            case Const c -> false;
+            case Param p -> parameters;
+            case Slot slot -> true;
+            case Var v -> true;
+            case Unary u -> reads(u.arg(), parameters);
+            case Binary b -> reads(b.left(), parameters) || reads(b.right(), parameters);
+            case Compare c -> reads(c.left(), parameters) || reads(c.right(), parameters);
+            case Select s -> reads(s.condition(), parameters) || reads(s.ifTrue(), parameters)
+                    || reads(s.ifFalse(), parameters);
+            case StraightThrough st -> true;
         };
     }
 
@@ -56,13 +73,13 @@ public final class Simplifier {
         if (e instanceof Const) {
             return e;
         }
-        double v = ScalarEvaluator.compile(e).apply(0, 0);
+        double v = ScalarEvaluator.evaluate(e);
         // one zero: -0.0 and 0.0 differ to equals(), which would defeat the identity rules and golden files
         return new Const(v == 0 ? 0 : v);
     }
 
     private static boolean is(Expr e, double value) {
-        return (e instanceof Const c && c.value() == value) || (e instanceof Param p && p.value() == value);
+        return e instanceof Const c && c.value() == value;
     }
 
     private static Expr unary(UnaryOp op, Expr a) {

@@ -60,8 +60,8 @@ class CPrinterGoldenTest {
     @Test
     void cudaUsesFloatIntrinsicsAndOpenClOverloads() {
         Expr target = LossCatalogue.all().get("arcface").spec().target();
-        String cuda = CPrinter.function("f", target, List.of(Exprs.COSINE), CDialect.CUDA);
-        String opencl = CPrinter.function("f", target, List.of(Exprs.COSINE), CDialect.OPENCL);
+        String cuda = CPrinter.function("f", target, List.of(Exprs.COSINE), false, CDialect.CUDA);
+        String opencl = CPrinter.function("f", target, List.of(Exprs.COSINE), false, CDialect.OPENCL);
         assertTrue(cuda.contains("sqrtf(") && cuda.contains("fminf(") && cuda.contains("__device__"), cuda);
         assertTrue(opencl.contains("sqrt(") && opencl.contains("fmin("), opencl);
         assertFalse(opencl.contains("sqrtf("), opencl);
@@ -70,7 +70,7 @@ class CPrinterGoldenTest {
     @Test
     void sharedSubexpressionsBecomeTemporaries() {
         String text = CPrinter.function("f", LossCatalogue.all().get("arcface").spec().targetGradient(),
-                List.of(Exprs.COSINE), CDialect.OPENCL);
+                List.of(Exprs.COSINE), false, CDialect.OPENCL);
         assertTrue(text.contains("const float t0 = "), text);
     }
 
