@@ -9,6 +9,7 @@ import org.marginkernels.Backend;
 import org.marginkernels.Backends;
 import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
+import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.testing.Problem;
 
@@ -33,8 +34,9 @@ public final class OracleDump {
                     Path dir = Files.createDirectories(out.resolve(e.getKey() + "-" + seed));
                     float[] gx = new float[p.features().length];
                     float[] gw = new float[p.weights().length];
-                    LossResult r = reference.forwardBackward(e.getValue(), p.features(), p.weights(), p.labels(),
-                            p.dim(), gx, gw);
+                    // a first step: a stateful loss (CurricularFace) updates its state from this batch first
+                    LossResult r = reference.step(e.getValue(), LossState.empty(), p.features(), p.weights(),
+                            p.labels(), p.dim(), gx, gw).result();
                     write(dir.resolve("x.f32"), p.features());
                     write(dir.resolve("w.f32"), p.weights());
                     write(dir.resolve("gx.f32"), gx);

@@ -46,6 +46,17 @@ def sv(t):
 def mv(t):
     return lambda c, fy: torch.where(c > fy, (t + 1) * c + t, c)
 
+def curricular(m):
+    # HuangYG123/CurricularFace head/metrics.py: hard negatives are those above cos(theta_y + m) (no fallback);
+    # t = 0.01 mean(c_y) + 0.99 t is updated (no grad) before use, from t = 0 at the first step
+    def g(c, cy, keep):
+        with torch.no_grad():
+            cy = cy.clamp(-1, 1)
+            t = 0.01 * cy[keep].mean() if keep.any() else 0.0
+            cos_theta_m = cy * math.cos(m) - torch.sqrt(1 - cy ** 2) * math.sin(m)
+        return torch.where(c > cos_theta_m[:, None], c * (t + c), c)
+    return g
+
 NONE = lambda c: c
 L = {
  'none': dict(f=NONE), 'arcface': dict(f=arcface(0.5)), 'arcface-easy': dict(f=arcface_easy(0.5)),
@@ -55,6 +66,7 @@ L = {
  'adacos-fixed': dict(f=NONE, scale='adacos-fixed'), 'adacos-dynamic': dict(f=NONE, scale='adacos', prev=None),
  'adacos-dynamic-step2': dict(f=NONE, scale='adacos', prev=9.5),
  'sv-softmax': dict(f=arcface(0.5), g=sv(1.2)), 'mv-softmax': dict(f=cosface(0.35), g=mv(0.2)),
+ 'curricularface': dict(f=arcface(0.5), gc=curricular(0.5)),
  'focal': dict(f=arcface(0.5), gamma=2.0), 'focal-half': dict(f=cosface(0.35), gamma=0.5),
  'arcface-sum': dict(f=arcface(0.5), reduction='sum'),
 }
@@ -71,6 +83,8 @@ def loss_fn(spec, x, w, y):
     cy = c[torch.arange(B), yk]
     fy = spec['f'](cy)
     neg = spec['g'](c, fy[:, None].expand_as(c)) if 'g' in spec else c
+    if 'gc' in spec:
+        neg = spec['gc'](c, cy, keep)
     f = torch.where(onehot, fy[:, None].expand_as(c), neg)
     sc = spec.get('scale', 64.0)
     if sc == 'adacos-fixed':

@@ -76,6 +76,65 @@ public final class Backend implements AutoCloseable {
     }
 
     /**
+     * One training step of a loss that may keep state between steps (CurricularFace's t, dynamic AdaCos's scale):
+     * computes the batch's {@link BatchStatistics} (target cosines and feature norms, in double, from the raw rows),
+     * lets the loss's state rules advance {@code state}, binds the parameters it sets into the loss (no compilation:
+     * compiled code is cached by expression structure), runs {@link #forwardBackward} with that loss and returns
+     * the result with the state the next step starts from. For a stateless loss it is {@link #forwardBackward} and
+     * returns {@code state} unchanged. Accepts what {@link #forwardBackward} accepts.
+     *
+     * @param state the state the previous step returned, or {@link LossState#empty()} at the first step. Not
+     *     modified.
+     * @throws IllegalArgumentException on any invalid argument; nothing is written then
+     */
+    public StepResult step(MarginSoftmax loss, LossState state, float[] features, float[] weights, int[] labels,
+            int dim, float[] featureGrad, float[] weightGrad) {
+        open();
+        Checks.notNull("state", state);
+        if (loss == null || !loss.hasState()) {
+            return new StepResult(forwardBackward(loss, features, weights, labels, dim, featureGrad, weightGrad),
+                    state);
+        }
+        // the statistics read the weights, so they are checked here even where the backend checks them itself
+        checkProblem(loss, features, weights, labels, dim, true);
+        Checks.length("featureGrad", featureGrad, features.length, "same shape as features");
+        Checks.length("weightGrad", weightGrad, weights.length, "same shape as weights");
+        Checks.distinct(new Object[] {"featureGrad", featureGrad, "weightGrad", weightGrad},
+                new Object[] {"features", features, "weights", weights});
+        LossState used = loss.beforeStep(state, statistics(loss, features, weights, labels, dim));
+        LossResult result = impl.forwardBackward(loss.bind(used), features, weights, labels, dim, featureGrad,
+                weightGrad);
+        return new StepResult(result, loss.afterStep(used, result));
+    }
+
+    /** Target cosines and feature norms of the counted rows, in double; rows are checked already. */
+    private static BatchStatistics statistics(MarginSoftmax loss, float[] features, float[] weights, int[] labels,
+            int dim) {
+        int counted = 0;
+        for (int y : labels) {
+            counted += y == loss.ignoreLabel() ? 0 : 1;
+        }
+        double[] cosines = new double[counted];
+        double[] norms = new double[counted];
+        int n = 0;
+        for (int i = 0; i < labels.length; i++) {
+            int y = labels[i];
+            if (y == loss.ignoreLabel()) {
+                continue;
+            }
+            double dot = 0;
+            for (int k = 0; k < dim; k++) {
+                dot += (double) features[i * dim + k] * weights[y * dim + k];
+            }
+            double xNorm = Math.sqrt(RowCheck.sumOfSquares(features, i * dim, dim));
+            double wNorm = Math.sqrt(RowCheck.sumOfSquares(weights, y * dim, dim));
+            cosines[n] = Math.min(1, Math.max(-1, dot / xNorm / wNorm));
+            norms[n++] = xNorm;
+        }
+        return new BatchStatistics(cosines, norms, weights.length / dim);
+    }
+
+    /**
      * The loss only (no gradients): the inference-time or validation loss. Accepts what {@link #forwardBackward}
      * accepts.
      *

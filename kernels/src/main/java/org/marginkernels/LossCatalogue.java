@@ -43,6 +43,7 @@ public final class LossCatalogue {
                 .build());
         m.put("mv-softmax", loss().margin(Margins.cosFace(0.35)).negative(NegativeTransform.mvSoftmax(0.2)).scale(s)
                 .build());
+        m.put("curricularface", CurricularFace.loss(0.5, s));
         m.put("focal", loss().margin(Margins.arcFace(0.5)).focal(2).scale(s).build());
         m.put("focal-half", loss().margin(Margins.cosFace(0.35)).focal(0.5).scale(s).build());
         m.put("arcface-sum", loss().margin(Margins.arcFace(0.5)).reduction(Reduction.SUM).scale(s).build());

@@ -51,6 +51,18 @@ public final class Margin {
         return new Margin(name, target, params);
     }
 
+    /**
+     * This margin with the named parameters set to new values, the rest kept: the same expression structure, so
+     * compiled code serves it without compiling (a margin warm-up, a state rule's per-step values).
+     *
+     * @param values new values by parameter name; names this margin does not read are ignored. Not modified.
+     */
+    public Margin bind(Map<String, Double> values) {
+        Map<String, Double> params = new java.util.LinkedHashMap<>(parameters);
+        params.replaceAll((k, v) -> values.getOrDefault(k, v));
+        return params.equals(parameters) ? this : new Margin(name, Exprs.bind(target, values), params);
+    }
+
     /** A short description with parameter values, such as {@code arcface(m=0.5)}. */
     public String name() {
         return name;

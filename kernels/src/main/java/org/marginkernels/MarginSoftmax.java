@@ -1,5 +1,9 @@
 package org.marginkernels;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.marginkernels.spec.KernelSpec;
 
@@ -23,6 +27,7 @@ public final class MarginSoftmax {
     private final double focalGamma;
     private final int ignoreLabel;
     private final Reduction reduction;
+    private final StateRule stateRule;
     private final KernelSpec spec;
 
     private MarginSoftmax(Builder b, KernelSpec spec) {
@@ -32,6 +37,7 @@ public final class MarginSoftmax {
         this.focalGamma = b.focalGamma;
         this.ignoreLabel = b.ignoreLabel;
         this.reduction = b.reduction;
+        this.stateRule = b.stateRule;
         this.spec = spec;
     }
 
@@ -49,23 +55,70 @@ public final class MarginSoftmax {
         b.focalGamma = focalGamma;
         b.ignoreLabel = ignoreLabel;
         b.reduction = reduction;
+        b.stateRule = stateRule;
         return b;
     }
 
-    /**
-     * The loss to use for the next training step: for dynamic AdaCos, the same loss whose previous scale is the one
-     * {@code result} used; every other loss returns itself.
-     *
-     * @param result the result of this loss's last step. Not modified.
-     */
-    public MarginSoftmax afterStep(LossResult result) {
-        Objects.requireNonNull(result, "result");
-        if (scalePolicy instanceof ScalePolicy.AdaCosDynamic) {
-            Builder b = toBuilder();
-            b.scalePolicy = new ScalePolicy.AdaCosDynamic(result.scale());
-            return new MarginSoftmax(b, spec);
+    /** True when the loss keeps a {@link LossState} between steps (a state rule, or dynamic AdaCos). */
+    public boolean hasState() {
+        return !rules().isEmpty();
+    }
+
+    /** The state rules in the order they run: the loss's own, then dynamic AdaCos's. */
+    private List<StateRule> rules() {
+        List<StateRule> rules = new ArrayList<>(2);
+        if (stateRule != null) {
+            rules.add(stateRule);
         }
-        return this;
+        if (scalePolicy instanceof ScalePolicy.AdaCosDynamic d) {
+            rules.add(new AdaCosState(d.previousScale()));
+        }
+        return rules;
+    }
+
+    /** The state a step with this batch uses: every rule's {@link StateRule#beforeStep}, in order. */
+    LossState beforeStep(LossState previous, BatchStatistics batch) {
+        LossState state = previous;
+        for (StateRule rule : rules()) {
+            state = rule.beforeStep(state, batch);
+        }
+        return state;
+    }
+
+    /** The state the next step starts from: every rule's {@link StateRule#afterStep}, in order. */
+    LossState afterStep(LossState used, LossResult result) {
+        LossState state = used;
+        for (StateRule rule : rules()) {
+            state = rule.afterStep(state, result);
+        }
+        return state;
+    }
+
+    /**
+     * This loss with the parameters that {@code state} sets bound into its expressions (and, for dynamic AdaCos, the
+     * previous scale): the same expression structure, so compiled code serves it without compiling. Itself for a
+     * stateless loss.
+     *
+     * @param state a state this loss's rules produced. Not modified.
+     */
+    public MarginSoftmax bind(LossState state) {
+        Objects.requireNonNull(state, "state");
+        List<StateRule> rules = rules();
+        if (rules.isEmpty()) {
+            return this;
+        }
+        Map<String, Double> values = new LinkedHashMap<>();
+        for (StateRule rule : rules) {
+            values.putAll(rule.parameters(state));
+        }
+        Builder b = toBuilder();
+        b.margin = margin.bind(values);
+        b.negative = negative.bind(values);
+        Double previousScale = values.get(AdaCosState.PREVIOUS_SCALE);
+        if (previousScale != null && scalePolicy instanceof ScalePolicy.AdaCosDynamic) {
+            b.scalePolicy = new ScalePolicy.AdaCosDynamic(previousScale);
+        }
+        return b.build();
     }
 
     /** The scale that this step uses when it does not depend on the batch, else NaN (dynamic AdaCos). */
@@ -117,13 +170,15 @@ public final class MarginSoftmax {
 
     @Override
     public String toString() {
-        return "MarginSoftmax[" + margin + ", negative=" + negative + ", scale=" + scalePolicy
+        return "MarginSoftmax[" + margin + ", negative=" + negative
+                + (stateRule == null ? "" : ", state=" + stateRule) + ", scale=" + scalePolicy
                 + (focalGamma == 0 ? "" : ", focal gamma=" + focalGamma) + ", ignore=" + ignoreLabel + ", "
                 + reduction + "]";
     }
 
     /** Builds a {@link MarginSoftmax}; every setter checks its argument at once. */
     public static final class Builder {
+        private StateRule stateRule;
         private Margin margin = Margins.none();
         private NegativeTransform negative = NegativeTransform.none();
         private ScalePolicy scalePolicy = new ScalePolicy.Fixed(64);
@@ -181,6 +236,16 @@ public final class MarginSoftmax {
         /** Mean (default) or sum over non-ignored rows. */
         public Builder reduction(Reduction reduction) {
             this.reduction = Objects.requireNonNull(reduction, "reduction");
+            return this;
+        }
+
+        /**
+         * The rule that keeps this loss's running statistics in a {@link LossState} and sets parameters of its
+         * expressions from it each step (see {@link Backend#step}); none by default. Dynamic AdaCos brings its own
+         * rule, which runs after this one.
+         */
+        public Builder state(StateRule rule) {
+            this.stateRule = Objects.requireNonNull(rule, "rule");
             return this;
         }
 

@@ -178,11 +178,16 @@ public final class Margins {
 
     /** clamp(c, -1 + eps, 1 - eps): the guard before every acos and sqrt(1 - c^2). */
     static Expr clampedCosine() {
-        return clamp(COSINE, constant(-1 + COSINE_EPSILON), constant(1 - COSINE_EPSILON));
+        return clampedCosine(COSINE);
     }
 
-    // cos(theta + m) = c cos m - sin(theta) sin m, with c already clamped
-    private static Expr cosThetaPlus(Expr c, Expr m) {
+    /** {@code c} clamped to [-1 + eps, 1 - eps], eps = {@link #COSINE_EPSILON}. */
+    static Expr clampedCosine(Expr c) {
+        return clamp(c, constant(-1 + COSINE_EPSILON), constant(1 - COSINE_EPSILON));
+    }
+
+    /** cos(theta + m) = c cos m - sin(theta) sin m, with c already clamped. */
+    static Expr cosThetaPlus(Expr c, Expr m) {
         return sub(mul(c, cos(m)), mul(sinOfAcos(c), sin(m)));
     }
 

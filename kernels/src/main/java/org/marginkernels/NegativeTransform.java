@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.marginkernels.spec.Expr;
+import org.marginkernels.spec.Exprs;
 
 /**
  * A transform g(c, f_y) of the non-target cosines of a row, given the margined target value f_y of the same row.
@@ -28,7 +29,7 @@ public final class NegativeTransform {
     private final Expr expression;
     private final Map<String, Double> parameters;
 
-    private NegativeTransform(String name, Expr expression, Map<String, Double> parameters) {
+    NegativeTransform(String name, Expr expression, Map<String, Double> parameters) {
         this.name = name;
         this.expression = expression;
         this.parameters = parameters;
@@ -89,6 +90,19 @@ public final class NegativeTransform {
                 parameters);
         UserExpressions.bounded(what, g, true);
         return new NegativeTransform(name, g, Map.copyOf(params));
+    }
+
+    /**
+     * This transform with the named parameters set to new values, the rest kept: the same expression structure, so
+     * compiled code serves it without compiling (a state rule's per-step values, a schedule).
+     *
+     * @param values new values by parameter name; names this transform does not read are ignored. Not modified.
+     */
+    public NegativeTransform bind(Map<String, Double> values) {
+        Map<String, Double> params = new java.util.LinkedHashMap<>(parameters);
+        params.replaceAll((k, v) -> values.getOrDefault(k, v));
+        return params.equals(parameters) ? this
+                : new NegativeTransform(name, Exprs.bind(expression, values), Map.copyOf(params));
     }
 
     /** A short description with parameter values. */

@@ -168,8 +168,10 @@ class KnownValuesTest {
         double median = Math.min(Math.acos(c[0][0]), Math.acos(c[1][1]));
         double s = Math.log(bAvg) / Math.cos(Math.min(Math.PI / 4, median));
         MarginSoftmax loss = MarginSoftmax.builder().scale(ScalePolicy.adaCosDynamic()).build();
-        LossResult r = ref.forward(loss, x, w, y, 2);
+        StepResult step = ref.step(loss, LossState.empty(), x, w, y, 2, null, null);
+        LossResult r = step.result();
         assertEquals(s, r.scale(), 1e-12);
+        assertEquals(r.loss(), ref.forward(loss, x, w, y, 2).loss(), 0, "a first step is the stateless call");
         double expected = 0;
         for (int i = 0; i < 2; i++) {
             double sum = 0;
@@ -179,8 +181,8 @@ class KnownValuesTest {
             expected += Math.log(sum) / 2;
         }
         assertEquals(expected, r.loss(), 1e-7);
-        MarginSoftmax next = loss.afterStep(r);
-        assertEquals(new ScalePolicy.AdaCosDynamic(r.scale()), next.scalePolicy());
+        assertEquals(r.scale(), step.state().get("adacos.previous-scale", Double.NaN), 0);
+        assertEquals(new ScalePolicy.AdaCosDynamic(r.scale()), loss.bind(step.state()).scalePolicy());
     }
 
     @Test

@@ -1,6 +1,5 @@
 package org.marginkernels;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -130,7 +129,11 @@ class LossInvariantProperties {
         for (int k = 0; k < dim; k++) {
             g1[k] /= factor;
         }
-        assertArrayEquals(g1, g2, name);
+        // exact, except that dividing a subnormal gradient by the factor (at most 2^3) rounds off its last bits
+        for (int k = 0; k < g1.length; k++) {
+            double subnormal = Math.abs(g2[k]) < 8 * Float.MIN_NORMAL ? 8 * Float.MIN_VALUE : 0;
+            assertEquals(g1[k], g2[k], subnormal, name + " gradient " + k);
+        }
     }
 
     private double loss(Margin margin, Problem p) {

@@ -102,8 +102,7 @@ public final class CpuBackend implements KernelBackend {
     private final AtomicReference<Workspace> idle = new AtomicReference<>(new Workspace());
     private final long budgetBytes;
     private final int tileClasses;
-    // instantiated once per spec (the spec survives MarginSoftmax.afterStep); the classes behind are cached by the
-    // spec's structure, so a new parameter value makes no class (fresh classes every step would also make the JIT's
+    // instantiated once per spec; the classes behind are cached by the spec's structure, so a new parameter value makes no class (fresh classes every step would also make the JIT's
     // call-site profiles megamorphic)
     private final Map<KernelSpec, NegativeCode> compiled = new WeakHashMap<>();
     private volatile boolean closed;

@@ -10,7 +10,9 @@ import org.marginkernels.Backend;
 import org.marginkernels.BackendOptions;
 import org.marginkernels.Backends;
 import org.marginkernels.LossResult;
+import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.StepResult;
 
 /**
  * Trains an embedding model with a margin loss: the MLP maps inputs to embeddings, the library's backend computes
@@ -71,6 +73,8 @@ public final class Trainer {
         int warmup = Math.min(totalSteps - 1, (int) Math.round(config.warmupEpochs() * stepsPerEpoch));
         LearningRateSchedule schedule = new LearningRateSchedule(config.lr(), warmup, totalSteps);
         MarginSoftmax loss = config.loss().build();
+        // the running statistics of a stateful loss (dynamic AdaCos's scale, CurricularFace's t), step to step
+        LossState state = LossState.empty();
         if (!config.quiet()) {
             printHeader(split, sizes, count(model.parameters()), loss, backend.name(), stepsPerEpoch, batch, warmup);
         }
@@ -102,13 +106,14 @@ public final class Trainer {
                 gather(train, order, s * batch, x, y);
                 float[] emb = model.forward(x, batch);
                 long t0 = System.nanoTime();
-                LossResult result = backend.forwardBackward(loss, emb, head.value(), y, dim, embGrad, head.grad());
+                StepResult stepped = backend.step(loss, state, emb, head.value(), y, dim, embGrad, head.grad());
+                LossResult result = stepped.result();
                 headNanos += System.nanoTime() - t0;
                 if (!Double.isFinite(result.loss())) {
                     throw new IllegalStateException("the loss became " + result.loss() + " at step " + step
                             + "; try a lower --lr or a smaller --scale");
                 }
-                loss = loss.afterStep(result);
+                state = stepped.state();
                 last = result;
                 if (s % ACCURACY_EVERY == 0) {
                     // nearest class weight before this step's update: the batch as the head scored it

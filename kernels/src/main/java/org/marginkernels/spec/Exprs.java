@@ -35,6 +35,26 @@ public final class Exprs {
         return new Param(name, value);
     }
 
+    /**
+     * {@code e} with every parameter named in {@code values} set to that value: the same structure, so code compiled
+     * for {@code e} serves the result (see {@link ArgumentSlots}). Not modified.
+     */
+    public static Expr bind(Expr e, java.util.Map<String, Double> values) {
+        return switch (e) {
+            case Param p -> values.containsKey(p.name()) ? new Param(p.name(), values.get(p.name())) : p;
+            case Const c -> c;
+            case Expr.Slot s -> s;
+            case Var v -> v;
+            case Unary u -> new Unary(u.op(), bind(u.arg(), values));
+            case Binary b -> new Binary(b.op(), bind(b.left(), values), bind(b.right(), values));
+            case Compare c -> new Compare(c.op(), bind(c.left(), values), bind(c.right(), values));
+            case Select s -> new Select((Compare) bind(s.condition(), values), bind(s.ifTrue(), values),
+                    bind(s.ifFalse(), values));
+            case Expr.StraightThrough st -> new Expr.StraightThrough(bind(st.value(), values),
+                    bind(st.gradient(), values));
+        };
+    }
+
     public static Expr add(Expr a, Expr b) {
         return new Binary(BinaryOp.ADD, a, b);
     }

@@ -16,11 +16,14 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.BeforeProperty;
 import org.marginkernels.Backend;
 import org.marginkernels.BackendOptions;
+import org.marginkernels.CurricularFace;
 import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
+import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Margins;
 import org.marginkernels.ScalePolicy;
+import org.marginkernels.StepResult;
 import org.marginkernels.testing.GradientCheck;
 import org.marginkernels.testing.Problem;
 import org.marginkernels.testing.Tolerance;
@@ -84,6 +87,22 @@ abstract class BackendAgreementContract {
         return Arbitraries.of(LOSSES.keySet());
     }
 
+    /**
+     * A fused step's result and gradients against the reference's: the loss within 10 s x the cosine error, the
+     * gradients within that relative to their largest entry plus a floor of 2^-20 s / min row norm.
+     */
+    private static void assertStepAgrees(String name, Problem p, LossResult expected, LossResult actual, float[] ex,
+            float[] ax, float[] ew, float[] aw) {
+        double dz = 10 * expected.scale() * COSINE_ERROR;
+        assertEquals(expected.rows(), actual.rows());
+        assertEquals(expected.scale(), actual.scale(), 1e-4 * expected.scale(), name + " scale");
+        assertEquals(expected.loss(), actual.loss(), dz + 1e-5 * Math.abs(expected.loss()), name + " loss");
+        double floorX = 0x1p-20 * expected.scale() / minRowNorm(p.features(), p.dim());
+        double floorW = 0x1p-20 * expected.scale() / minRowNorm(p.weights(), p.dim());
+        Tolerance.assertClose(name + " dL/dfeatures", ex, ax, dz * Tolerance.maxAbs(ex) + floorX, dz);
+        Tolerance.assertClose(name + " dL/dweights", ew, aw, dz * Tolerance.maxAbs(ew) + floorW, dz);
+    }
+
     @Property(tries = 80, seed = "2024")
     void fusedForwardBackwardMatchesTheReference(@ForAll("losses") String name, @ForAll("shapes") Shape shape,
             @ForAll long seed) {
@@ -100,16 +119,10 @@ abstract class BackendAgreementContract {
         LossResult expected = reference.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ex, ew);
         LossResult actual = backend.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ax, aw);
 
-        double dz = 10 * expected.scale() * COSINE_ERROR;
-        assertEquals(expected.rows(), actual.rows());
-        assertEquals(expected.scale(), actual.scale(), 1e-4 * expected.scale(), name + " scale");
-        assertEquals(expected.loss(), actual.loss(), dz + 1e-5 * Math.abs(expected.loss()), name + " loss");
-        double floorX = 0x1p-20 * expected.scale() / minRowNorm(p.features(), p.dim());
-        double floorW = 0x1p-20 * expected.scale() / minRowNorm(p.weights(), p.dim());
-        Tolerance.assertClose(name + " dL/dfeatures", ex, ax, dz * Tolerance.maxAbs(ex) + floorX, dz);
-        Tolerance.assertClose(name + " dL/dweights", ew, aw, dz * Tolerance.maxAbs(ew) + floorW, dz);
+        assertStepAgrees(name, p, expected, actual, ex, ax, ew, aw);
 
         LossResult forwardOnly = backend.forward(loss, p.features(), p.weights(), p.labels(), p.dim());
+        double dz = 10 * expected.scale() * COSINE_ERROR;
         assertEquals(actual.loss(), forwardOnly.loss(), dz + 1e-5 * Math.abs(actual.loss()), name + " forward");
     }
 
@@ -338,11 +351,41 @@ abstract class BackendAgreementContract {
     void dynamicAdaCosScaleMatchesAndAdvances(@ForAll("shapes") Shape shape, @ForAll long seed) {
         MarginSoftmax loss = MarginSoftmax.builder().scale(ScalePolicy.adaCosDynamic()).build();
         Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.2, 0);
+        LossState state = LossState.empty();
         for (int step = 0; step < 3; step++) {
-            LossResult e = reference.forward(loss, p.features(), p.weights(), p.labels(), p.dim());
-            LossResult a = backend.forward(loss, p.features(), p.weights(), p.labels(), p.dim());
-            assertEquals(e.scale(), a.scale(), 1e-4 * e.scale(), "step " + step);
-            loss = loss.afterStep(e);
+            StepResult e = reference.step(loss, state, p.features(), p.weights(), p.labels(), p.dim(), null, null);
+            StepResult a = backend.step(loss, state, p.features(), p.weights(), p.labels(), p.dim(), null, null);
+            assertEquals(e.result().scale(), a.result().scale(), 1e-4 * e.result().scale(), "step " + step);
+            assertEquals(e.result().scale(), e.state().get("adacos.previous-scale", Double.NaN), 0);
+            state = e.state();
+        }
+    }
+
+    /**
+     * CurricularFace over several steps: its running t (a state rule, computed by the facade in double) is the same
+     * on every backend, and each step's loss and gradients agree with the reference at the stated tolerances.
+     */
+    @Property(tries = 10, seed = "2029")
+    void curricularFaceStepsAgreeAndAdvanceTheSameState(@ForAll("shapes") Shape shape, @ForAll long seed) {
+        MarginSoftmax loss = CurricularFace.loss(0.5, 30);
+        Assume.that(shape.batch() * shape.classes() <= 4000);
+        Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.4, 0.15);
+        LossState expectedState = LossState.empty();
+        LossState actualState = LossState.empty();
+        for (int step = 0; step < 3; step++) {
+            float[] edx = new float[p.features().length];
+            float[] adx = new float[p.features().length];
+            float[] edw = new float[p.weights().length];
+            float[] adw = new float[p.weights().length];
+            StepResult e = reference.step(loss, expectedState, p.features(), p.weights(), p.labels(), p.dim(), edx,
+                    edw);
+            StepResult a = backend.step(loss, actualState, p.features(), p.weights(), p.labels(), p.dim(), adx, adw);
+            assertEquals(e.state(), a.state(), "step " + step);
+            // the state a step returns is the one it used (t is updated before the forward pass)
+            Assume.that(GradientCheck.distanceToKinks(loss.bind(e.state()), reference, p) > 1e-4);
+            assertStepAgrees("curricularface step " + step, p, e.result(), a.result(), edx, adx, edw, adw);
+            expectedState = e.state();
+            actualState = a.state();
         }
     }
 }

@@ -1,0 +1,41 @@
+package org.marginkernels;
+
+import java.util.Map;
+
+/**
+ * The state rule of dynamic AdaCos (Zhang et al., CVPR 2019, Algorithm 1): the state holds the scale of the previous
+ * step, which this step's B_avg is evaluated with; the first step starts from the fixed AdaCos scale
+ * sqrt(2) log(C - 1) (or the policy's own previous scale), and each step's result scale becomes the next step's previous scale.
+ */
+final class AdaCosState implements StateRule {
+
+    /** The state entry: the previous step's scale. */
+    static final String PREVIOUS_SCALE = "adacos.previous-scale";
+
+    private final double start;
+
+    /** @param start the previous scale of the first step, or NaN for the fixed AdaCos scale of the class count */
+    AdaCosState(double start) {
+        this.start = start;
+    }
+
+    @Override
+    public LossState beforeStep(LossState previous, BatchStatistics batch) {
+        if (previous.values().containsKey(PREVIOUS_SCALE)) {
+            return previous;
+        }
+        return previous.with(PREVIOUS_SCALE,
+                Double.isNaN(start) ? ScalePolicy.adaCosFixedScale(batch.classes()) : start);
+    }
+
+    @Override
+    public Map<String, Double> parameters(LossState state) {
+        return state.values().containsKey(PREVIOUS_SCALE) ? Map.of(PREVIOUS_SCALE, state.get(PREVIOUS_SCALE, 0))
+                : Map.of();
+    }
+
+    @Override
+    public LossState afterStep(LossState used, LossResult result) {
+        return used.with(PREVIOUS_SCALE, result.scale());
+    }
+}
