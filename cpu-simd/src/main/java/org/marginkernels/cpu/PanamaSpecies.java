@@ -1,9 +1,6 @@
 package org.marginkernels.cpu;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import jdk.incubator.vector.FloatVector;
@@ -16,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>C2 only intrinsifies vector operations whose species is a compile-time constant. {@link PanamaKernels} is
  * written once against a {@code static final} species that it reads from its class data; this holder defines one
  * hidden-class copy of it per species, so each copy's species is a true constant and the JIT compiles straight
- * vector code for 64-, 128-, 256- or 512-bit lanes from a single source.
+ * vector code for 64-, 128-, 256- or 512-bit lanes from a single source ({@link PanamaJobs} makes the copies, of it
+ * and of the job classes it delegates to).
  */
 final class PanamaSpecies {
 
@@ -72,21 +70,7 @@ final class PanamaSpecies {
     }
 
     private static CpuKernels define(int bits) {
-        VectorSpecies<Float> species = VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
-        try (InputStream in = PanamaSpecies.class.getResourceAsStream("PanamaKernels.class")) {
-            if (in == null) {
-                throw new IllegalStateException("PanamaKernels.class not found next to PanamaSpecies");
-            }
-            MethodHandles.Lookup hidden = MethodHandles.lookup().defineHiddenClassWithClassData(in.readAllBytes(),
-                    species, true);
-            return (CpuKernels) hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class))
-                    .invoke();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read PanamaKernels.class", e);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException("cannot specialize PanamaKernels for " + bits + " bits", e);
-        }
+        return PanamaJobs.copy(PanamaKernels.class, CpuKernels.class,
+                VectorSpecies.of(float.class, VectorShape.forBitSize(bits)));
     }
 }

@@ -1,0 +1,184 @@
+package org.marginkernels.cpu;
+
+import java.lang.invoke.MethodHandles;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Packs the transpose of weight rows into GEMM panels with the Vector API: L x L blocks transposed in registers.
+ * A job template: one hidden copy per species (see {@link PanamaJobs}).
+ */
+final class PanamaTranspose implements PanamaJobs.Transpose {
+
+    // a constant to the JIT because it is static final in each hidden copy
+    private static final VectorSpecies<Float> S = PanamaSpecies.classDataOrPreferred(MethodHandles.lookup());
+    private static final int L = S.length();
+    private static final int NR = PanamaJobs.panelWidth(S);
+    // index vectors of the perfect shuffle of the transpose (two-vector selectFrom): the low and the high halves
+    // of two rows, lane by lane
+    private static final FloatVector ILO = interleave(false);
+    private static final FloatVector IHI = interleave(true);
+
+    PanamaTranspose() {
+    }
+
+    /**
+     * Lane indexes of one perfect-shuffle step: lane l takes lane L/2 (high) or 0 (low) + l/2 of the first row for
+     * even l and of the second row for odd l. Indexes L and up select from the second vector.
+     */
+    private static FloatVector interleave(boolean high) {
+        float[] index = new float[L];
+        for (int l = 0; l < L; l++) {
+            index[l] = (high ? L / 2 : 0) + l / 2 + (l % 2 == 1 ? L : 0);
+        }
+        return FloatVector.fromArray(S, index, 0);
+    }
+
+    @Override
+    public void packRowsTransposed(float[] m, int dim, int row0, int rows, float[] rowScale, int scaleOff,
+            int columns, float[] out) {
+        // the transpose keeps L rows in registers, written for up to 16 lanes (512-bit floats)
+        if (L > 16) {
+            Packing.packRowsTransposed(m, dim, row0, rows, rowScale, scaleOff, columns, NR, out);
+            return;
+        }
+        int body = dim - dim % L;
+        for (int p = 0; p < columns / NR; p++) {
+            for (int q = 0; q < NR; q += L) {
+                int j = p * NR + q;
+                int valid = Math.max(0, Math.min(L, rows - j));
+                // lanes of missing rows scale by zero, so a partial panel's padding is zero
+                FloatVector f = FloatVector.fromArray(S, rowScale, scaleOff + j, S.indexInRange(0, valid));
+                transposeRows(m, (row0 + j) * dim, dim, valid, body, f, out, p * dim * NR + q);
+            }
+        }
+        // scalar tail, an exception to the tail policy: the transpose moves whole L x L blocks of registers, so the
+        // last dim % L columns are copied by index
+        for (int p = 0; p < columns / NR; p++) {
+            for (int q = 0; q < NR; q++) {
+                int j = p * NR + q;
+                for (int kk = body; kk < dim; kk++) {
+                    out[p * dim * NR + kk * NR + q] = j < rows ? m[(row0 + j) * dim + kk] * rowScale[scaleOff + j]
+                            : 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * L rows of m (from {@code src}, stride dim; rows from {@code valid} on read as zero), columns [0, body), into
+     * out transposed and scaled by f: out[dst + kk*NR + r] = m[src + r*dim + kk] f[r]. L x L blocks, each loaded as
+     * L row vectors and transposed in registers by log2(L) rounds of the perfect shuffle: every round interleaves
+     * row i with row i + L/2 into rows 2i and 2i + 1, and after the last round row q holds column q. The rounds are
+     * identical, so two index vectors serve them all and stay in registers next to the 16 rows (per-round index
+     * pairs spilled rows to the stack: this is 1.3x faster on Zen 5).
+     */
+    private static void transposeRows(float[] m, int src, int dim, int valid, int body, FloatVector f, float[] out,
+            int dst) {
+        FloatVector zero = FloatVector.zero(S);
+        for (int kk = 0; kk < body; kk += L) {
+            FloatVector r0 = valid > 0 ? FloatVector.fromArray(S, m, src + 0 * dim + kk) : zero;
+            FloatVector r1 = L > 1 && valid > 1 ? FloatVector.fromArray(S, m, src + 1 * dim + kk) : zero;
+            FloatVector r2 = L > 2 && valid > 2 ? FloatVector.fromArray(S, m, src + 2 * dim + kk) : zero;
+            FloatVector r3 = L > 3 && valid > 3 ? FloatVector.fromArray(S, m, src + 3 * dim + kk) : zero;
+            FloatVector r4 = L > 4 && valid > 4 ? FloatVector.fromArray(S, m, src + 4 * dim + kk) : zero;
+            FloatVector r5 = L > 5 && valid > 5 ? FloatVector.fromArray(S, m, src + 5 * dim + kk) : zero;
+            FloatVector r6 = L > 6 && valid > 6 ? FloatVector.fromArray(S, m, src + 6 * dim + kk) : zero;
+            FloatVector r7 = L > 7 && valid > 7 ? FloatVector.fromArray(S, m, src + 7 * dim + kk) : zero;
+            FloatVector r8 = L > 8 && valid > 8 ? FloatVector.fromArray(S, m, src + 8 * dim + kk) : zero;
+            FloatVector r9 = L > 9 && valid > 9 ? FloatVector.fromArray(S, m, src + 9 * dim + kk) : zero;
+            FloatVector r10 = L > 10 && valid > 10 ? FloatVector.fromArray(S, m, src + 10 * dim + kk) : zero;
+            FloatVector r11 = L > 11 && valid > 11 ? FloatVector.fromArray(S, m, src + 11 * dim + kk) : zero;
+            FloatVector r12 = L > 12 && valid > 12 ? FloatVector.fromArray(S, m, src + 12 * dim + kk) : zero;
+            FloatVector r13 = L > 13 && valid > 13 ? FloatVector.fromArray(S, m, src + 13 * dim + kk) : zero;
+            FloatVector r14 = L > 14 && valid > 14 ? FloatVector.fromArray(S, m, src + 14 * dim + kk) : zero;
+            FloatVector r15 = L > 15 && valid > 15 ? FloatVector.fromArray(S, m, src + 15 * dim + kk) : zero;
+            for (int round = 1; round < L; round <<= 1) {
+                // row i (i < L/2) interleaves with its partner, row i + L/2; h0-h3 pick the partners of rows 0-3 for
+                // the lane count (rows 4-7 have partners only at L = 16), and rows past L stay zero
+                FloatVector h0 = L == 16 ? r8 : L == 8 ? r4 : L == 4 ? r2 : r1;
+                FloatVector h1 = L == 16 ? r9 : L == 8 ? r5 : r3;
+                FloatVector h2 = L == 16 ? r10 : r6;
+                FloatVector h3 = L == 16 ? r11 : r7;
+                FloatVector t0 = ILO.selectFrom(r0, h0);
+                FloatVector t1 = IHI.selectFrom(r0, h0);
+                FloatVector t2 = L > 2 ? ILO.selectFrom(r1, h1) : zero;
+                FloatVector t3 = L > 2 ? IHI.selectFrom(r1, h1) : zero;
+                FloatVector t4 = L > 4 ? ILO.selectFrom(r2, h2) : zero;
+                FloatVector t5 = L > 4 ? IHI.selectFrom(r2, h2) : zero;
+                FloatVector t6 = L > 4 ? ILO.selectFrom(r3, h3) : zero;
+                FloatVector t7 = L > 4 ? IHI.selectFrom(r3, h3) : zero;
+                FloatVector t8 = L > 8 ? ILO.selectFrom(r4, r12) : zero;
+                FloatVector t9 = L > 8 ? IHI.selectFrom(r4, r12) : zero;
+                FloatVector t10 = L > 8 ? ILO.selectFrom(r5, r13) : zero;
+                FloatVector t11 = L > 8 ? IHI.selectFrom(r5, r13) : zero;
+                FloatVector t12 = L > 8 ? ILO.selectFrom(r6, r14) : zero;
+                FloatVector t13 = L > 8 ? IHI.selectFrom(r6, r14) : zero;
+                FloatVector t14 = L > 8 ? ILO.selectFrom(r7, r15) : zero;
+                FloatVector t15 = L > 8 ? IHI.selectFrom(r7, r15) : zero;
+                r0 = t0;
+                r1 = t1;
+                r2 = t2;
+                r3 = t3;
+                r4 = t4;
+                r5 = t5;
+                r6 = t6;
+                r7 = t7;
+                r8 = t8;
+                r9 = t9;
+                r10 = t10;
+                r11 = t11;
+                r12 = t12;
+                r13 = t13;
+                r14 = t14;
+                r15 = t15;
+            }
+            r0.mul(f).intoArray(out, dst + kk * NR);
+            if (L > 1) {
+                r1.mul(f).intoArray(out, dst + (kk + 1) * NR);
+            }
+            if (L > 2) {
+                r2.mul(f).intoArray(out, dst + (kk + 2) * NR);
+            }
+            if (L > 3) {
+                r3.mul(f).intoArray(out, dst + (kk + 3) * NR);
+            }
+            if (L > 4) {
+                r4.mul(f).intoArray(out, dst + (kk + 4) * NR);
+            }
+            if (L > 5) {
+                r5.mul(f).intoArray(out, dst + (kk + 5) * NR);
+            }
+            if (L > 6) {
+                r6.mul(f).intoArray(out, dst + (kk + 6) * NR);
+            }
+            if (L > 7) {
+                r7.mul(f).intoArray(out, dst + (kk + 7) * NR);
+            }
+            if (L > 8) {
+                r8.mul(f).intoArray(out, dst + (kk + 8) * NR);
+            }
+            if (L > 9) {
+                r9.mul(f).intoArray(out, dst + (kk + 9) * NR);
+            }
+            if (L > 10) {
+                r10.mul(f).intoArray(out, dst + (kk + 10) * NR);
+            }
+            if (L > 11) {
+                r11.mul(f).intoArray(out, dst + (kk + 11) * NR);
+            }
+            if (L > 12) {
+                r12.mul(f).intoArray(out, dst + (kk + 12) * NR);
+            }
+            if (L > 13) {
+                r13.mul(f).intoArray(out, dst + (kk + 13) * NR);
+            }
+            if (L > 14) {
+                r14.mul(f).intoArray(out, dst + (kk + 14) * NR);
+            }
+            if (L > 15) {
+                r15.mul(f).intoArray(out, dst + (kk + 15) * NR);
+            }
+        }
+    }
+}
