@@ -5,7 +5,8 @@ import java.util.Map;
 /**
  * The state rule of dynamic AdaCos (Zhang et al., CVPR 2019, Algorithm 1): the state holds the scale of the previous
  * step, which this step's B_avg is evaluated with; the first step starts from the fixed AdaCos scale
- * sqrt(2) log(C - 1) (or the policy's own previous scale), and each step's result scale becomes the next step's previous scale.
+ * sqrt(2) log(C - 1) (or the policy's own previous scale), and each step's result scale becomes the next step's
+ * previous scale.
  */
 final class AdaCosState implements StateRule {
 

@@ -271,6 +271,7 @@ public final class Backend implements AutoCloseable {
     public void marginForward(MarginSoftmax loss, float[] cosines, int[] labels, float[] margined) {
         open();
         int classes = checkMatrix(loss, "cosines", cosines, labels);
+        cosinesSuffice(loss);
         Checks.required("margined", margined, cosines.length, "same shape as cosines");
         Checks.distinct(new Object[] {"margined", margined}, new Object[] {"cosines", cosines});
         Checks.cosines("cosines", cosines);
@@ -293,6 +294,7 @@ public final class Backend implements AutoCloseable {
             float[] cosineGrad) {
         open();
         int classes = checkMatrix(loss, "cosines", cosines, labels);
+        cosinesSuffice(loss);
         Checks.required("marginedGrad", marginedGrad, cosines.length, "same shape as cosines");
         Checks.required("cosineGrad", cosineGrad, cosines.length, "same shape as cosines");
         Checks.distinct(new Object[] {"cosineGrad", cosineGrad},
@@ -477,6 +479,14 @@ public final class Backend implements AutoCloseable {
         if (!(loss.scalePolicy() instanceof ScalePolicy.Fixed) && classes < 3) {
             throw new IllegalArgumentException("classes must be >= 3 for an AdaCos scale (sqrt(2) log(C - 1) > 0), got "
                     + classes);
+        }
+    }
+
+    /** The layer-level margin methods see cosines only: a margin that reads the feature norm needs the rows. */
+    private static void cosinesSuffice(MarginSoftmax loss) {
+        if (loss.spec().readsNorm()) {
+            throw new IllegalArgumentException("loss " + loss.margin() + " reads the feature norm |x_i|, which the "
+                    + "layer-level margin methods do not see: use forwardBackward or step, which take the raw rows");
         }
     }
 

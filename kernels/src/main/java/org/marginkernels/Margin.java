@@ -17,11 +17,17 @@ public final class Margin {
     private final String name;
     private final Expr target;
     private final Map<String, Double> parameters;
+    private final boolean constantNorm;
 
     Margin(String name, Expr target, Map<String, Double> parameters) {
+        this(name, target, parameters, false);
+    }
+
+    private Margin(String name, Expr target, Map<String, Double> parameters, boolean constantNorm) {
         this.name = Objects.requireNonNull(name, "name");
         this.target = Objects.requireNonNull(target, "target");
         this.parameters = Map.copyOf(parameters);
+        this.constantNorm = constantNorm;
     }
 
     /**
@@ -36,17 +42,20 @@ public final class Margin {
      * }</pre>
      *
      * @param name a short description, such as {@code my-arcface(m=0.5)}
-     * @param target f(c); may read only {@link Exprs#COSINE} and the declared parameters. Not modified.
+     * @param target f(c), or f(c, |x|); may read only {@link Exprs#COSINE}, {@link Exprs#FEATURE_NORM} and the
+     *     declared parameters. Not modified.
      * @param parameters every parameter the expression reads, with its range
      * @throws IllegalArgumentException if the expression reads another variable or an undeclared parameter, or if
-     *     f or f' is not finite or exceeds 1e3 / 1e6 in magnitude somewhere on c in [-2, 2] (the cosines the
-     *     backends accept): that bound is what keeps every accepted input finite on every backend
+     *     f or a derivative is not finite or exceeds 1e3 / 1e6 in magnitude somewhere on c in [-2, 2] (the cosines
+     *     the backends accept) and, if it reads the norm, on norms from 1e-15 to 2^126: that bound is what keeps
+     *     every accepted input finite on every backend
      */
     public static Margin of(String name, Expr target, LossParameter... parameters) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(target, "target");
         String what = "margin " + name;
-        Map<String, Double> params = UserExpressions.parameters(what, target, java.util.Set.of(COSINE), parameters);
+        Map<String, Double> params = UserExpressions.parameters(what, target,
+                java.util.Set.of(COSINE, Exprs.FEATURE_NORM), parameters);
         UserExpressions.bounded(what, target, false);
         return new Margin(name, target, params);
     }
@@ -60,7 +69,21 @@ public final class Margin {
     public Margin bind(Map<String, Double> values) {
         Map<String, Double> params = new java.util.LinkedHashMap<>(parameters);
         params.replaceAll((k, v) -> values.getOrDefault(k, v));
-        return params.equals(parameters) ? this : new Margin(name, Exprs.bind(target, values), params);
+        return params.equals(parameters) ? this
+                : new Margin(name, Exprs.bind(target, values), params, constantNorm);
+    }
+
+    /**
+     * The same margin with the feature norm a constant for the backward pass: its value enters f(c, |x|), but no
+     * gradient flows through it (AdaFace computes its norm-dependent margin under {@code torch.no_grad()}).
+     */
+    public Margin withConstantNorm() {
+        return new Margin(name, target, parameters, true);
+    }
+
+    /** True when the feature norm is a constant for the backward pass (see {@link #withConstantNorm()}). */
+    public boolean constantNorm() {
+        return constantNorm;
     }
 
     /** A short description with parameter values, such as {@code arcface(m=0.5)}. */
@@ -84,7 +107,8 @@ public final class Margin {
      * {@code torch.no_grad()}).
      */
     public Margin straightThrough() {
-        return new Margin(name + "+straight-through", Exprs.straightThrough(target, COSINE), parameters);
+        return new Margin(name + "+straight-through", Exprs.straightThrough(target, COSINE), parameters,
+                constantNorm);
     }
 
     @Override

@@ -251,7 +251,8 @@ public final class MarginSoftmax {
 
         /** Compiles the loss. */
         public MarginSoftmax build() {
-            KernelSpec spec = new KernelSpec(margin.target(), negative.expression().orElse(null),
+            KernelSpec spec = new KernelSpec(margin.target(), margin.constantNorm(),
+                    negative.expression().orElse(null),
                     focalGamma == 0 ? RowLosses.crossEntropy() : RowLosses.focal(focalGamma));
             return new MarginSoftmax(this, spec);
         }

@@ -9,6 +9,7 @@ import org.marginkernels.spec.Expr;
 import org.marginkernels.spec.Exprs;
 import org.marginkernels.spec.ScalarEvaluator;
 import org.marginkernels.spec.ScalarFunction;
+import org.marginkernels.spec.Simplifier;
 
 /**
  * The checks of a user-defined expression ({@link Margin#of}, {@link NegativeTransform#of}) that keep the library's
@@ -80,34 +81,46 @@ final class UserExpressions {
         }
     }
 
+    /** Feature norms a norm-reading margin is checked at: log-spaced over the accepted [1e-15, 2^126]. */
+    private static final double[] NORMS = {1e-15, 1e-10, 1e-6, 1e-3, 0.01, 0.1, 0.5, 1, 2, 10, 30, 100, 1e3, 1e4,
+        1e6, 1e10, 1e20, 1e30, 0x1p126};
+
     /**
      * Checks that {@code e} and its derivatives with respect to each variable are finite and bounded
-     * ({@link #MAX_VALUE}, {@link #MAX_SLOPE}) over c in [-2, 2] (and f_y in [-2, 2] for a negative transform).
+     * ({@link #MAX_VALUE}, {@link #MAX_SLOPE}) over c in [-2, 2] and, for a negative transform, f_y in [-2, 2]; for a
+     * margin that reads the feature norm, over the accepted norms.
      */
     static void bounded(String what, Expr e, boolean readsTarget) {
+        boolean readsNorm = !readsTarget && Simplifier.reads(e, Exprs.FEATURE_NORM);
+        boolean second = readsTarget || readsNorm;
+        String name = readsTarget ? "f_y" : "|x|";
+        double[] values = readsNorm ? NORMS : new double[GRID / 8 + 1];
+        if (readsTarget) {
+            for (int k = 0; k < values.length; k++) {
+                values[k] = -2 + 4.0 * k / (values.length - 1);
+            }
+        }
         ScalarFunction f = ScalarEvaluator.compile(e);
         ScalarFunction dc = ScalarEvaluator.compile(Derivative.of(e, Exprs.COSINE));
-        ScalarFunction dt = readsTarget ? ScalarEvaluator.compile(Derivative.of(e, Exprs.TARGET)) : null;
-        int targets = readsTarget ? GRID / 8 : 0;
+        ScalarFunction d2 = second ? ScalarEvaluator.compile(Derivative.of(e, Exprs.TARGET)) : null;
         for (int i = 0; i <= GRID; i++) {
             double c = -2 + 4.0 * i / GRID;
-            for (int k = 0; k <= targets; k++) {
-                double fy = readsTarget ? -2 + 4.0 * k / targets : 0;
-                check(what, "value", f.apply(c, fy), MAX_VALUE, c, fy, readsTarget);
-                check(what, "derivative in c", dc.apply(c, fy), MAX_SLOPE, c, fy, readsTarget);
-                if (dt != null) {
-                    check(what, "derivative in f_y", dt.apply(c, fy), MAX_SLOPE, c, fy, true);
+            for (double v : second ? values : new double[] {0}) {
+                String at = "c = " + c + (second ? ", " + name + " = " + v : "");
+                check(what, "value", f.apply(c, v), MAX_VALUE, at);
+                check(what, "derivative in c", dc.apply(c, v), MAX_SLOPE, at);
+                if (d2 != null) {
+                    check(what, "derivative in " + name, d2.apply(c, v), MAX_SLOPE, at);
                 }
             }
         }
     }
 
-    private static void check(String what, String which, double v, double bound, double c, double fy,
-            boolean readsTarget) {
+    private static void check(String what, String which, double v, double bound, String at) {
         if (!(Math.abs(v) <= bound)) {
             throw new IllegalArgumentException(what + ": its " + which + " must be finite and within +-" + bound
-                    + " for every cosine in [-2, 2]" + (readsTarget ? " and f_y in [-2, 2]" : "") + ", got " + v
-                    + " at c = " + c + (readsTarget ? ", f_y = " + fy : "")
+                    + " for every cosine in [-2, 2] (and f_y in [-2, 2], or every norm in [1e-15, 2^126], that it"
+                    + " reads), got " + v + " at " + at
                     + " (clamp the cosine, e.g. Exprs.clamp(COSINE, -1 + 1e-7, 1 - 1e-7), before acos or a division)");
         }
     }

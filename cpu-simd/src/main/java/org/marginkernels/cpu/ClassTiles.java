@@ -318,7 +318,7 @@ final class ClassTiles {
         for (int j = 0; j < n; j++) {
             int c = j0 + j;
             NormalizationBackward.fromRaw(kernels, dwHat, j * dimPadded, weights, c * dim, dim, wNormSq[c],
-                    columnScale == null ? 1f : columnScale[j], weightGrad, c * dim);
+                    columnScale == null ? 1f : columnScale[j], 0, weightGrad, c * dim);
         }
     }
 
@@ -359,8 +359,10 @@ final class ClassTiles {
      *
      * @param partials the partials. Modified.
      * @param rowScale the scale of each partial row ({@link #backwardTileScaled}), or null for none
+     * @param normGrad dL/d|x_i| per row of a loss that reads the feature norm, or null
      */
-    void featureGradFromPartials(float[] partials, int chunks, float[] rowScale, float[] featureGrad) {
+    void featureGradFromPartials(float[] partials, int chunks, float[] rowScale, double[] normGrad,
+            float[] featureGrad) {
         int size = batch * dimPadded;
         for (int c = 1; c < chunks; c++) {
             int base = c * size;
@@ -370,8 +372,13 @@ final class ClassTiles {
         }
         for (int i = 0; i < batch; i++) {
             NormalizationBackward.fromRaw(kernels, partials, i * dimPadded, features, i * dim, dim, xNormSq[i],
-                    rowScale == null ? 1f : rowScale[i], featureGrad, i * dim);
+                    rowScale == null ? 1f : rowScale[i], normGrad == null ? 0 : normGrad[i], featureGrad, i * dim);
         }
+    }
+
+    /** |x_i| in double, from the sum of squares the normalization used. */
+    double featureNorm(int row) {
+        return Math.sqrt(xNormSq[row]);
     }
 
     /** X^ packed as the B operand of dW^ = dC^T X^, built on first use. */

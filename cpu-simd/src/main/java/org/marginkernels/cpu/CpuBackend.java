@@ -247,7 +247,7 @@ public final class CpuBackend implements KernelBackend {
                 }
             });
             if (featureGrad != null) {
-                ct.featureGradFromPartials(partials, chunks, rowScale, featureGrad);
+                ct.featureGradFromPartials(partials, chunks, rowScale, null, featureGrad);
             }
             return null;
         });

@@ -91,7 +91,7 @@ final class FusedMarginSoftmax {
             }
             counted++;
             cy[i] = ct.cosine(i, y);
-            fy[i] = (float) spec.target(cy[i]);
+            fy[i] = (float) spec.target(cy[i], ct.featureNorm(i));
         }
         int parts = Workspace.arraySize((long) tiles * batch);
         double[] partMax = new double[parts];
@@ -180,10 +180,16 @@ final class FusedMarginSoftmax {
             }
         }
         float[] targetGrad = new float[batch];
+        // dL/d|x_i| of a margin that reads the feature norm (MagFace): added along x^_i with dX
+        double[] normGrad = spec.hasNormPath() ? new double[batch] : null;
         for (int i = 0; i < batch; i++) {
             if (labels[i] != ignore) {
                 double through = rowCoef[i] * -Math.expm1(lp[i]) - coef[i] * pathSum[i];
-                targetGrad[i] = (float) (through * spec.targetGradient(cy[i]));
+                double norm = ct.featureNorm(i);
+                targetGrad[i] = (float) (through * spec.targetGradient(cy[i], norm));
+                if (normGrad != null) {
+                    normGrad[i] = through * spec.targetNormGradient(cy[i], norm);
+                }
             }
         }
 
@@ -228,7 +234,7 @@ final class FusedMarginSoftmax {
             }
         });
         if (featureGrad != null) {
-            ct.featureGradFromPartials(partials, chunks, null, featureGrad);
+            ct.featureGradFromPartials(partials, chunks, null, normGrad, featureGrad);
         }
         return result;
     }

@@ -22,19 +22,22 @@ final class NormalizationBackward {
      * @param raw the raw row x. Not modified.
      * @param sumOfSquares |x|^2 in double
      * @param gScale the power of two g was scaled by (1 for none), divided out here
+     * @param normGrad dL/d|x| of a loss that reads the norm (0 for none), added along x^: d|x|/dx = x^
      * @param out receives dL/dx. Modified.
      */
     static void fromRaw(CpuKernels kernels, float[] g, int gOff, float[] raw, int rawOff, int n, double sumOfSquares,
-            float gScale, float[] out, int outOff) {
+            float gScale, double normGrad, float[] out, int outOff) {
         if (n == 1) {
-            // x / |x| = sign(x) is locally constant: the Jacobian is exactly zero, not a rounding residue
-            out[outOff] = 0f;
+            // x / |x| = sign(x) is locally constant: the Jacobian of the direction is exactly zero
+            out[outOff] = (float) (normGrad * Math.signum(raw[rawOff]));
             return;
         }
+        // (g - along x) / |x| + normGrad x / |x| = (g - (along - normGrad) x) / |x|, with g scaled by gScale
+        double alongShift = normGrad * gScale;
         double inverseNorm = 1 / (Math.sqrt(sumOfSquares) * gScale);
         if (!CpuKernels.inFloatRange(sumOfSquares)) {
             // (g . x) / |x|^2 leaves the float range with |x| (3e-72 for g ~ 1 against |x| = 1e36): all in double
-            double along = CpuKernels.exactDot(g, gOff, raw, rawOff, n) / sumOfSquares;
+            double along = CpuKernels.exactDot(g, gOff, raw, rawOff, n) / sumOfSquares - alongShift;
             for (int k = 0; k < n; k++) {
                 out[outOff + k] = (float) ((g[gOff + k] - along * raw[rawOff + k]) * inverseNorm);
             }
@@ -44,7 +47,7 @@ final class NormalizationBackward {
         if (!Double.isFinite(gx)) {
             gx = CpuKernels.exactDot(g, gOff, raw, rawOff, n);
         }
-        kernels.removeAlong(g, gOff, raw, rawOff, gx / sumOfSquares, inverseNorm, out, outOff, n);
+        kernels.removeAlong(g, gOff, raw, rawOff, gx / sumOfSquares - alongShift, inverseNorm, out, outOff, n);
     }
 
     /**

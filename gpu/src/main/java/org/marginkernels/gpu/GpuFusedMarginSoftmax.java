@@ -84,13 +84,19 @@ final class GpuFusedMarginSoftmax {
             DeviceBuffer cyDev = s.floats(batch);
             k.perRow("mk_target_cosines", batch, x.hat(), w.raw(), w.inv(), lab, batch, dim, cyDev);
             float[] cy = s.read(cyDev, batch);
+            float[] norms = s.read(x.norm(), batch);
             // f(c_y) rounded once to float: the value every hard-negative test compares a float c_j with
             float[] fy = new float[batch];
             double[] dfy = new double[batch];
+            // df/d|x| of a margin that reads the feature norm, for the path along x^_i; null without one
+            double[] dfNorm = spec.hasNormPath() ? new double[batch] : null;
             for (int i = 0; i < batch; i++) {
                 if (labels[i] != loss.ignoreLabel()) {
-                    fy[i] = (float) spec.target(cy[i]);
-                    dfy[i] = spec.targetGradient(cy[i]);
+                    fy[i] = (float) spec.target(cy[i], norms[i]);
+                    dfy[i] = spec.targetGradient(cy[i], norms[i]);
+                    if (dfNorm != null) {
+                        dfNorm[i] = spec.targetNormGradient(cy[i], norms[i]);
+                    }
                 }
             }
             int chunk = forwardChunk(classes);
@@ -102,7 +108,7 @@ final class GpuFusedMarginSoftmax {
             double scale = scale(call, labels, cy, counted);
             RowTerms rows = rowTerms(loss, scale, fy, labels, counted, call.rows(MODE_SOFTMAX, scale));
             if (featureGrad != null || weightGrad != null) {
-                backward(call, labels, scale, rows, dfy, featureGrad, weightGrad);
+                backward(call, labels, scale, rows, dfy, dfNorm, featureGrad, weightGrad);
             }
             return new LossResult(rows.loss, scale, counted);
         }
@@ -179,8 +185,8 @@ final class GpuFusedMarginSoftmax {
      * dL/dc_iy = (dL/df_iy + sum_{j != y} dL/df_ij dg/dfy) f'(c_iy) with dL/df_ij = g_i ([j = y] - p_ij), then the
      * dX and dW passes.
      */
-    private void backward(Call call, int[] labels, double scale, RowTerms rows, double[] dfy, float[] featureGrad,
-            float[] weightGrad) {
+    private void backward(Call call, int[] labels, double scale, RowTerms rows, double[] dfy, double[] dfNorm,
+            float[] featureGrad, float[] weightGrad) {
         int batch = call.batch();
         int classes = call.classes();
         int dim = call.dim();
@@ -191,9 +197,13 @@ final class GpuFusedMarginSoftmax {
         float[] throughNegatives = call.loss().spec().negativeIgnoresTarget() ? new float[batch]
                 : call.rows(MODE_THROUGH_TARGET, scale)[1];
         float[] tcoef = new float[batch];
+        float[] normGrad = new float[batch];
         for (int i = 0; i < batch; i++) {
             if (labels[i] != call.loss().ignoreLabel()) {
-                tcoef[i] = (float) (rows.g[i] * (rows.notTarget[i] - throughNegatives[i]) * dfy[i]);
+                // dL/df_iy, through the target logit and through f_y in the negatives
+                double through = rows.g[i] * (rows.notTarget[i] - throughNegatives[i]);
+                tcoef[i] = (float) (through * dfy[i]);
+                normGrad[i] = dfNorm == null ? 0f : (float) (through * dfNorm[i]);
             }
         }
         DeviceBuffer gDev = s.upload(rows.g);
@@ -207,8 +217,8 @@ final class GpuFusedMarginSoftmax {
             k.tiles("mk_fused_dx_partials", dxChunks, KernelLauncher.ceil(batch, KernelLauncher.TILE), call.args(),
                     call.x().hat(), call.w().raw(), call.w().inv(), call.labels(), call.fy(), call.gm(), call.shift(),
                     gDev, tDev, batch, classes, dim, dxChunk, (float) scale, dxPartials);
-            k.perRow("mk_fused_dx_finish", batch, dxPartials, call.x().hat(), call.x().inv(), batch, dim, dxChunks,
-                    gx);
+            k.perRow("mk_fused_dx_finish", batch, dxPartials, call.x().hat(), call.x().inv(), s.upload(normGrad),
+                    batch, dim, dxChunks, gx);
             s.read(gx, featureGrad);
         }
         if (weightGrad != null) {

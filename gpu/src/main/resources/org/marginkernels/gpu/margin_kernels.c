@@ -482,9 +482,12 @@ KERNEL void mk_fused_dx_partials(GLOBAL const float* args, GLOBAL const float* x
     }
 }
 
-/* dL/dx_i from the chunk partials summed in chunk order, through x / |x| (xinv = 1 / |x|): one work-item per row. */
+/*
+ * dL/dx_i from the chunk partials summed in chunk order, through x / |x| (xinv = 1 / |x|), plus normGrad_i xhat_i,
+ * the path through the feature norm of a margin that reads it (d|x|/dx = xhat): one work-item per row.
+ */
 KERNEL void mk_fused_dx_finish(GLOBAL const float* partials, GLOBAL const float* xhat, GLOBAL const float* xinv,
-        const int rows, const int dim, const int chunks, GLOBAL float* gx) {
+        GLOBAL const float* normGrad, const int rows, const int dim, const int chunks, GLOBAL float* gx) {
     const int i = GLOBAL_X;
     if (i >= rows) {
         return;
@@ -499,8 +502,10 @@ KERNEL void mk_fused_dx_finish(GLOBAL const float* partials, GLOBAL const float*
         dot += sum * xhat[(long) i * dim + k];
     }
     const float inv = xinv[i];
+    const float along = normGrad[i];
     for (int k = 0; k < dim; k++) {
-        gx[(long) i * dim + k] = (gx[(long) i * dim + k] - dot * xhat[(long) i * dim + k]) * inv;
+        const float y = xhat[(long) i * dim + k];
+        gx[(long) i * dim + k] = (gx[(long) i * dim + k] - dot * y) * inv + along * y;
     }
 }
 

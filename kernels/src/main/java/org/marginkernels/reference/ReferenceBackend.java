@@ -35,15 +35,23 @@ public final class ReferenceBackend implements KernelBackend {
         double[] wHat = ReferenceMath.normalize(toDouble(weights), dim, wNorm);
         double[] cos = ReferenceMath.multTransB(xHat, wHat, batch, classes, dim);
         double scale = AdaCosScale.resolve(loss, labels, classes, (i, j) -> cos[i * classes + j]);
-        double[] f = ReferenceMath.margin(loss, cos, labels, classes);
+        double[] f = ReferenceMath.margin(loss, cos, labels, classes, xNorm);
         boolean backward = featureGrad != null || weightGrad != null;
         double[] df = backward ? new double[f.length] : null;
         double[] result = ReferenceMath.softmaxLoss(loss, scale, f, labels, classes, df);
         if (backward) {
-            double[] dc = ReferenceMath.marginBackward(loss, cos, labels, classes, df);
+            double[] normGrad = loss.spec().hasNormPath() ? new double[batch] : null;
+            double[] dc = ReferenceMath.marginBackward(loss, cos, labels, classes, df, xNorm, normGrad);
             if (featureGrad != null) {
                 double[] dxHat = ReferenceMath.mult(dc, wHat, batch, classes, dim);
-                store(ReferenceMath.normalizeBackward(xHat, xNorm, dxHat, dim), featureGrad);
+                double[] dx = ReferenceMath.normalizeBackward(xHat, xNorm, dxHat, dim);
+                // the norm path: d|x_i|/dx_i = x^_i
+                for (int i = 0; normGrad != null && i < batch; i++) {
+                    for (int k = 0; k < dim; k++) {
+                        dx[i * dim + k] += normGrad[i] * xHat[i * dim + k];
+                    }
+                }
+                store(dx, featureGrad);
             }
             if (weightGrad != null) {
                 double[] dwHat = ReferenceMath.multTransA(dc, xHat, batch, classes, dim);
@@ -100,14 +108,14 @@ public final class ReferenceBackend implements KernelBackend {
 
     @Override
     public void marginForward(MarginSoftmax loss, float[] cosines, int[] labels, float[] margined) {
-        store(ReferenceMath.margin(loss, toDouble(cosines), labels, cosines.length / labels.length), margined);
+        store(ReferenceMath.margin(loss, toDouble(cosines), labels, cosines.length / labels.length, null), margined);
     }
 
     @Override
     public void marginBackward(MarginSoftmax loss, float[] cosines, int[] labels, float[] marginedGrad,
             float[] cosineGrad) {
         store(ReferenceMath.marginBackward(loss, toDouble(cosines), labels, cosines.length / labels.length,
-                toDouble(marginedGrad)), cosineGrad);
+                toDouble(marginedGrad), null, null), cosineGrad);
     }
 
     @Override

@@ -92,8 +92,12 @@ final class ReferenceMath {
         return out;
     }
 
-    /** f_ij = target(c_iy) on the target, negative(c_ij, f_iy) elsewhere; ignored rows copy c. */
-    static double[] margin(MarginSoftmax loss, double[] cos, int[] labels, int classes) {
+    /**
+     * f_ij = target(c_iy, |x_i|) on the target, negative(c_ij, f_iy) elsewhere; ignored rows copy c.
+     *
+     * @param norms |x_i| per row, or null when the target reads no norm (the layer-level methods)
+     */
+    static double[] margin(MarginSoftmax loss, double[] cos, int[] labels, int classes, double[] norms) {
         KernelSpec spec = loss.spec();
         double[] f = cos.clone();
         for (int i = 0; i < labels.length; i++) {
@@ -101,7 +105,7 @@ final class ReferenceMath {
             if (y == loss.ignoreLabel()) {
                 continue;
             }
-            double fy = spec.target(cos[i * classes + y]);
+            double fy = target(spec, cos[i * classes + y], norms, i);
             for (int j = 0; j < classes; j++) {
                 f[i * classes + j] = j == y ? fy : spec.negative(cos[i * classes + j], fy);
             }
@@ -109,11 +113,20 @@ final class ReferenceMath {
         return f;
     }
 
+    /** f(c, |x_i|), or f(c) when there are no norms. */
+    private static double target(KernelSpec spec, double c, double[] norms, int row) {
+        return norms == null ? spec.target(c) : spec.target(c, norms[row]);
+    }
+
     /**
      * dL/dc from dL/df: df/dc on the target; dg/dc elsewhere, plus the path through f_y,
      * dL/dc_iy += f'(c_iy) sum_{j != y} dL/df_ij dg/df_y(c_ij, f_iy).
+     *
+     * @param norms |x_i| per row, or null when the target reads no norm
+     * @param normGrad receives dL/d|x_i| = (dL/df_iy + path through f_y) df/d|x| per row, or null
      */
-    static double[] marginBackward(MarginSoftmax loss, double[] cos, int[] labels, int classes, double[] df) {
+    static double[] marginBackward(MarginSoftmax loss, double[] cos, int[] labels, int classes, double[] df,
+            double[] norms, double[] normGrad) {
         KernelSpec spec = loss.spec();
         double[] dc = new double[cos.length];
         for (int i = 0; i < labels.length; i++) {
@@ -122,7 +135,7 @@ final class ReferenceMath {
                 continue;
             }
             double cy = cos[i * classes + y];
-            double fy = spec.target(cy);
+            double fy = target(spec, cy, norms, i);
             double throughTarget = df[i * classes + y];
             for (int j = 0; j < classes; j++) {
                 if (j != y) {
@@ -131,7 +144,11 @@ final class ReferenceMath {
                     throughTarget += df[i * classes + j] * spec.negativeTargetGradient(c, fy);
                 }
             }
-            dc[i * classes + y] = throughTarget * spec.targetGradient(cy);
+            dc[i * classes + y] = throughTarget
+                    * (norms == null ? spec.targetGradient(cy) : spec.targetGradient(cy, norms[i]));
+            if (normGrad != null) {
+                normGrad[i] = throughTarget * spec.targetNormGradient(cy, norms[i]);
+            }
         }
         return dc;
     }

@@ -18,6 +18,12 @@ public final class Exprs {
     public static final Var COSINE = new Var("c", 0);
     /** The margined target value f(c_y) of the same row (slot 1): the second variable of a negative transform. */
     public static final Var TARGET = new Var("fy", 1);
+    /**
+     * The feature norm |x_i| of the row (slot 1 of a target transform, which reads no f_y): a per-row input of the
+     * margin (MagFace, AdaFace). The gradient flows through it into dL/dx_i along x^_i unless the margin declares the
+     * norm a constant ({@code Margin.withConstantNorm()}).
+     */
+    public static final Var FEATURE_NORM = new Var("norm", 1);
     /** The log-probability of the target class, log p_y (slot 0): the variable of a row loss. */
     public static final Var LOG_PROB = new Var("lp", 0);
 

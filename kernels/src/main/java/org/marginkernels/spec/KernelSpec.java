@@ -1,6 +1,7 @@
 package org.marginkernels.spec;
 
 import static org.marginkernels.spec.Exprs.COSINE;
+import static org.marginkernels.spec.Exprs.FEATURE_NORM;
 import static org.marginkernels.spec.Exprs.LOG_PROB;
 import static org.marginkernels.spec.Exprs.TARGET;
 
@@ -17,6 +18,8 @@ public final class KernelSpec {
 
     private final Expr target;
     private final Expr targetGradient;
+    private final Expr targetNormGradient;
+    private final boolean readsNorm;
     private final Expr negative;
     private final Expr negativeGradient;
     private final Expr negativeTargetGradient;
@@ -26,6 +29,7 @@ public final class KernelSpec {
 
     private final ScalarFunction targetFn;
     private final ScalarFunction targetGradientFn;
+    private final ScalarFunction targetNormGradientFn;
     private final ScalarFunction negativeFn;
     private final ScalarFunction negativeGradientFn;
     private final ScalarFunction negativeTargetGradientFn;
@@ -33,15 +37,28 @@ public final class KernelSpec {
     private final ScalarFunction rowLossGradientFn;
 
     /**
+     * Compiles a loss whose gradient flows through every input of its target transform.
+     *
+     * @see #KernelSpec(Expr, boolean, Expr, Expr)
+     */
+    public KernelSpec(Expr target, Expr negative, Expr rowLoss) {
+        this(target, false, negative, rowLoss);
+    }
+
+    /**
      * Compiles a loss.
      *
-     * @param target f(c) over {@link Exprs#COSINE}
+     * @param target f(c) over {@link Exprs#COSINE}, or f(c, |x|) over it and {@link Exprs#FEATURE_NORM}
+     * @param constantNorm true when the feature norm is a constant for the backward pass (AdaFace detaches it): then
+     *     df/d|x| is zero and no gradient flows along x^_i through the margin
      * @param negative g(c, f_y) over {@link Exprs#COSINE} and {@link Exprs#TARGET}, or null for the identity
      * @param rowLoss F(lp) over {@link Exprs#LOG_PROB}: the loss of one row given log p_y
      */
-    public KernelSpec(Expr target, Expr negative, Expr rowLoss) {
+    public KernelSpec(Expr target, boolean constantNorm, Expr negative, Expr rowLoss) {
         this.target = Simplifier.simplify(Objects.requireNonNull(target, "target"));
         this.targetGradient = Derivative.of(target, COSINE);
+        this.readsNorm = Simplifier.reads(this.target, FEATURE_NORM);
+        this.targetNormGradient = constantNorm || !readsNorm ? Exprs.ZERO : Derivative.of(target, FEATURE_NORM);
         this.negative = negative == null ? null : Simplifier.simplify(negative);
         this.negativeGradient = negative == null ? null : Derivative.of(negative, COSINE);
         this.negativeTargetGradient = negative == null ? null : Derivative.of(negative, TARGET);
@@ -51,6 +68,7 @@ public final class KernelSpec {
                 negativeGradient().orElse(Exprs.ONE), negativeTargetGradient().orElse(Exprs.ZERO)));
         this.targetFn = ScalarEvaluator.compile(this.target);
         this.targetGradientFn = ScalarEvaluator.compile(targetGradient);
+        this.targetNormGradientFn = ScalarEvaluator.compile(targetNormGradient);
         this.negativeFn = negative == null ? null : ScalarEvaluator.compile(this.negative);
         this.negativeGradientFn = negative == null ? null : ScalarEvaluator.compile(negativeGradient);
         this.negativeTargetGradientFn = negative == null ? null : ScalarEvaluator.compile(negativeTargetGradient);
@@ -109,14 +127,55 @@ public final class KernelSpec {
         return rowLossGradient;
     }
 
-    /** Evaluates f(c) in double. */
-    public double target(double c) {
-        return targetFn.apply(c, 0);
+    /** df/d|x|: zero when the target does not read the feature norm or treats it as a constant. */
+    public Expr targetNormGradient() {
+        return targetNormGradient;
     }
 
-    /** Evaluates df/dc in double. */
+    /** True when the target transform reads the feature norm |x_i|, so it needs the rows, not cosines alone. */
+    public boolean readsNorm() {
+        return readsNorm;
+    }
+
+    /** True when gradient flows through the feature norm: dL/dx_i gets dL/df_iy df/d|x| along x^_i. */
+    public boolean hasNormPath() {
+        return !(targetNormGradient instanceof Expr.Const k && k.value() == 0);
+    }
+
+    /**
+     * Evaluates f(c) in double.
+     *
+     * @throws IllegalStateException if the target reads the feature norm: use {@link #target(double, double)}
+     */
+    public double target(double c) {
+        return targetFn.apply(c, cosineOnly());
+    }
+
+    /** Evaluates df/dc in double; see {@link #target(double)}. */
     public double targetGradient(double c) {
-        return targetGradientFn.apply(c, 0);
+        return targetGradientFn.apply(c, cosineOnly());
+    }
+
+    /** Evaluates f(c, |x|) in double for a row of feature norm {@code norm}. */
+    public double target(double c, double norm) {
+        return targetFn.apply(c, norm);
+    }
+
+    /** Evaluates df/dc in double for a row of feature norm {@code norm}. */
+    public double targetGradient(double c, double norm) {
+        return targetGradientFn.apply(c, norm);
+    }
+
+    /** Evaluates df/d|x| in double (zero without a norm path). */
+    public double targetNormGradient(double c, double norm) {
+        return targetNormGradientFn.apply(c, norm);
+    }
+
+    private double cosineOnly() {
+        if (readsNorm) {
+            throw new IllegalStateException("this target reads the feature norm |x_i|: evaluate it with the norm");
+        }
+        return 0;
     }
 
     /** True when a negative transform is present. */

@@ -69,6 +69,21 @@ public final class Simplifier {
         };
     }
 
+    /** True when {@code e} reads variable slot {@code v} (on either side of a straight-through node). */
+    public static boolean reads(Expr e, Var v) {
+        return switch (e) {
+            case Var x -> x.index() == v.index();
+            case Const c -> false;
+            case Param p -> false;
+            case Slot slot -> false;
+            case Unary u -> reads(u.arg(), v);
+            case Binary b -> reads(b.left(), v) || reads(b.right(), v);
+            case Compare c -> reads(c.left(), v) || reads(c.right(), v);
+            case Select s -> reads(s.condition(), v) || reads(s.ifTrue(), v) || reads(s.ifFalse(), v);
+            case StraightThrough st -> reads(st.value(), v) || reads(st.gradient(), v);
+        };
+    }
+
     private static Expr fold(Expr e) {
         if (e instanceof Const) {
             return e;

@@ -6,6 +6,7 @@ import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.ScalePolicy;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spi.RowCheck;
 
 /**
  * Finite-difference checks of a backend's loss gradient with respect to the raw inputs.
@@ -67,7 +68,7 @@ public final class GradientCheck {
                 d = Math.min(d, Math.abs(cy - k));
             }
             if (spec.hasNegative()) {
-                double fy = spec.target(cy);
+                double fy = spec.target(cy, Math.sqrt(RowCheck.sumOfSquares(p.features(), i * p.dim(), p.dim())));
                 for (int j = 0; j < p.classes(); j++) {
                     if (j != y) {
                         d = Math.min(d, Math.abs(cos[i * p.classes() + j] - fy));

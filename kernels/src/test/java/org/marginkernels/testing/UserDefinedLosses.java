@@ -1,6 +1,7 @@
 package org.marginkernels.testing;
 
 import static org.marginkernels.spec.Exprs.COSINE;
+import static org.marginkernels.spec.Exprs.FEATURE_NORM;
 import static org.marginkernels.spec.Exprs.ONE;
 import static org.marginkernels.spec.Exprs.TARGET;
 import static org.marginkernels.spec.Exprs.acos;
@@ -8,6 +9,7 @@ import static org.marginkernels.spec.Exprs.add;
 import static org.marginkernels.spec.Exprs.clamp;
 import static org.marginkernels.spec.Exprs.constant;
 import static org.marginkernels.spec.Exprs.cos;
+import static org.marginkernels.spec.Exprs.div;
 import static org.marginkernels.spec.Exprs.gt;
 import static org.marginkernels.spec.Exprs.mul;
 import static org.marginkernels.spec.Exprs.select;
@@ -36,6 +38,23 @@ public final class UserDefinedLosses {
         Expr fallback = sub(COSINE, mul(mm.expr(), sin(sub(constant(Math.PI), mm.expr()))));
         return Margin.of("my-arcface(m=" + m + ")",
                 select(gt(c, constant(Math.cos(Math.PI - m))), cos(add(acos(c), mm.expr())), fallback), mm);
+    }
+
+    /**
+     * A margin that reads the feature norm, after MagFace (Meng et al., "MagFace: A Universal Representation for Face
+     * Recognition and Quality Assessment", CVPR 2021, eq. 3, without its regularizer): f = cos(acos(c) + m(|x|))
+     * with m(a) = l_m + (u_m - l_m)(clamp(a, l_a, u_a) - l_a) / (u_a - l_a). The norm range [0.25, 8] covers the
+     * rows of the test problems, so the gradient through the norm is not zero.
+     */
+    public static Margin normMargin() {
+        LossParameter lm = new LossParameter("lm", 0.2, 0, 1);
+        LossParameter um = new LossParameter("um", 0.6, 0, 1.5);
+        LossParameter la = new LossParameter("la", 0.25, 1e-3, 100);
+        LossParameter ua = new LossParameter("ua", 8, 1e-2, 1000);
+        Expr a = clamp(FEATURE_NORM, la.expr(), ua.expr());
+        Expr m = add(lm.expr(), mul(div(sub(um.expr(), lm.expr()), sub(ua.expr(), la.expr())), sub(a, la.expr())));
+        Expr c = clamp(COSINE, constant(-1 + Margins.COSINE_EPSILON), constant(1 - Margins.COSINE_EPSILON));
+        return Margin.of("norm-margin", cos(add(acos(c), m)), lm, um, la, ua);
     }
 
     /** SV-Softmax: g = t (c + 1) - 1 for a hard negative (c &gt; f_y), else c. */

@@ -21,6 +21,7 @@ import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
 import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.Margin;
 import org.marginkernels.Margins;
 import org.marginkernels.ScalePolicy;
 import org.marginkernels.StepResult;
@@ -359,6 +360,27 @@ abstract class BackendAgreementContract {
             assertEquals(e.result().scale(), e.state().get("adacos.previous-scale", Double.NaN), 0);
             state = e.state();
         }
+    }
+
+    /**
+     * A margin that reads the feature norm |x_i| (MagFace-style), with the gradient through the norm and with the norm
+     * a constant: the same results as the reference at the fused step's tolerances.
+     */
+    @Property(tries = 20, seed = "2030")
+    void normReadingMarginsAgree(@ForAll("shapes") Shape shape, @ForAll long seed, @ForAll boolean constantNorm) {
+        Margin margin = constantNorm ? UserDefinedLosses.normMargin().withConstantNorm()
+                : UserDefinedLosses.normMargin();
+        MarginSoftmax loss = MarginSoftmax.builder().margin(margin).scale(30).build();
+        Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.4, 0.15);
+        // as for every margin: not at the cosine clamp, where acos(c) moves 1e-4 for a float ulp of c
+        Assume.that(GradientCheck.distanceToKinks(loss, reference, p) > 1e-4);
+        float[] ex = new float[p.features().length];
+        float[] ew = new float[p.weights().length];
+        float[] ax = new float[ex.length];
+        float[] aw = new float[ew.length];
+        LossResult expected = reference.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ex, ew);
+        LossResult actual = backend.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ax, aw);
+        assertStepAgrees(margin.name(), p, expected, actual, ex, ax, ew, aw);
     }
 
     /**
