@@ -1,12 +1,9 @@
 package org.marginkernels.cpu;
 
 import java.util.Arrays;
-import org.marginkernels.AdaCosScale;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
-import org.marginkernels.Reduction;
-import org.marginkernels.spec.KernelSpec;
-import org.marginkernels.spi.RowLogProb;
+import org.marginkernels.spi.FusedPlan;
 
 /**
  * The logits-free forward and backward of a margin softmax loss over class tiles (see {@link CpuBackend} for the
@@ -43,123 +40,139 @@ final class FusedMarginSoftmax {
     }
 
     /**
-     * The whole loss; featureGrad and weightGrad (either may be null) are overwritten.
+     * The whole loss through the one fused plan ({@link FusedPlan}); featureGrad and weightGrad (either may be null)
+     * are overwritten.
      *
      * @param code the loss's negative transform compiled by the kernels, or null for the identity
      */
     LossResult run(MarginSoftmax loss, NegativeCode code, float[] features, float[] weights, int[] labels, int dim,
             float[] featureGrad, float[] weightGrad) {
-        KernelSpec spec = loss.spec();
         ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, true);
-        int tile = ct.tile;
-        int batch = ct.batch;
-        int tiles = ct.tiles;
-        int ignore = loss.ignoreLabel();
         boolean backward = featureGrad != null || weightGrad != null;
-        double sPrev = loss.adaCosPreviousScale(ct.classes);
         boolean dynamicScale = Double.isNaN(loss.staticScale(ct.classes));
+        return FusedPlan.run(loss, labels, ct.classes,
+                new Call(ct, loss.ignoreLabel(), labels, code, featureGrad, weightGrad, dynamicScale), backward);
+    }
 
-        // plan the workspace: dX^ partials (count independent of threads), then cached tiles with what is left
-        long tileBytes = 4L * batch * tile;
-        long fixedBytes = 4L * ClassTiles.sharedFloats(batch, ct.classes, ct.dimPadded) + 16L * tiles * batch
-                + 8L * 8 * batch;
-        // 1/16 of the budget is kept back for what the plan does not itemize (the pool's task objects, allocator
-        // rounding) and for the previous call's per-call arrays, which may not be collected yet: measured at
-        // 128 x 512 x 1M, the peak was 1.03 x the budget with 1/32 kept back
-        long left = budgetBytes - fixedBytes - budgetBytes / 16;
-        long partialFloats = (long) batch * ct.dimPadded;
-        int chunks = featureGrad == null ? 0 : dxChunks(tiles, partialFloats, left);
-        left -= 4L * chunks * batch * ct.dimPadded;
-        left -= (long) pool.size() * 4L * (2 * ct.packFloats() + ct.tileFloats());
-        boolean secondPass = backward || dynamicScale;
-        // the cache is one array: at most as many tiles as a Java array holds, whatever the budget
-        int cached = secondPass ? (int) Math.max(0, Math.min(Math.min(tiles, left / tileBytes),
-                Workspace.MAX_ARRAY / ct.tileFloats())) : 0;
-        float[] cache = cached == 0 ? null : workspace.floats(CACHE, cached * ct.tileFloats());
-        if (weightGrad != null) {
-            ct.packedFeatures();
-        }
+    /** The tiles of one call: the workspace plan, the cosine cache and the per-tile (max, sum) partials. */
+    private final class Call implements FusedPlan.Tiles {
 
-        // per row: the target cosine, bit for bit the cosine tile's entry, f(c_y), and whether the row counts
-        float[] cy = new float[batch];
-        float[] fy = new float[batch];
-        int counted = 0;
-        for (int i = 0; i < batch; i++) {
-            int y = labels[i];
-            if (y == ignore) {
-                continue;
+        private final ClassTiles ct;
+        private final int ignore;
+        private final int[] labels;
+        private final NegativeCode code;
+        private final float[] featureGrad;
+        private final float[] weightGrad;
+        private final int chunks;
+        private final int cached;
+        private final float[] cache;
+        private final double[] partMax;
+        private final double[] partSum;
+        // whether the cached tiles hold their cosines (after the first pass) and the weights have been checked
+        private boolean filled;
+        private float[] fy;
+        private float[] lse;
+
+        Call(ClassTiles ct, int ignore, int[] labels, NegativeCode code, float[] featureGrad, float[] weightGrad,
+                boolean dynamicScale) {
+            this.ct = ct;
+            this.ignore = ignore;
+            this.labels = labels;
+            this.code = code;
+            this.featureGrad = featureGrad;
+            this.weightGrad = weightGrad;
+            int batch = ct.batch;
+            int tiles = ct.tiles;
+            // plan the workspace: dX^ partials (count independent of threads), then cached tiles with what is left
+            long tileBytes = 4L * batch * ct.tile;
+            long fixedBytes = 4L * ClassTiles.sharedFloats(batch, ct.classes, ct.dimPadded) + 16L * tiles * batch
+                    + 8L * 8 * batch;
+            // 1/16 of the budget is kept back for what the plan does not itemize (the pool's task objects,
+            // allocator rounding) and for the previous call's per-call arrays, which may not be collected yet:
+            // measured at 128 x 512 x 1M, the peak was 1.03 x the budget with 1/32 kept back
+            long left = budgetBytes - fixedBytes - budgetBytes / 16;
+            long partialFloats = (long) batch * ct.dimPadded;
+            this.chunks = featureGrad == null ? 0 : dxChunks(tiles, partialFloats, left);
+            left -= 4L * chunks * batch * ct.dimPadded;
+            left -= (long) pool.size() * 4L * (2 * ct.packFloats() + ct.tileFloats());
+            boolean secondPass = featureGrad != null || weightGrad != null || dynamicScale;
+            // the cache is one array: at most as many tiles as a Java array holds, whatever the budget
+            this.cached = secondPass ? (int) Math.max(0, Math.min(Math.min(tiles, left / tileBytes),
+                    Workspace.MAX_ARRAY / ct.tileFloats())) : 0;
+            this.cache = cached == 0 ? null : workspace.floats(CACHE, cached * ct.tileFloats());
+            if (weightGrad != null) {
+                ct.packedFeatures();
             }
-            counted++;
-            cy[i] = ct.cosine(i, y);
-            fy[i] = (float) spec.target(cy[i], ct.featureNorm(i));
+            int parts = Workspace.arraySize((long) tiles * batch);
+            this.partMax = new double[parts];
+            this.partSum = new double[parts];
         }
-        int parts = Workspace.arraySize((long) tiles * batch);
-        double[] partMax = new double[parts];
-        double[] partSum = new double[parts];
 
-        // dynamic AdaCos: a first pass for lse_i over non-targets of s_prev c, and c_iy, before s is known
-        double scale = loss.staticScale(ct.classes);
-        if (dynamicScale) {
-            float sp = (float) sPrev;
-            pool.run(tiles, (t, w) -> cosinesAndPartials(ct, t, w, cache, cached, true, labels, ignore, null, null,
-                    sp, partMax, partSum));
-            ct.rejectInvalidWeights();
-            double[] lse = new double[batch];
-            double[] targets = new double[batch];
-            int n = 0;
-            for (int i = 0; i < batch; i++) {
+        @Override
+        public float[] targetCosines() {
+            float[] cy = new float[ct.batch];
+            for (int i = 0; i < ct.batch; i++) {
                 if (labels[i] != ignore) {
-                    lse[n] = mergedLogSumExp(partMax, partSum, tiles, batch, i);
-                    targets[n++] = cy[i];
+                    cy[i] = ct.cosine(i, labels[i]);
                 }
             }
-            scale = AdaCosScale.compute(sPrev, lse, targets, n);
+            return cy;
         }
 
-        // forward: per tile and row, the (max, sum exp) of the non-target logits z = s g(c, f_y); the AdaCos pass has
-        // already filled the cached tiles
-        float s = (float) scale;
-        pool.run(tiles, (t, w) -> cosinesAndPartials(ct, t, w, cache, cached, !(t < cached && dynamicScale), labels,
-                ignore, code, fy, s, partMax, partSum));
-        if (!dynamicScale) {
-            ct.rejectInvalidWeights();
-        }
-
-        // merge partials in tile order, then add the target with RowLogProb, so lp and 1 - p_y = -expm1(lp) keep
-        // full precision when p_y is close to 1
-        double weight = loss.reduction() == Reduction.MEAN && counted > 0 ? 1.0 / counted : 1.0;
-        double total = 0;
-        float[] lse = new float[batch];
-        float[] coef = new float[batch];
-        double[] rowCoef = new double[batch];
-        double[] lp = new double[batch];
-        for (int i = 0; i < batch; i++) {
-            if (labels[i] == ignore) {
-                continue;
+        @Override
+        public double[] featureNorms() {
+            double[] norms = new double[ct.batch];
+            for (int i = 0; i < ct.batch; i++) {
+                norms[i] = ct.featureNorm(i);
             }
-            // exact, like the non-target logits (the kernels form s g(c_j) - shift in one FMA): a class that ties
-            // with the target in f ties in z
-            double zy = (double) s * fy[i];
-            double nonTargetLse = mergedLogSumExp(partMax, partSum, tiles, batch, i);
-            lp[i] = RowLogProb.ofLogSumExp(zy, nonTargetLse);
-            double exactLse = RowLogProb.logSumExp(zy, nonTargetLse);
-            lse[i] = (float) exactLse;
-            total += spec.rowLoss(lp[i]);
-            rowCoef[i] = weight * s * spec.rowLossGradient(lp[i]);
-            // the kernels take p_j = e^(z_j - fl(lse)) and this factor e^(fl(lse) - lse) the rounding of lse to
-            // float: at s = 1e6, |lse| reaches 1e7, whose float ulp of 1 would otherwise move p by a factor e
-            coef[i] = (float) (rowCoef[i] * Math.exp(lse[i] - exactLse));
-        }
-        LossResult result = new LossResult(total * weight, scale, counted);
-        if (!backward) {
-            return result;
+            return norms;
         }
 
-        // dL/dc at the target: (dF_y + sum_{j != y} dF_j dg/dfy) f'(c_y), dF_j = coef ([j = y] - p_j)
-        double[] pathSum = new double[batch];
-        if (code != null && !spec.negativeIgnoresTarget()) {
-            // partSum is not read after the merge above: it takes the per-tile path sums, so no third array
-            pool.run(tiles, (t, w) -> {
+        @Override
+        public double[] nonTargetLogSumExp(float s, float[] rowTargets) {
+            // a pass after the first reads the cached tiles' cosines instead of computing them again
+            boolean again = filled;
+            NegativeCode g = rowTargets == null ? null : code;
+            pool.run(ct.tiles, (t, w) -> cosinesAndPartials(ct, t, w, cache, cached, !(again && t < cached),
+                    labels, ignore, g, rowTargets, s, partMax, partSum));
+            if (!filled) {
+                ct.rejectInvalidWeights();
+                filled = true;
+            }
+            fy = rowTargets;
+            double[] lse = new double[ct.batch];
+            for (int i = 0; i < ct.batch; i++) {
+                if (labels[i] != ignore) {
+                    lse[i] = mergedLogSumExp(partMax, partSum, ct.tiles, ct.batch, i);
+                }
+            }
+            return lse;
+        }
+
+        /**
+         * The row log-sum-exp rounded to float, as the kernels take p_j = e^(z_j - fl(lse)); at s = 1e6, |lse|
+         * reaches 1e7, whose float ulp of 1 would move p by a factor e, so the coefficients carry e^(fl(lse) - lse).
+         */
+        private float[] floatLse(FusedPlan.Rows rows) {
+            if (lse == null) {
+                lse = new float[ct.batch];
+                for (int i = 0; i < ct.batch; i++) {
+                    lse[i] = (float) rows.lse()[i];
+                }
+            }
+            return lse;
+        }
+
+        @Override
+        public double[] targetPathSums(FusedPlan.Rows rows) {
+            float[] lseF = floatLse(rows);
+            int batch = ct.batch;
+            double[] path = new double[batch];
+            if (code == null) {
+                return path;
+            }
+            // partSum is not read after the merge: it takes the per-tile path sums, so no third array
+            pool.run(ct.tiles, (t, w) -> {
                 float[] tileArr = tileArray(ct, cache, cached, t, w);
                 int off = tileOffset(ct, cached, t);
                 if (t >= cached) {
@@ -168,75 +181,76 @@ final class FusedMarginSoftmax {
                 int j0 = ct.start(t);
                 for (int i = 0; i < batch; i++) {
                     if (labels[i] != ignore) {
-                        partSum[t * batch + i] = kernels.targetPathSumSkipping(code, tileArr, off + i * tile,
-                                ct.width(t), labels[i] - j0, fy[i], s, lse[i]);
+                        partSum[t * batch + i] = kernels.targetPathSumSkipping(code, tileArr, off + i * ct.tile,
+                                ct.width(t), labels[i] - j0, fy[i], rows.s(), lseF[i]);
                     }
                 }
             });
             for (int i = 0; i < batch; i++) {
-                for (int t = 0; t < tiles; t++) {
-                    pathSum[i] += partSum[t * batch + i];
+                double sum = 0;
+                for (int t = 0; t < ct.tiles; t++) {
+                    sum += partSum[t * batch + i];
                 }
+                path[i] = labels[i] == ignore ? 0 : sum * Math.exp(lseF[i] - rows.lse()[i]);
             }
-        }
-        float[] targetGrad = new float[batch];
-        // dL/d|x_i| of a margin that reads the feature norm (MagFace): added along x^_i with dX
-        double[] normGrad = spec.hasNormPath() ? new double[batch] : null;
-        for (int i = 0; i < batch; i++) {
-            if (labels[i] != ignore) {
-                double through = rowCoef[i] * -Math.expm1(lp[i]) - coef[i] * pathSum[i];
-                double norm = ct.featureNorm(i);
-                targetGrad[i] = (float) (through * spec.targetGradient(cy[i], norm));
-                if (normGrad != null) {
-                    normGrad[i] = through * spec.targetNormGradient(cy[i], norm);
-                }
-            }
+            return path;
         }
 
-        // backward: dC per tile, then dX^ partial per chunk (tiles in order) and dW rows per tile
-        int tasks = chunks == 0 ? tiles : chunks;
-        float[] partials = chunks == 0 ? null : workspace.floats(DX_PARTIALS, chunks * partialFloats);
-        int partialSize = (int) partialFloats;
-        pool.run(tasks, (task, w) -> {
-            if (partials != null) {
-                Arrays.fill(partials, task * partialSize, (task + 1) * partialSize, 0f);
+        @Override
+        public void backward(FusedPlan.Rows rows, float[] targetGrad, double[] normGrad) {
+            float[] lseF = floatLse(rows);
+            int batch = ct.batch;
+            int tile = ct.tile;
+            float s = rows.s();
+            float[] coef = new float[batch];
+            for (int i = 0; i < batch; i++) {
+                coef[i] = (float) (rows.g()[i] * Math.exp(lseF[i] - rows.lse()[i]));
             }
-            int firstTile = ct.chunkStart(task, chunks);
-            int lastTile = ct.chunkStart(task + 1, chunks);
-            float[] pack = ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats());
-            float[] dwHat = ct.workerBuffer(w, ClassTiles.DW_HAT, ct.packFloats());
-            // dC goes to the worker's tile buffer, not over a cached tile: the cache lines stay clean, so the cache is
-            // only read back from memory, never written back a second time (an uncached tile is recomputed into
-            // this same buffer, and dC overwrites it in place)
-            float[] dc = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
-            for (int t = firstTile; t < lastTile; t++) {
-                float[] tileArr = tileArray(ct, cache, cached, t, w);
-                int off = tileOffset(ct, cached, t);
-                if (t >= cached) {
-                    ct.cosineTile(t, w, pack, tileArr, off);
+            // dC per tile, then dX^ partial per chunk (tiles in order) and dW rows per tile
+            int tasks = chunks == 0 ? ct.tiles : chunks;
+            long partialFloats = (long) batch * ct.dimPadded;
+            float[] partials = chunks == 0 ? null : workspace.floats(DX_PARTIALS, chunks * partialFloats);
+            int partialSize = (int) partialFloats;
+            pool.run(tasks, (task, w) -> {
+                if (partials != null) {
+                    Arrays.fill(partials, task * partialSize, (task + 1) * partialSize, 0f);
                 }
-                int j0 = ct.start(t);
-                int n = ct.width(t);
-                for (int i = 0; i < batch; i++) {
-                    int y = labels[i];
-                    int rowOff = off + i * tile;
-                    int dcRow = i * tile;
-                    if (y == ignore) {
-                        Arrays.fill(dc, dcRow, dcRow + n, 0f);
-                        continue;
+                int firstTile = ct.chunkStart(task, chunks);
+                int lastTile = ct.chunkStart(task + 1, chunks);
+                float[] pack = ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats());
+                float[] dwHat = ct.workerBuffer(w, ClassTiles.DW_HAT, ct.packFloats());
+                // dC goes to the worker's tile buffer, not over a cached tile: the cache lines stay clean, so the
+                // cache is only read back from memory, never written back a second time (an uncached tile is
+                // recomputed into this same buffer, and dC overwrites it in place)
+                float[] dc = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
+                for (int t = firstTile; t < lastTile; t++) {
+                    float[] tileArr = tileArray(ct, cache, cached, t, w);
+                    int off = tileOffset(ct, cached, t);
+                    if (t >= cached) {
+                        ct.cosineTile(t, w, pack, tileArr, off);
                     }
-                    kernels.softmaxGradient(code, tileArr, rowOff, n, fy[i], s, lse[i], coef[i], dc, dcRow);
-                    if (y >= j0 && y < j0 + n) {
-                        dc[dcRow + y - j0] = targetGrad[i];
+                    int j0 = ct.start(t);
+                    int n = ct.width(t);
+                    for (int i = 0; i < batch; i++) {
+                        int y = labels[i];
+                        int rowOff = off + i * tile;
+                        int dcRow = i * tile;
+                        if (y == ignore) {
+                            Arrays.fill(dc, dcRow, dcRow + n, 0f);
+                            continue;
+                        }
+                        kernels.softmaxGradient(code, tileArr, rowOff, n, fy[i], s, lseF[i], coef[i], dc, dcRow);
+                        if (y >= j0 && y < j0 + n) {
+                            dc[dcRow + y - j0] = targetGrad[i];
+                        }
                     }
+                    ct.backwardTile(t, dc, 0, tile, pack, dwHat, partials, task * partialSize, weightGrad);
                 }
-                ct.backwardTile(t, dc, 0, tile, pack, dwHat, partials, task * partialSize, weightGrad);
+            });
+            if (featureGrad != null) {
+                ct.featureGradFromPartials(partials, chunks, null, normGrad, featureGrad);
             }
-        });
-        if (featureGrad != null) {
-            ct.featureGradFromPartials(partials, chunks, null, normGrad, featureGrad);
         }
-        return result;
     }
 
     /**
