@@ -43,8 +43,8 @@ final class GpuFusedMarginSoftmax {
     /** The device state of one call: inputs, per-row vectors and the partial buffers. */
     private record Call(MarginSoftmax loss, KernelLauncher k, DeviceSession s, DeviceBuffer args,
             GpuKernelBackend.Normalized x, GpuKernelBackend.Normalized w, DeviceBuffer labels, DeviceBuffer fy,
-            DeviceBuffer gm, DeviceBuffer shift, DeviceBuffer partMax, DeviceBuffer partSum, DeviceBuffer rowMax, DeviceBuffer rowSum, int batch,
-            int classes, int dim, int chunk, int chunks) {
+            DeviceBuffer gm, DeviceBuffer shift, DeviceBuffer partMax, DeviceBuffer partSum, DeviceBuffer rowMax,
+            DeviceBuffer rowSum, int batch, int classes, int dim, int chunk, int chunks) {
 
         /**
          * Runs mk_fused_partials in {@code mode} and merges its chunks in order on the device; returns the per-row
