@@ -1,5 +1,7 @@
 package org.marginkernels;
 
+import java.util.OptionalDouble;
+
 import java.util.Arrays;
 
 /**
@@ -27,9 +29,9 @@ public final class AdaCosScale {
      * @param cos the cosines
      */
     public static double resolve(MarginSoftmax loss, int[] labels, int classes, CosineMatrix cos) {
-        double fixed = loss.staticScale(classes);
-        if (!Double.isNaN(fixed)) {
-            return fixed;
+        OptionalDouble fixed = loss.fixedScale(classes);
+        if (fixed.isPresent()) {
+            return fixed.getAsDouble();
         }
         double previous = loss.adaCosPreviousScale(classes);
         double[] lse = new double[labels.length];

@@ -1,6 +1,7 @@
 package org.marginkernels;
 
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * The state rule of dynamic AdaCos (Zhang et al., CVPR 2019, Algorithm 1): the state holds the scale of the previous
@@ -13,10 +14,10 @@ final class AdaCosState implements StateRule {
     /** The state entry: the previous step's scale. */
     static final String PREVIOUS_SCALE = "adacos.previous-scale";
 
-    private final double start;
+    private final OptionalDouble start;
 
-    /** @param start the previous scale of the first step, or NaN for the fixed AdaCos scale of the class count */
-    AdaCosState(double start) {
+    /** @param start the previous scale of the first step, or empty for the fixed AdaCos scale of the class count */
+    AdaCosState(OptionalDouble start) {
         this.start = start;
     }
 
@@ -25,8 +26,7 @@ final class AdaCosState implements StateRule {
         if (previous.values().containsKey(PREVIOUS_SCALE)) {
             return previous;
         }
-        return previous.with(PREVIOUS_SCALE,
-                Double.isNaN(start) ? ScalePolicy.adaCosFixedScale(batch.classes()) : start);
+        return previous.with(PREVIOUS_SCALE, start.orElse(ScalePolicy.adaCosFixedScale(batch.classes())));
     }
 
     @Override

@@ -101,9 +101,10 @@ public final class Backend implements AutoCloseable {
         Checks.length("weightGrad", weightGrad, weights.length, "same shape as weights");
         Checks.distinct(new Object[] {"featureGrad", featureGrad, "weightGrad", weightGrad},
                 new Object[] {"features", features, "weights", weights});
-        LossState used = loss.beforeStep(state, statistics(loss, features, weights, labels, dim));
-        LossResult result = impl.forwardBackward(loss.bind(used), features, weights, labels, dim, featureGrad,
-                weightGrad);
+        BatchStatistics batch = statistics(loss, features, weights, labels, dim);
+        LossState used = loss.beforeStep(state, batch);
+        MarginSoftmax bound = loss.bind(used).withRowMargins(loss.rowMargins(used, batch, labels));
+        LossResult result = impl.forwardBackward(bound, features, weights, labels, dim, featureGrad, weightGrad);
         return new StepResult(result, loss.afterStep(used, result));
     }
 
@@ -482,8 +483,15 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** The layer-level margin methods see cosines only: a margin that reads the feature norm needs the rows. */
+    /**
+     * The layer-level margin methods see cosines only: a margin that reads the feature norm needs the rows, and
+     * per-row margins bound for a step belong to that step's batch.
+     */
     private static void cosinesSuffice(MarginSoftmax loss) {
+        if (loss.hasRowMargins()) {
+            throw new IllegalArgumentException("loss " + loss.margin() + " has per-row margins bound for one step: "
+                    + "the layer-level margin methods take the unbound loss");
+        }
         if (loss.spec().readsNorm()) {
             throw new IllegalArgumentException("loss " + loss.margin() + " reads the feature norm |x_i|, which the "
                     + "layer-level margin methods do not see: use forwardBackward or step, which take the raw rows");

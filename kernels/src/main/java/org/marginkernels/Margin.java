@@ -42,12 +42,13 @@ public final class Margin {
      * }</pre>
      *
      * @param name a short description, such as {@code my-arcface(m=0.5)}
-     * @param target f(c), or f(c, |x|); may read only {@link Exprs#COSINE}, {@link Exprs#FEATURE_NORM} and the
-     *     declared parameters. Not modified.
+     * @param target f(c), or f(c, |x|, m_i); may read only {@link Exprs#COSINE}, {@link Exprs#FEATURE_NORM},
+     *     {@link Exprs#ROW_MARGIN} and the declared parameters. Not modified.
      * @param parameters every parameter the expression reads, with its range
      * @throws IllegalArgumentException if the expression reads another variable or an undeclared parameter, or if
      *     f or a derivative is not finite or exceeds 1e3 / 1e6 in magnitude somewhere on c in [-2, 2] (the cosines
-     *     the backends accept) and, if it reads the norm, on norms from 1e-15 to 2^126: that bound is what keeps
+     *     the backends accept) and, if it reads them, on norms from 1e-15 to 2^126 and m_i in [-4, 4]: that bound
+     *     (and a state rule's row margins within [-4, 4]) is what keeps
      *     every accepted input finite on every backend
      */
     public static Margin of(String name, Expr target, LossParameter... parameters) {
@@ -55,7 +56,7 @@ public final class Margin {
         Objects.requireNonNull(target, "target");
         String what = "margin " + name;
         Map<String, Double> params = UserExpressions.parameters(what, target,
-                java.util.Set.of(COSINE, Exprs.FEATURE_NORM), parameters);
+                java.util.Set.of(COSINE, Exprs.FEATURE_NORM, Exprs.ROW_MARGIN), parameters);
         UserExpressions.bounded(what, target, false);
         return new Margin(name, target, params);
     }

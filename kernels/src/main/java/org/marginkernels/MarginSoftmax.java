@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalDouble;
+import org.marginkernels.spec.Exprs;
 import org.marginkernels.spec.KernelSpec;
 
 /**
@@ -29,8 +31,14 @@ public final class MarginSoftmax {
     private final Reduction reduction;
     private final StateRule stateRule;
     private final KernelSpec spec;
+    // per-row margins m_i bound for one step (Backend.step), null when none
+    private final double[] rowMargins;
 
     private MarginSoftmax(Builder b, KernelSpec spec) {
+        this(b, spec, null);
+    }
+
+    private MarginSoftmax(Builder b, KernelSpec spec, double[] rowMargins) {
         this.margin = b.margin;
         this.negative = b.negative;
         this.scalePolicy = b.scalePolicy;
@@ -39,6 +47,7 @@ public final class MarginSoftmax {
         this.reduction = b.reduction;
         this.stateRule = b.stateRule;
         this.spec = spec;
+        this.rowMargins = rowMargins;
     }
 
     /** A builder with no margin, scale 64, no negative transform, cross-entropy, ignore label -1, mean reduction. */
@@ -85,6 +94,50 @@ public final class MarginSoftmax {
         return state;
     }
 
+    /**
+     * The per-row margins m_i of this step, one per batch row (0 on ignored rows), from the rules'
+     * {@link StateRule#rowMargins}; null when no rule supplies them.
+     */
+    double[] rowMargins(LossState state, BatchStatistics batch, int[] labels) {
+        double[] perRow = null;
+        for (StateRule rule : rules()) {
+            double[] m = rule.rowMargins(state, batch);
+            if (m == null) {
+                continue;
+            }
+            if (m.length != batch.rows()) {
+                throw new IllegalStateException("state rule " + rule + " gave " + m.length + " row margins for "
+                        + batch.rows() + " counted rows");
+            }
+            perRow = new double[labels.length];
+            for (int i = 0, n = 0; i < labels.length; i++) {
+                double mi = labels[i] == ignoreLabel ? 0 : m[n++];
+                // the range Margin.of checks a margin over: beyond it f or f' could leave the float range
+                if (!(Math.abs(mi) <= 4)) {
+                    throw new IllegalStateException("state rule " + rule + " gave row margin " + mi + " for row " + i
+                            + ", outside [-4, 4]");
+                }
+                perRow[i] = mi;
+            }
+        }
+        return perRow;
+    }
+
+    /** This loss with per-row margins bound for one step: the same spec, so nothing is compiled. */
+    MarginSoftmax withRowMargins(double[] perRow) {
+        return perRow == null ? this : new MarginSoftmax(toBuilder(), spec, perRow);
+    }
+
+    /** True when per-row margins are bound to this loss (for one step). */
+    public boolean hasRowMargins() {
+        return rowMargins != null;
+    }
+
+    /** The margin m_i of row {@code row} bound for this step, 0 when none is (see {@link Exprs#ROW_MARGIN}). */
+    public double rowMargin(int row) {
+        return rowMargins == null ? 0 : rowMargins[row];
+    }
+
     /** The state the next step starts from: every rule's {@link StateRule#afterStep}, in order. */
     LossState afterStep(LossState used, LossResult result) {
         LossState state = used;
@@ -121,21 +174,25 @@ public final class MarginSoftmax {
         return b.build();
     }
 
-    /** The scale that this step uses when it does not depend on the batch, else NaN (dynamic AdaCos). */
-    public double staticScale(int classes) {
+    /** The scale this step uses when it does not depend on the batch; empty for dynamic AdaCos. */
+    public OptionalDouble fixedScale(int classes) {
         return switch (scalePolicy) {
-            case ScalePolicy.Fixed f -> f.scale();
-            case ScalePolicy.AdaCosFixed a -> ScalePolicy.adaCosFixedScale(classes);
-            case ScalePolicy.AdaCosDynamic d -> Double.NaN;
+            case ScalePolicy.Fixed f -> OptionalDouble.of(f.scale());
+            case ScalePolicy.AdaCosFixed a -> OptionalDouble.of(ScalePolicy.adaCosFixedScale(classes));
+            case ScalePolicy.AdaCosDynamic d -> OptionalDouble.empty();
         };
     }
 
-    /** For dynamic AdaCos, the scale s_prev that B_avg is evaluated with; NaN for every other policy. */
+    /**
+     * For dynamic AdaCos, the scale s_prev that B_avg is evaluated with: the policy's, or the fixed AdaCos scale.
+     *
+     * @throws IllegalStateException for every other policy
+     */
     public double adaCosPreviousScale(int classes) {
         if (scalePolicy instanceof ScalePolicy.AdaCosDynamic d) {
-            return Double.isNaN(d.previousScale()) ? ScalePolicy.adaCosFixedScale(classes) : d.previousScale();
+            return d.previousScale().orElse(ScalePolicy.adaCosFixedScale(classes));
         }
-        return Double.NaN;
+        throw new IllegalStateException("the scale policy " + scalePolicy + " is not dynamic AdaCos");
     }
 
     public Margin margin() {

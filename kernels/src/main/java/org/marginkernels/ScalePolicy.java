@@ -1,5 +1,7 @@
 package org.marginkernels;
 
+import java.util.OptionalDouble;
+
 /**
  * How the scale s of the logits z = s f is chosen. A fixed s is the usual choice (64 in ArcFace); AdaCos chooses it
  * from the class count or, dynamically, from the current batch.
@@ -33,17 +35,24 @@ public sealed interface ScalePolicy {
      * of exp(s_prev c) (evaluated as a log-sum-exp so it cannot overflow) and theta_med is the median target angle
      * (the lower median for an even count, as torch.median takes). s is a constant for the backward pass.
      *
-     * <p>{@code previousScale} is the explicit state carried between steps: NaN means "first step", which starts from
-     * the fixed AdaCos scale sqrt(2) log(C - 1). {@link MarginSoftmax#afterStep(LossResult)} advances it. If B_avg
-     * &lt;= 1 (log would not be positive) the previous scale is kept; a scale above {@link #MAX_SCALE} is clamped to
-     * it.
+     * <p>The scale of the previous step is state: {@link Backend#step} carries it in the {@link LossState} from step
+     * to step. {@code previousScale} is where the first step starts: empty for the fixed AdaCos scale
+     * sqrt(2) log(C - 1). If B_avg &lt;= 1 (log would not be positive) the previous scale is kept; a scale above
+     * {@link #MAX_SCALE} is clamped to it.
      */
-    record AdaCosDynamic(double previousScale) implements ScalePolicy {
+    record AdaCosDynamic(OptionalDouble previousScale) implements ScalePolicy {
         public AdaCosDynamic {
-            if (!Double.isNaN(previousScale) && !(previousScale > 0 && previousScale <= MAX_SCALE)) {
-                throw new IllegalArgumentException("previousScale must be NaN (first step) or in (0, " + MAX_SCALE
-                        + "], got " + previousScale);
+            java.util.Objects.requireNonNull(previousScale, "previousScale");
+            if (previousScale.isPresent() && !(previousScale.getAsDouble() > 0
+                    && previousScale.getAsDouble() <= MAX_SCALE)) {
+                throw new IllegalArgumentException("previousScale must be in (0, " + MAX_SCALE + "], got "
+                        + previousScale.getAsDouble());
             }
+        }
+
+        /** Dynamic AdaCos whose first step starts from {@code previousScale}, in (0, {@link #MAX_SCALE}]. */
+        public AdaCosDynamic(double previousScale) {
+            this(OptionalDouble.of(previousScale));
         }
     }
 
@@ -59,7 +68,7 @@ public sealed interface ScalePolicy {
 
     /** Dynamic AdaCos starting from the fixed AdaCos scale. */
     static ScalePolicy adaCosDynamic() {
-        return new AdaCosDynamic(Double.NaN);
+        return new AdaCosDynamic(OptionalDouble.empty());
     }
 
     /** The fixed AdaCos scale for {@code classes} classes. */

@@ -24,6 +24,17 @@ public interface StateRule {
     Map<String, Double> parameters(LossState state);
 
     /**
+     * Per counted row (in order, as {@code batch} holds them) the margin m_i that a target transform reads as
+     * {@code Exprs.ROW_MARGIN} in this step, or null (the default) for none; a constant of the backward pass.
+     *
+     * @param state the state this step uses (from {@link #beforeStep})
+     * @param batch this batch's statistics. Not modified.
+     */
+    default double[] rowMargins(LossState state, BatchStatistics batch) {
+        return null;
+    }
+
+    /**
      * The state the next step starts from, given this step's state and result (AdaCos keeps the scale it used).
      * The default keeps {@code used}.
      */

@@ -81,6 +81,9 @@ final class UserExpressions {
         }
     }
 
+    /** Row margins a margin that reads m_i is checked at: [-4, 4] covers margins in radians or cosine units. */
+    private static final double[] ROW_MARGINS = {-4, -2, -1, -0.5, -0.1, 0, 0.1, 0.35, 0.5, 1, 2, 4};
+
     /** Feature norms a norm-reading margin is checked at: log-spaced over the accepted [1e-15, 2^126]. */
     private static final double[] NORMS = {1e-15, 1e-10, 1e-6, 1e-3, 0.01, 0.1, 0.5, 1, 2, 10, 30, 100, 1e3, 1e4,
         1e6, 1e10, 1e20, 1e30, 0x1p126};
@@ -100,17 +103,21 @@ final class UserExpressions {
                 values[k] = -2 + 4.0 * k / (values.length - 1);
             }
         }
+        double[] margins = Simplifier.reads(e, Exprs.ROW_MARGIN) ? ROW_MARGINS : new double[] {0};
         ScalarFunction f = ScalarEvaluator.compile(e);
         ScalarFunction dc = ScalarEvaluator.compile(Derivative.of(e, Exprs.COSINE));
         ScalarFunction d2 = second ? ScalarEvaluator.compile(Derivative.of(e, Exprs.TARGET)) : null;
         for (int i = 0; i <= GRID; i++) {
             double c = -2 + 4.0 * i / GRID;
             for (double v : second ? values : new double[] {0}) {
-                String at = "c = " + c + (second ? ", " + name + " = " + v : "");
-                check(what, "value", f.apply(c, v), MAX_VALUE, at);
-                check(what, "derivative in c", dc.apply(c, v), MAX_SLOPE, at);
-                if (d2 != null) {
-                    check(what, "derivative in " + name, d2.apply(c, v), MAX_SLOPE, at);
+                for (double m : margins) {
+                    String at = "c = " + c + (second ? ", " + name + " = " + v : "")
+                            + (margins.length > 1 ? ", m_i = " + m : "");
+                    check(what, "value", f.apply(c, v, m), MAX_VALUE, at);
+                    check(what, "derivative in c", dc.apply(c, v, m), MAX_SLOPE, at);
+                    if (d2 != null) {
+                        check(what, "derivative in " + name, d2.apply(c, v, m), MAX_SLOPE, at);
+                    }
                 }
             }
         }
@@ -119,8 +126,8 @@ final class UserExpressions {
     private static void check(String what, String which, double v, double bound, String at) {
         if (!(Math.abs(v) <= bound)) {
             throw new IllegalArgumentException(what + ": its " + which + " must be finite and within +-" + bound
-                    + " for every cosine in [-2, 2] (and f_y in [-2, 2], or every norm in [1e-15, 2^126], that it"
-                    + " reads), got " + v + " at " + at
+                    + " for every cosine in [-2, 2] (and f_y in [-2, 2], every norm in [1e-15, 2^126] or m_i in"
+                    + " [-4, 4], that it reads), got " + v + " at " + at
                     + " (clamp the cosine, e.g. Exprs.clamp(COSINE, -1 + 1e-7, 1 - 1e-7), before acos or a division)");
         }
     }

@@ -49,7 +49,7 @@ final class FusedMarginSoftmax {
             float[] featureGrad, float[] weightGrad) {
         ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, true);
         boolean backward = featureGrad != null || weightGrad != null;
-        boolean dynamicScale = Double.isNaN(loss.staticScale(ct.classes));
+        boolean dynamicScale = loss.fixedScale(ct.classes).isEmpty();
         return FusedPlan.run(loss, labels, ct.classes,
                 new Call(ct, loss.ignoreLabel(), labels, code, featureGrad, weightGrad, dynamicScale), backward);
     }

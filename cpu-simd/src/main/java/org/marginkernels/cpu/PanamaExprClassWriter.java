@@ -149,7 +149,12 @@ final class PanamaExprClassWriter {
             case Const c -> constant(code, c.value());
             case Param p -> constant(code, p.value());
             case Slot slot -> code.aload(0).getfield(self, "a" + slot.index(), FLOAT_VECTOR);
-            case Var v -> code.aload(v.index() + 1);
+            case Var v -> {
+                if (v.index() > 1) {
+                    throw new IllegalArgumentException("compiled code reads c and f_y only, not " + v.name());
+                }
+                code.aload(v.index() + 1);
+            }
             case Unary u -> {
                 emit(code, u.arg());
                 switch (u.op()) {

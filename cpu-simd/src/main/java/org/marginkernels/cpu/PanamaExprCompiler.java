@@ -78,7 +78,11 @@ final class PanamaExprCompiler {
                 FloatVector v = arguments[slot.index()];
                 yield (c, fy) -> v;
             }
-            case Var v -> v.index() == 0 ? (c, fy) -> c : (c, fy) -> fy;
+            case Var v -> switch (v.index()) {
+                case 0 -> (c, fy) -> c;
+                case 1 -> (c, fy) -> fy;
+                default -> throw new IllegalArgumentException("compiled code reads c and f_y only, not " + v.name());
+            };
             case Unary u -> unary(u, compile(u.arg(), arguments));
             case Binary b -> binary(b, compile(b.left(), arguments), compile(b.right(), arguments));
             case Select s -> {

@@ -71,8 +71,7 @@ final class GpuFusedMarginSoftmax {
         if (batch == 0) {
             zero(featureGrad);
             zero(weightGrad);
-            double scale = loss.staticScale(classes);
-            return new LossResult(0, Double.isNaN(scale) ? loss.adaCosPreviousScale(classes) : scale, 0);
+            return new LossResult(0, loss.fixedScale(classes).orElseGet(() -> loss.adaCosPreviousScale(classes)), 0);
         }
         try (DeviceSession s = new DeviceSession(backend.runtime())) {
             GpuKernelBackend.Normalized x = GpuKernelBackend.normalize(k, s, features, batch, dim, true);

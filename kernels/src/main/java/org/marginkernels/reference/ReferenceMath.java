@@ -105,7 +105,7 @@ final class ReferenceMath {
             if (y == loss.ignoreLabel()) {
                 continue;
             }
-            double fy = target(spec, cos[i * classes + y], norms, i);
+            double fy = target(loss, cos[i * classes + y], norms, i);
             for (int j = 0; j < classes; j++) {
                 f[i * classes + j] = j == y ? fy : spec.negative(cos[i * classes + j], fy);
             }
@@ -113,9 +113,16 @@ final class ReferenceMath {
         return f;
     }
 
-    /** f(c, |x_i|), or f(c) when there are no norms. */
-    private static double target(KernelSpec spec, double c, double[] norms, int row) {
-        return norms == null ? spec.target(c) : spec.target(c, norms[row]);
+    /** |x_i|, or 0 for the layer methods, which see no rows and take no loss that reads the norm. */
+    private static double norm(MarginSoftmax loss, double[] norms, int row) {
+        if (norms == null && loss.spec().readsNorm()) {
+            throw new IllegalStateException("this target reads the feature norm |x_i|: evaluate it with the norm");
+        }
+        return norms == null ? 0 : norms[row];
+    }
+
+    private static double target(MarginSoftmax loss, double c, double[] norms, int row) {
+        return loss.spec().target(c, norm(loss, norms, row), loss.rowMargin(row));
     }
 
     /**
@@ -135,7 +142,7 @@ final class ReferenceMath {
                 continue;
             }
             double cy = cos[i * classes + y];
-            double fy = target(spec, cy, norms, i);
+            double fy = target(loss, cy, norms, i);
             double throughTarget = df[i * classes + y];
             for (int j = 0; j < classes; j++) {
                 if (j != y) {
@@ -144,10 +151,10 @@ final class ReferenceMath {
                     throughTarget += df[i * classes + j] * spec.negativeTargetGradient(c, fy);
                 }
             }
-            dc[i * classes + y] = throughTarget
-                    * (norms == null ? spec.targetGradient(cy) : spec.targetGradient(cy, norms[i]));
+            double norm = norm(loss, norms, i);
+            dc[i * classes + y] = throughTarget * spec.targetGradient(cy, norm, loss.rowMargin(i));
             if (normGrad != null) {
-                normGrad[i] = throughTarget * spec.targetNormGradient(cy, norms[i]);
+                normGrad[i] = throughTarget * spec.targetNormGradient(cy, norm, loss.rowMargin(i));
             }
         }
         return dc;

@@ -103,7 +103,7 @@ public sealed interface Expr {
     }
 
     /** How many variable slots an expression may read. */
-    int MAX_VARIABLES = 2;
+    int MAX_VARIABLES = 3;
 
     /** One-argument functions of the IR. */
     enum UnaryOp { NEG, SQRT, EXP, EXPM1, LOG, COS, SIN, ACOS }

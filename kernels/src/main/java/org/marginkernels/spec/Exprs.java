@@ -24,6 +24,12 @@ public final class Exprs {
      * norm a constant ({@code Margin.withConstantNorm()}).
      */
     public static final Var FEATURE_NORM = new Var("norm", 1);
+    /**
+     * A per-row margin m_i (slot 2 of a target transform): a value per row that the loss's state rule supplies each
+     * step ({@code StateRule.rowMargins}; ElasticFace draws it from a normal distribution), 0 when none is bound. A
+     * constant of the backward pass.
+     */
+    public static final Var ROW_MARGIN = new Var("mi", 2);
     /** The log-probability of the target class, log p_y (slot 0): the variable of a row loss. */
     public static final Var LOG_PROB = new Var("lp", 0);
 

@@ -2,6 +2,7 @@ package org.marginkernels.spec;
 
 import static org.marginkernels.spec.Exprs.COSINE;
 import static org.marginkernels.spec.Exprs.FEATURE_NORM;
+import static org.marginkernels.spec.Exprs.ROW_MARGIN;
 import static org.marginkernels.spec.Exprs.LOG_PROB;
 import static org.marginkernels.spec.Exprs.TARGET;
 
@@ -20,6 +21,7 @@ public final class KernelSpec {
     private final Expr targetGradient;
     private final Expr targetNormGradient;
     private final boolean readsNorm;
+    private final boolean readsRowMargin;
     private final Expr negative;
     private final Expr negativeGradient;
     private final Expr negativeTargetGradient;
@@ -58,8 +60,12 @@ public final class KernelSpec {
         this.target = Simplifier.simplify(Objects.requireNonNull(target, "target"));
         this.targetGradient = Derivative.of(target, COSINE);
         this.readsNorm = Simplifier.reads(this.target, FEATURE_NORM);
+        this.readsRowMargin = Simplifier.reads(this.target, ROW_MARGIN);
         this.targetNormGradient = constantNorm || !readsNorm ? Exprs.ZERO : Derivative.of(target, FEATURE_NORM);
         this.negative = negative == null ? null : Simplifier.simplify(negative);
+        if (this.negative != null && Simplifier.reads(this.negative, ROW_MARGIN)) {
+            throw new IllegalArgumentException("a negative transform reads c and f_y only, not the row margin");
+        }
         this.negativeGradient = negative == null ? null : Derivative.of(negative, COSINE);
         this.negativeTargetGradient = negative == null ? null : Derivative.of(negative, TARGET);
         this.rowLoss = Simplifier.simplify(Objects.requireNonNull(rowLoss, "rowLoss"));
@@ -137,6 +143,11 @@ public final class KernelSpec {
         return readsNorm;
     }
 
+    /** True when the target transform reads a per-row margin m_i ({@link Exprs#ROW_MARGIN}). */
+    public boolean readsRowMargin() {
+        return readsRowMargin;
+    }
+
     /** True when gradient flows through the feature norm: dL/dx_i gets dL/df_iy df/d|x| along x^_i. */
     public boolean hasNormPath() {
         return !(targetNormGradient instanceof Expr.Const k && k.value() == 0);
@@ -156,19 +167,19 @@ public final class KernelSpec {
         return targetGradientFn.apply(c, cosineOnly());
     }
 
-    /** Evaluates f(c, |x|) in double for a row of feature norm {@code norm}. */
-    public double target(double c, double norm) {
-        return targetFn.apply(c, norm);
+    /** Evaluates f(c, |x|, m_i) in double for a row of feature norm {@code norm} and row margin {@code rowMargin}. */
+    public double target(double c, double norm, double rowMargin) {
+        return targetFn.apply(c, norm, rowMargin);
     }
 
-    /** Evaluates df/dc in double for a row of feature norm {@code norm}. */
-    public double targetGradient(double c, double norm) {
-        return targetGradientFn.apply(c, norm);
+    /** Evaluates df/dc in double for a row of feature norm {@code norm} and row margin {@code rowMargin}. */
+    public double targetGradient(double c, double norm, double rowMargin) {
+        return targetGradientFn.apply(c, norm, rowMargin);
     }
 
     /** Evaluates df/d|x| in double (zero without a norm path). */
-    public double targetNormGradient(double c, double norm) {
-        return targetNormGradientFn.apply(c, norm);
+    public double targetNormGradient(double c, double norm, double rowMargin) {
+        return targetNormGradientFn.apply(c, norm, rowMargin);
     }
 
     private double cosineOnly() {

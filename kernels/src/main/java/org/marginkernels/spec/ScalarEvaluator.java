@@ -19,7 +19,12 @@ public final class ScalarEvaluator {
     /** A compiled comparison. */
     @FunctionalInterface
     public interface ScalarCondition {
-        boolean test(double x0, double x1);
+        boolean test(double x0, double x1, double x2);
+
+        /** The condition with slot 2 at zero. */
+        default boolean test(double x0, double x1) {
+            return test(x0, x1, 0);
+        }
     }
 
     private ScalarEvaluator() {
@@ -51,14 +56,18 @@ public final class ScalarEvaluator {
             case Const c -> constant(c.value());
             case Param p -> constant(p.value());
             case Slot slot -> throw new IllegalArgumentException("a slot has no value outside compiled code: " + slot);
-            case Var v -> v.index() == 0 ? (x0, x1) -> x0 : (x0, x1) -> x1;
+            case Var v -> switch (v.index()) {
+                case 0 -> (x0, x1, x2) -> x0;
+                case 1 -> (x0, x1, x2) -> x1;
+                default -> (x0, x1, x2) -> x2;
+            };
             case Unary u -> unary(u, compile(u.arg()));
             case Binary b -> binary(b, compile(b.left()), compile(b.right()));
             case Select s -> {
                 ScalarCondition cond = compileCondition(s.condition());
                 ScalarFunction t = compile(s.ifTrue());
                 ScalarFunction f = compile(s.ifFalse());
-                yield (x0, x1) -> cond.test(x0, x1) ? t.apply(x0, x1) : f.apply(x0, x1);
+                yield (x0, x1, x2) -> cond.test(x0, x1, x2) ? t.apply(x0, x1, x2) : f.apply(x0, x1, x2);
             }
             case StraightThrough st -> compile(st.value());
             case Compare c -> throw new IllegalArgumentException("a comparison is not a number: " + c);
@@ -75,39 +84,39 @@ public final class ScalarEvaluator {
         ScalarFunction a = compile(c.left());
         ScalarFunction b = compile(c.right());
         return switch (c.op()) {
-            case LT -> (x0, x1) -> (float) a.apply(x0, x1) < (float) b.apply(x0, x1);
-            case LE -> (x0, x1) -> (float) a.apply(x0, x1) <= (float) b.apply(x0, x1);
-            case GT -> (x0, x1) -> (float) a.apply(x0, x1) > (float) b.apply(x0, x1);
-            case GE -> (x0, x1) -> (float) a.apply(x0, x1) >= (float) b.apply(x0, x1);
+            case LT -> (x0, x1, x2) -> (float) a.apply(x0, x1, x2) < (float) b.apply(x0, x1, x2);
+            case LE -> (x0, x1, x2) -> (float) a.apply(x0, x1, x2) <= (float) b.apply(x0, x1, x2);
+            case GT -> (x0, x1, x2) -> (float) a.apply(x0, x1, x2) > (float) b.apply(x0, x1, x2);
+            case GE -> (x0, x1, x2) -> (float) a.apply(x0, x1, x2) >= (float) b.apply(x0, x1, x2);
         };
     }
 
     private static ScalarFunction constant(double value) {
-        return (x0, x1) -> value;
+        return (x0, x1, x2) -> value;
     }
 
     private static ScalarFunction unary(Unary u, ScalarFunction a) {
         return switch (u.op()) {
-            case NEG -> (x0, x1) -> -a.apply(x0, x1);
-            case SQRT -> (x0, x1) -> Math.sqrt(a.apply(x0, x1));
-            case EXP -> (x0, x1) -> Math.exp(a.apply(x0, x1));
-            case EXPM1 -> (x0, x1) -> Math.expm1(a.apply(x0, x1));
-            case LOG -> (x0, x1) -> Math.log(a.apply(x0, x1));
-            case COS -> (x0, x1) -> Math.cos(a.apply(x0, x1));
-            case SIN -> (x0, x1) -> Math.sin(a.apply(x0, x1));
-            case ACOS -> (x0, x1) -> Math.acos(a.apply(x0, x1));
+            case NEG -> (x0, x1, x2) -> -a.apply(x0, x1, x2);
+            case SQRT -> (x0, x1, x2) -> Math.sqrt(a.apply(x0, x1, x2));
+            case EXP -> (x0, x1, x2) -> Math.exp(a.apply(x0, x1, x2));
+            case EXPM1 -> (x0, x1, x2) -> Math.expm1(a.apply(x0, x1, x2));
+            case LOG -> (x0, x1, x2) -> Math.log(a.apply(x0, x1, x2));
+            case COS -> (x0, x1, x2) -> Math.cos(a.apply(x0, x1, x2));
+            case SIN -> (x0, x1, x2) -> Math.sin(a.apply(x0, x1, x2));
+            case ACOS -> (x0, x1, x2) -> Math.acos(a.apply(x0, x1, x2));
         };
     }
 
     private static ScalarFunction binary(Binary b, ScalarFunction l, ScalarFunction r) {
         return switch (b.op()) {
-            case ADD -> (x0, x1) -> l.apply(x0, x1) + r.apply(x0, x1);
-            case SUB -> (x0, x1) -> l.apply(x0, x1) - r.apply(x0, x1);
-            case MUL -> (x0, x1) -> l.apply(x0, x1) * r.apply(x0, x1);
-            case DIV -> (x0, x1) -> l.apply(x0, x1) / r.apply(x0, x1);
-            case MIN -> (x0, x1) -> Math.min(l.apply(x0, x1), r.apply(x0, x1));
-            case MAX -> (x0, x1) -> Math.max(l.apply(x0, x1), r.apply(x0, x1));
-            case POW -> (x0, x1) -> Math.pow(l.apply(x0, x1), r.apply(x0, x1));
+            case ADD -> (x0, x1, x2) -> l.apply(x0, x1, x2) + r.apply(x0, x1, x2);
+            case SUB -> (x0, x1, x2) -> l.apply(x0, x1, x2) - r.apply(x0, x1, x2);
+            case MUL -> (x0, x1, x2) -> l.apply(x0, x1, x2) * r.apply(x0, x1, x2);
+            case DIV -> (x0, x1, x2) -> l.apply(x0, x1, x2) / r.apply(x0, x1, x2);
+            case MIN -> (x0, x1, x2) -> Math.min(l.apply(x0, x1, x2), r.apply(x0, x1, x2));
+            case MAX -> (x0, x1, x2) -> Math.max(l.apply(x0, x1, x2), r.apply(x0, x1, x2));
+            case POW -> (x0, x1, x2) -> Math.pow(l.apply(x0, x1, x2), r.apply(x0, x1, x2));
         };
     }
 }

@@ -1,5 +1,6 @@
 package org.marginkernels.spi;
 
+import java.util.OptionalDouble;
 import org.marginkernels.AdaCosScale;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
@@ -91,19 +92,22 @@ public final class FusedPlan {
             counted += y == ignore ? 0 : 1;
         }
 
-        // target rows: f(c_y, |x|) rounded once to float, f'(c_y) and df/d|x| in double
+        // target rows: f(c_y, |x|, m_i) rounded once to float, f'(c_y) and df/d|x| in double
         float[] cy = tiles.targetCosines();
         double[] norms = tiles.featureNorms();
         float[] fy = new float[batch];
         for (int i = 0; i < batch; i++) {
             if (labels[i] != ignore) {
-                fy[i] = (float) spec.target(cy[i], norms[i]);
+                fy[i] = (float) spec.target(cy[i], norms[i], loss.rowMargin(i));
             }
         }
 
         // the scale: fixed, or dynamic AdaCos from the raw non-target cosines at the previous scale
-        double scale = loss.staticScale(classes);
-        if (Double.isNaN(scale)) {
+        OptionalDouble fixed = loss.fixedScale(classes);
+        double scale;
+        if (fixed.isPresent()) {
+            scale = fixed.getAsDouble();
+        } else {
             double previous = loss.adaCosPreviousScale(classes);
             double[] lse = tiles.nonTargetLogSumExp((float) previous, null);
             double[] stats = new double[counted];
@@ -153,9 +157,9 @@ public final class FusedPlan {
                 continue;
             }
             double through = g[i] * (notTarget[i] - (path == null ? 0 : path[i]));
-            targetGrad[i] = (float) (through * spec.targetGradient(cy[i], norms[i]));
+            targetGrad[i] = (float) (through * spec.targetGradient(cy[i], norms[i], loss.rowMargin(i)));
             if (normGrad != null) {
-                normGrad[i] = through * spec.targetNormGradient(cy[i], norms[i]);
+                normGrad[i] = through * spec.targetNormGradient(cy[i], norms[i], loss.rowMargin(i));
             }
         }
         tiles.backward(rows, targetGrad, normGrad);

@@ -68,7 +68,8 @@ public final class GradientCheck {
                 d = Math.min(d, Math.abs(cy - k));
             }
             if (spec.hasNegative()) {
-                double fy = spec.target(cy, Math.sqrt(RowCheck.sumOfSquares(p.features(), i * p.dim(), p.dim())));
+                double fy = spec.target(cy, Math.sqrt(RowCheck.sumOfSquares(p.features(), i * p.dim(), p.dim())),
+                        loss.rowMargin(i));
                 for (int j = 0; j < p.classes(); j++) {
                     if (j != y) {
                         d = Math.min(d, Math.abs(cos[i * p.classes() + j] - fy));

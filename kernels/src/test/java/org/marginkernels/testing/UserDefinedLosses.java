@@ -1,6 +1,7 @@
 package org.marginkernels.testing;
 
 import static org.marginkernels.spec.Exprs.COSINE;
+import static org.marginkernels.spec.Exprs.ROW_MARGIN;
 import static org.marginkernels.spec.Exprs.FEATURE_NORM;
 import static org.marginkernels.spec.Exprs.ONE;
 import static org.marginkernels.spec.Exprs.TARGET;
@@ -16,10 +17,15 @@ import static org.marginkernels.spec.Exprs.select;
 import static org.marginkernels.spec.Exprs.sin;
 import static org.marginkernels.spec.Exprs.sub;
 
+import java.util.Map;
+import org.marginkernels.BatchStatistics;
 import org.marginkernels.LossParameter;
+import org.marginkernels.LossState;
 import org.marginkernels.Margin;
+import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Margins;
 import org.marginkernels.NegativeTransform;
+import org.marginkernels.StateRule;
 import org.marginkernels.spec.Expr;
 
 /**
@@ -55,6 +61,42 @@ public final class UserDefinedLosses {
         Expr m = add(lm.expr(), mul(div(sub(um.expr(), lm.expr()), sub(ua.expr(), la.expr())), sub(a, la.expr())));
         Expr c = clamp(COSINE, constant(-1 + Margins.COSINE_EPSILON), constant(1 - Margins.COSINE_EPSILON));
         return Margin.of("norm-margin", cos(add(acos(c), m)), lm, um, la, ua);
+    }
+
+    /**
+     * ArcFace without the fallback at a per-row margin, after ElasticFace (Boutros et al., "ElasticFace: Elastic
+     * Margin Loss for Deep Face Recognition", CVPRW 2022, eq. 4): f = cos(acos(c) + m + m_i), m_i from a state rule.
+     */
+    public static MarginSoftmax rowMarginLoss(double m, StateRule rule) {
+        LossParameter mm = new LossParameter("m", m, 0, 1);
+        Expr c = clamp(COSINE, constant(-1 + Margins.COSINE_EPSILON), constant(1 - Margins.COSINE_EPSILON));
+        Margin margin = Margin.of("row-margin-arcface(m=" + m + ")", cos(add(add(acos(c), mm.expr()), ROW_MARGIN)),
+                mm);
+        return MarginSoftmax.builder().margin(margin).state(rule).scale(30).build();
+    }
+
+    /** A state rule whose row margins are 0.06 (k mod 5) - 0.12 for the k-th counted row: fixed, easy to check. */
+    public static StateRule fixedRowMargins() {
+        return new StateRule() {
+            @Override
+            public LossState beforeStep(LossState previous, BatchStatistics batch) {
+                return previous;
+            }
+
+            @Override
+            public Map<String, Double> parameters(LossState state) {
+                return Map.of();
+            }
+
+            @Override
+            public double[] rowMargins(LossState state, BatchStatistics batch) {
+                double[] m = new double[batch.rows()];
+                for (int k = 0; k < m.length; k++) {
+                    m[k] = 0.06 * (k % 5) - 0.12;
+                }
+                return m;
+            }
+        };
     }
 
     /** SV-Softmax: g = t (c + 1) - 1 for a hard negative (c &gt; f_y), else c. */

@@ -383,6 +383,21 @@ abstract class BackendAgreementContract {
         assertStepAgrees(margin.name(), p, expected, actual, ex, ax, ew, aw);
     }
 
+    /** Per-row margins m_i from a state rule (ElasticFace-style): a step agrees with the reference's. */
+    @Property(tries = 20, seed = "2031")
+    void rowMarginStepsAgree(@ForAll("shapes") Shape shape, @ForAll long seed) {
+        MarginSoftmax loss = UserDefinedLosses.rowMarginLoss(0.3, UserDefinedLosses.fixedRowMargins());
+        Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.4, 0.15);
+        float[] ex = new float[p.features().length];
+        float[] ew = new float[p.weights().length];
+        float[] ax = new float[ex.length];
+        float[] aw = new float[ew.length];
+        StepResult e = reference.step(loss, LossState.empty(), p.features(), p.weights(), p.labels(), p.dim(), ex, ew);
+        Assume.that(GradientCheck.distanceToKinks(loss, reference, p) > 1e-4);
+        StepResult a = backend.step(loss, LossState.empty(), p.features(), p.weights(), p.labels(), p.dim(), ax, aw);
+        assertStepAgrees("row margins", p, e.result(), a.result(), ex, ax, ew, aw);
+    }
+
     /**
      * CurricularFace over several steps: its running t (a state rule, computed by the facade in double) is the same
      * on every backend, and each step's loss and gradients agree with the reference at the stated tolerances.

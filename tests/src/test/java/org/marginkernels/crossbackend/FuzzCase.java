@@ -13,6 +13,7 @@ import java.util.Random;
 import org.marginkernels.Backend;
 import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
+import org.marginkernels.LossState;
 import org.marginkernels.Margin;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Margins;
@@ -140,12 +141,12 @@ final class FuzzCase {
             mutations.add("k " + kk);
         }
         k = kk;
-        double sc = loss.staticScale(classes);
+        double sc = loss.fixedScale(classes).orElse(Double.NaN);
         if (op == Op.SOFTMAX && r.nextInt(10) == 0) {
             sc = new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY, 1e6 * (1 + 1e-9), 1e-300}[r.nextInt(6)];
             mutations.add("scale " + sc);
         }
-        scale = Double.isNaN(loss.staticScale(classes)) && op == Op.SOFTMAX ? 10 : sc;
+        scale = loss.fixedScale(classes).isEmpty() && op == Op.SOFTMAX ? 10 : sc;
         labels = y;
         switch (op) {
             case STEP, FORWARD, COSINES, COSINES_BACKWARD, TOP_K -> {
@@ -235,7 +236,8 @@ final class FuzzCase {
         b.ignoreLabel(r.nextInt(4) == 0 ? -100 : -1);
         b.scale(switch (r.nextInt(6)) {
             case 0 -> ScalePolicy.adaCosFixed();
-            case 1 -> new ScalePolicy.AdaCosDynamic(pick(r, Double.NaN, 1e-3, 30, ScalePolicy.MAX_SCALE));
+            case 1 -> r.nextInt(4) == 0 ? ScalePolicy.adaCosDynamic()
+                    : new ScalePolicy.AdaCosDynamic(pick(r, 1e-3, 30, ScalePolicy.MAX_SCALE));
             default -> ScalePolicy.fixed(s);
         });
         return b.build();
@@ -367,7 +369,10 @@ final class FuzzCase {
             double value = Double.NaN;
             LossResult result = null;
             switch (op) {
-                case STEP -> result = backend.forwardBackward(loss, in[0], in[1], y, dim, out[0], out[1]);
+                // a stateful loss (CurricularFace, dynamic AdaCos) steps through Backend.step, as training does
+                case STEP -> result = loss.hasState()
+                        ? backend.step(loss, LossState.empty(), in[0], in[1], y, dim, out[0], out[1]).result()
+                        : backend.forwardBackward(loss, in[0], in[1], y, dim, out[0], out[1]);
                 case FORWARD -> result = backend.forward(loss, in[0], in[1], y, dim);
                 case NORMALIZE -> backend.l2Normalize(in[0], dim, out[0], out[1]);
                 case NORMALIZE_BACKWARD -> backend.l2NormalizeBackward(in[0], in[1], in[2], dim, out[0]);
