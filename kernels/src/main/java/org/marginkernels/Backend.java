@@ -325,6 +325,10 @@ public final class Backend implements AutoCloseable {
     public LossResult scaledSoftmaxCrossEntropy(MarginSoftmax loss, double scale, float[] margined, int[] labels,
             float[] marginedGrad) {
         open();
+        if (loss != null && loss.spec().hasRegularizer()) {
+            throw new IllegalArgumentException("loss " + loss + " adds a regularizer of the feature norm, which this "
+                    + "layer method does not see: use forwardBackward or step");
+        }
         int classes = checkMatrix(loss, "margined", margined, labels);
         Checks.scale(scale);
         Checks.length("marginedGrad", marginedGrad, margined.length, "same shape as margined");

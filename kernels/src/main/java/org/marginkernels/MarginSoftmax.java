@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
+import org.marginkernels.spec.Expr;
 import org.marginkernels.spec.Exprs;
 import org.marginkernels.spec.KernelSpec;
 
@@ -30,6 +31,8 @@ public final class MarginSoftmax {
     private final int ignoreLabel;
     private final Reduction reduction;
     private final StateRule stateRule;
+    private final Expr regularizer;
+    private final String regularizerName;
     private final KernelSpec spec;
     // per-row margins m_i bound for one step (Backend.step), null when none
     private final double[] rowMargins;
@@ -46,6 +49,8 @@ public final class MarginSoftmax {
         this.ignoreLabel = b.ignoreLabel;
         this.reduction = b.reduction;
         this.stateRule = b.stateRule;
+        this.regularizer = b.regularizer;
+        this.regularizerName = b.regularizerName;
         this.spec = spec;
         this.rowMargins = rowMargins;
     }
@@ -65,6 +70,8 @@ public final class MarginSoftmax {
         b.ignoreLabel = ignoreLabel;
         b.reduction = reduction;
         b.stateRule = stateRule;
+        b.regularizer = regularizer;
+        b.regularizerName = regularizerName;
         return b;
     }
 
@@ -167,6 +174,7 @@ public final class MarginSoftmax {
         Builder b = toBuilder();
         b.margin = margin.bind(values);
         b.negative = negative.bind(values);
+        b.regularizer = Exprs.bind(regularizer, values);
         Double previousScale = values.get(AdaCosState.PREVIOUS_SCALE);
         if (previousScale != null && scalePolicy instanceof ScalePolicy.AdaCosDynamic) {
             b.scalePolicy = new ScalePolicy.AdaCosDynamic(previousScale);
@@ -228,7 +236,8 @@ public final class MarginSoftmax {
     @Override
     public String toString() {
         return "MarginSoftmax[" + margin + ", negative=" + negative
-                + (stateRule == null ? "" : ", state=" + stateRule) + ", scale=" + scalePolicy
+                + (stateRule == null ? "" : ", state=" + stateRule)
+                + (regularizerName == null ? "" : ", regularizer=" + regularizerName) + ", scale=" + scalePolicy
                 + (focalGamma == 0 ? "" : ", focal gamma=" + focalGamma) + ", ignore=" + ignoreLabel + ", "
                 + reduction + "]";
     }
@@ -236,6 +245,8 @@ public final class MarginSoftmax {
     /** Builds a {@link MarginSoftmax}; every setter checks its argument at once. */
     public static final class Builder {
         private StateRule stateRule;
+        private Expr regularizer = Exprs.ZERO;
+        private String regularizerName;
         private Margin margin = Margins.none();
         private NegativeTransform negative = NegativeTransform.none();
         private ScalePolicy scalePolicy = new ScalePolicy.Fixed(64);
@@ -306,11 +317,32 @@ public final class MarginSoftmax {
             return this;
         }
 
+        /**
+         * A regularizer R(|x_i|) added to each counted row's loss, reduced like it: MagFace's lambda_g g(a_i)
+         * (Meng et al., CVPR 2021, eq. 5). Written with the expression builders over {@link Exprs#FEATURE_NORM} and
+         * declared parameters; its gradient flows along x^_i on every backend.
+         *
+         * @param name a short description, such as {@code magface-g(lambda=35)}
+         * @param r R(|x|); may read only the feature norm and the declared parameters. Not modified.
+         * @throws IllegalArgumentException if r reads anything else, or its value or slope is not finite and within
+         *     1e3 / 1e6 for every norm in [1e-15, 2^126] (clamp the norm first, as MagFace does)
+         */
+        public Builder normRegularizer(String name, Expr r, LossParameter... parameters) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(r, "r");
+            String what = "regularizer " + name;
+            UserExpressions.parameters(what, r, java.util.Set.of(Exprs.FEATURE_NORM), parameters);
+            UserExpressions.bounded(what, r, false);
+            this.regularizer = r;
+            this.regularizerName = name;
+            return this;
+        }
+
         /** Compiles the loss. */
         public MarginSoftmax build() {
             KernelSpec spec = new KernelSpec(margin.target(), margin.constantNorm(),
                     negative.expression().orElse(null),
-                    focalGamma == 0 ? RowLosses.crossEntropy() : RowLosses.focal(focalGamma));
+                    focalGamma == 0 ? RowLosses.crossEntropy() : RowLosses.focal(focalGamma), regularizer);
             return new MarginSoftmax(this, spec);
         }
     }

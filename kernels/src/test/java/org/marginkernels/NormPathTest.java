@@ -43,6 +43,30 @@ class NormPathTest {
         Tolerance.assertClose("dL/dweights", numeric[1], gw, 2e-5 * scale + 1e-9, 1e-4);
     }
 
+    @Property(tries = 100, seed = "14")
+    void aNormRegularizerAddsItsValueAndGradient(@ForAll @IntRange(min = 1, max = 4) int batch,
+            @ForAll @IntRange(min = 2, max = 5) int dim, @ForAll @IntRange(min = 3, max = 6) int classes,
+            @ForAll long seed) {
+        MarginSoftmax magFace = UserDefinedLosses.magFaceLike(0.5);
+        Problem p = GradientCheck.gridProblem(seed, batch, dim, classes);
+        Assume.that(GradientCheck.distanceToKinks(magFace, REFERENCE, p) > 0.02);
+        float[] gx = new float[p.features().length];
+        float[] gw = new float[p.weights().length];
+        double loss = REFERENCE.forwardBackward(magFace, p.features(), p.weights(), p.labels(), dim, gx, gw).loss();
+        double regularizer = 0;
+        for (int i = 0; i < batch; i++) {
+            double a = Math.min(8, Math.max(0.25, Math.sqrt(org.marginkernels.spi.RowCheck.sumOfSquares(
+                    p.features(), i * dim, dim))));
+            regularizer += 0.5 * (1 / a + a / 64) / batch;
+        }
+        assertEquals(REFERENCE.forward(NORM, p.features(), p.weights(), p.labels(), dim).loss() + regularizer, loss,
+                1e-12 * Math.max(1, loss));
+        float[][] numeric = GradientCheck.numericGradients(REFERENCE, magFace, p);
+        double scale = Math.max(Tolerance.maxAbs(numeric[0]), Tolerance.maxAbs(numeric[1]));
+        Tolerance.assertClose("dL/dfeatures", numeric[0], gx, 2e-5 * scale + 1e-9, 1e-4);
+        Tolerance.assertClose("dL/dweights", numeric[1], gw, 2e-5 * scale + 1e-9, 1e-4);
+    }
+
     @Property(tries = 50, seed = "13")
     void aConstantNormSendsNoGradientAlongTheFeature(@ForAll @IntRange(min = 1, max = 4) int batch,
             @ForAll @IntRange(min = 2, max = 5) int dim, @ForAll @IntRange(min = 3, max = 6) int classes,
@@ -84,6 +108,8 @@ class NormPathTest {
         assertTrue(e.getMessage().contains("feature norm"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> REFERENCE.marginBackward(NORM, c, y, new float[3], new float[3]));
+        assertThrows(IllegalArgumentException.class, () -> REFERENCE.scaledSoftmaxCrossEntropy(
+                UserDefinedLosses.magFaceLike(1), 8, c, y, new float[3]));
     }
 
     @Property(tries = 1)

@@ -6,6 +6,7 @@ import static org.marginkernels.reference.ReferenceMath.toDouble;
 import org.marginkernels.AdaCosScale;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.Reduction;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.TopKSelector;
 
@@ -39,9 +40,21 @@ public final class ReferenceBackend implements KernelBackend {
         boolean backward = featureGrad != null || weightGrad != null;
         double[] df = backward ? new double[f.length] : null;
         double[] result = ReferenceMath.softmaxLoss(loss, scale, f, labels, classes, df);
+        // a regularizer R(|x_i|) per counted row, reduced like the row losses (MagFace)
+        double weight = loss.reduction() == Reduction.MEAN && result[1] > 0 ? 1 / result[1] : 1;
+        for (int i = 0; i < batch && loss.spec().hasRegularizer(); i++) {
+            if (labels[i] != loss.ignoreLabel()) {
+                result[0] += weight * loss.spec().regularizer(xNorm[i]);
+            }
+        }
         if (backward) {
             double[] normGrad = loss.spec().hasNormPath() ? new double[batch] : null;
             double[] dc = ReferenceMath.marginBackward(loss, cos, labels, classes, df, xNorm, normGrad);
+            for (int i = 0; normGrad != null && i < batch; i++) {
+                if (labels[i] != loss.ignoreLabel()) {
+                    normGrad[i] += weight * loss.spec().regularizerGradient(xNorm[i]);
+                }
+            }
             if (featureGrad != null) {
                 double[] dxHat = ReferenceMath.mult(dc, wHat, batch, classes, dim);
                 double[] dx = ReferenceMath.normalizeBackward(xHat, xNorm, dxHat, dim);

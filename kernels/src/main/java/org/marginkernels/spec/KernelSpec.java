@@ -27,6 +27,9 @@ public final class KernelSpec {
     private final Expr negativeTargetGradient;
     private final Expr rowLoss;
     private final Expr rowLossGradient;
+    private final Expr regularizer;
+    private final ScalarFunction regularizerFn;
+    private final ScalarFunction regularizerGradientFn;
     private final ArgumentSlots negativeArguments;
 
     private final ScalarFunction targetFn;
@@ -44,7 +47,7 @@ public final class KernelSpec {
      * @see #KernelSpec(Expr, boolean, Expr, Expr)
      */
     public KernelSpec(Expr target, Expr negative, Expr rowLoss) {
-        this(target, false, negative, rowLoss);
+        this(target, false, negative, rowLoss, Exprs.ZERO);
     }
 
     /**
@@ -55,8 +58,10 @@ public final class KernelSpec {
      *     df/d|x| is zero and no gradient flows along x^_i through the margin
      * @param negative g(c, f_y) over {@link Exprs#COSINE} and {@link Exprs#TARGET}, or null for the identity
      * @param rowLoss F(lp) over {@link Exprs#LOG_PROB}: the loss of one row given log p_y
+     * @param regularizer R(|x|) over {@link Exprs#FEATURE_NORM}, added to each counted row's loss (MagFace's
+     *     lambda_g g(a)); {@link Exprs#ZERO} for none. Its gradient flows along x^_i.
      */
-    public KernelSpec(Expr target, boolean constantNorm, Expr negative, Expr rowLoss) {
+    public KernelSpec(Expr target, boolean constantNorm, Expr negative, Expr rowLoss, Expr regularizer) {
         this.target = Simplifier.simplify(Objects.requireNonNull(target, "target"));
         this.targetGradient = Derivative.of(target, COSINE);
         this.readsNorm = Simplifier.reads(this.target, FEATURE_NORM);
@@ -70,6 +75,9 @@ public final class KernelSpec {
         this.negativeTargetGradient = negative == null ? null : Derivative.of(negative, TARGET);
         this.rowLoss = Simplifier.simplify(Objects.requireNonNull(rowLoss, "rowLoss"));
         this.rowLossGradient = Derivative.of(rowLoss, LOG_PROB);
+        this.regularizer = Simplifier.simplify(Objects.requireNonNull(regularizer, "regularizer"));
+        this.regularizerFn = ScalarEvaluator.compile(this.regularizer);
+        this.regularizerGradientFn = ScalarEvaluator.compile(Derivative.of(this.regularizer, FEATURE_NORM));
         this.negativeArguments = ArgumentSlots.lift(List.of(negative().orElse(Exprs.COSINE),
                 negativeGradient().orElse(Exprs.ONE), negativeTargetGradient().orElse(Exprs.ZERO)));
         this.targetFn = ScalarEvaluator.compile(this.target);
@@ -138,9 +146,12 @@ public final class KernelSpec {
         return targetNormGradient;
     }
 
-    /** True when the target transform reads the feature norm |x_i|, so it needs the rows, not cosines alone. */
+    /**
+     * True when the loss reads the feature norm |x_i| (its target transform or a regularizer), so it needs the rows,
+     * not cosines alone.
+     */
     public boolean readsNorm() {
-        return readsNorm;
+        return readsNorm || hasRegularizer();
     }
 
     /** True when the target transform reads a per-row margin m_i ({@link Exprs#ROW_MARGIN}). */
@@ -148,9 +159,31 @@ public final class KernelSpec {
         return readsRowMargin;
     }
 
-    /** True when gradient flows through the feature norm: dL/dx_i gets dL/df_iy df/d|x| along x^_i. */
+    /**
+     * True when gradient flows through the feature norm: dL/dx_i gets dL/df_iy df/d|x| + w dR/d|x| along x^_i.
+     */
     public boolean hasNormPath() {
-        return !(targetNormGradient instanceof Expr.Const k && k.value() == 0);
+        return !(targetNormGradient instanceof Expr.Const k && k.value() == 0) || hasRegularizer();
+    }
+
+    /** True when a regularizer R(|x|) is added to each row's loss. */
+    public boolean hasRegularizer() {
+        return !(regularizer instanceof Expr.Const k && k.value() == 0);
+    }
+
+    /** R(|x|), the regularizer added to each counted row's loss; zero for none. */
+    public Expr regularizer() {
+        return regularizer;
+    }
+
+    /** Evaluates R(|x|) in double. */
+    public double regularizer(double norm) {
+        return regularizerFn.apply(0, norm);
+    }
+
+    /** Evaluates dR/d|x| in double. */
+    public double regularizerGradient(double norm) {
+        return regularizerGradientFn.apply(0, norm);
     }
 
     /**

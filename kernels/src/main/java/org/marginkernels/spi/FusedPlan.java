@@ -18,7 +18,8 @@ import org.marginkernels.spec.KernelSpec;
  * F(lp_i) with lp_i = z_iy - logsumexp_j z_ij; dL/dz_ij = G_i ([j = y_i] - p_ij) with G_i = w F'(lp_i) (w = 1/N for
  * the mean), so dL/dc_ij = s G_i (-p_ij) dg/dc for j != y_i and dL/dc_iy = s G_i (1 - p_iy - S_i) f'(c_iy), where
  * S_i = sum_{j != y_i} p_ij dg/df_y(c_ij, f_iy) is the path through f_y in the negatives; a margin that reads |x_i|
- * adds s G_i (1 - p_iy - S_i) df/d|x| along x^_i.
+ * adds s G_i (1 - p_iy - S_i) df/d|x| along x^_i, and a regularizer R(|x_i|) added to each row's loss
+ * (MagFace) adds w R(|x_i|) to L and w dR/d|x| along x^_i.
  */
 public final class FusedPlan {
 
@@ -138,7 +139,7 @@ public final class FusedPlan {
             double zy = (double) s * fy[i];
             double lp = RowLogProb.ofLogSumExp(zy, nonTarget[i]);
             lse[i] = RowLogProb.logSumExp(zy, nonTarget[i]);
-            total += spec.rowLoss(lp);
+            total += spec.rowLoss(lp) + spec.regularizer(norms[i]);
             g[i] = weight * s * spec.rowLossGradient(lp);
             notTarget[i] = -Math.expm1(lp);
         }
@@ -159,7 +160,8 @@ public final class FusedPlan {
             double through = g[i] * (notTarget[i] - (path == null ? 0 : path[i]));
             targetGrad[i] = (float) (through * spec.targetGradient(cy[i], norms[i], loss.rowMargin(i)));
             if (normGrad != null) {
-                normGrad[i] = through * spec.targetNormGradient(cy[i], norms[i], loss.rowMargin(i));
+                normGrad[i] = through * spec.targetNormGradient(cy[i], norms[i], loss.rowMargin(i))
+                        + weight * spec.regularizerGradient(norms[i]);
             }
         }
         tiles.backward(rows, targetGrad, normGrad);

@@ -64,6 +64,21 @@ public final class UserDefinedLosses {
     }
 
     /**
+     * MagFace's regularizer lambda_g g(a) with g(a) = 1/a + a / u_a^2 of the clamped norm a = clamp(|x|, l_a, u_a)
+     * (Meng et al., CVPR 2021, eq. 5; IrvingMeng/MagFace computes it on the clamped x_norm), over the test norm range
+     * [0.25, 8] of {@link #normMargin()}.
+     */
+    public static MarginSoftmax magFaceLike(double lambda) {
+        LossParameter lg = new LossParameter("lambda_g", lambda, 0, 100);
+        LossParameter la = new LossParameter("la", 0.25, 1e-3, 100);
+        LossParameter ua = new LossParameter("ua", 8, 1e-2, 1000);
+        Expr a = clamp(FEATURE_NORM, la.expr(), ua.expr());
+        Expr g = add(div(ONE, a), div(a, mul(ua.expr(), ua.expr())));
+        return MarginSoftmax.builder().margin(normMargin()).normRegularizer("magface-g", mul(lg.expr(), g), lg, la, ua)
+                .scale(8).build();
+    }
+
+    /**
      * ArcFace without the fallback at a per-row margin, after ElasticFace (Boutros et al., "ElasticFace: Elastic
      * Margin Loss for Deep Face Recognition", CVPRW 2022, eq. 4): f = cos(acos(c) + m + m_i), m_i from a state rule.
      */
