@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.marginkernels.Backend;
 import org.marginkernels.Backends;
+import org.marginkernels.ElasticFace;
 import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
 import org.marginkernels.LossState;
@@ -46,11 +47,56 @@ public final class OracleDump {
                         labels.putInt(y);
                     }
                     Files.write(dir.resolve("y.i32"), labels.array());
+                    double[] margins = elasticMargins(e.getKey(), p);
+                    if (margins != null) {
+                        ByteBuffer mi = ByteBuffer.allocate(8 * margins.length).order(ByteOrder.LITTLE_ENDIAN);
+                        for (double v : margins) {
+                            mi.putDouble(v);
+                        }
+                        Files.write(dir.resolve("mi.f64"), mi.array());
+                    }
                     Files.writeString(dir.resolve("meta.txt"), String.format(Locale.ROOT, "%d %d %d %.17g %.17g",
                             s[0], s[1], s[2], r.loss(), r.scale()));
                 }
             }
         }
+    }
+
+    /**
+     * The per-row margins an ElasticFace catalogue loss draws at its first step, per counted row: the draws depend on
+     * the target cosines (the Plus assignment), computed here as the facade computes them, in double.
+     */
+    private static double[] elasticMargins(String name, Problem p) {
+        if (!name.startsWith("elasticface")) {
+            return null;
+        }
+        int counted = 0;
+        for (int y : p.labels()) {
+            counted += y < 0 ? 0 : 1;
+        }
+        double[] cy = new double[counted];
+        int n = 0;
+        for (int i = 0; i < p.batch(); i++) {
+            int y = p.labels()[i];
+            if (y < 0) {
+                continue;
+            }
+            double dot = 0;
+            double xx = 0;
+            double ww = 0;
+            for (int k = 0; k < p.dim(); k++) {
+                double a = p.features()[i * p.dim() + k];
+                double b = p.weights()[y * p.dim() + k];
+                dot += a * b;
+                xx += a * a;
+                ww += b * b;
+            }
+            cy[n++] = Math.min(1, Math.max(-1, dot / Math.sqrt(xx) / Math.sqrt(ww)));
+        }
+        double m = name.equals("elasticface-cos") ? 0.35 : 0.5;
+        ElasticFace.Assignment a = name.endsWith("plus") ? ElasticFace.Assignment.PLUS_CODE
+                : ElasticFace.Assignment.RANDOM;
+        return ElasticFace.margins(LossCatalogue.ELASTIC_SEED, 1, m, LossCatalogue.ELASTIC_SIGMA, a, cy);
     }
 
     private static void write(Path file, float[] values) throws IOException {

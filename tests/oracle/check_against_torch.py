@@ -57,6 +57,40 @@ def curricular(m):
         return torch.where(c > cos_theta_m[:, None], c * (t + c), c)
     return g
 
+def magface(la=10.0, ua=110.0, lm=0.45, um=0.8, lam=20.0):
+    # IrvingMeng/MagFace models/magface.py: MagLinear (easy margin) and MagLoss; nothing detached
+    def f(c, norms, mi):
+        a = norms.clamp(la, ua)
+        m = (um - lm) / (ua - la) * (a - la) + lm
+        cc = clamp(c)
+        return torch.where(cc > 0, torch.cos(torch.acos(cc) + m), c)
+    def reg(norms):
+        a = norms.clamp(la, ua)
+        return lam * (a / ua ** 2 + 1 / a)
+    return dict(fn=f, reg=reg)
+
+def adaface(m=0.4, h=0.333, alpha=0.01, eps=1e-3):
+    # mk-minchul/AdaFace head.py: all cosines clamped to 1 -+ eps; norms clipped and detached; batch mean and
+    # (unbiased) std updated before use from 20 and 100; a single row leaves the std (NaN in the code) unchanged
+    def f(c, norms, mi, keep):
+        with torch.no_grad():
+            sn = norms.clip(0.001, 100)
+            k = sn[keep]
+            mean = 0.01 * k.mean() + 0.99 * 20 if k.numel() > 0 else torch.tensor(20.0, dtype=sn.dtype)
+            std = 0.01 * k.std() + 0.99 * 100 if k.numel() > 1 else torch.tensor(100.0, dtype=sn.dtype)
+            scaler = ((sn - mean) / (std + eps) * h).clip(-1, 1)
+        theta = torch.acos(c.clamp(-1 + eps, 1 - eps))
+        theta_m = (theta - m * scaler).clip(eps, math.pi - eps)
+        return torch.cos(theta_m) - (m + m * scaler)
+    return dict(fk=f, g=lambda c, fy: c.clamp(-1 + eps, 1 - eps))
+
+def elastic_arc(m):
+    # fdbtrs/ElasticFace utils/losses.py ElasticArcFace: cos(acos(c) + m_i), no fallback; m_i given per row
+    return dict(fn=lambda c, norms, mi: torch.cos(torch.acos(clamp(c)) + mi))
+
+def elastic_cos(m):
+    return dict(fn=lambda c, norms, mi: c - mi)
+
 NONE = lambda c: c
 L = {
  'none': dict(f=NONE), 'arcface': dict(f=arcface(0.5)), 'arcface-easy': dict(f=arcface_easy(0.5)),
@@ -67,11 +101,14 @@ L = {
  'adacos-dynamic-step2': dict(f=NONE, scale='adacos', prev=9.5),
  'sv-softmax': dict(f=arcface(0.5), g=sv(1.2)), 'mv-softmax': dict(f=cosface(0.35), g=mv(0.2)),
  'curricularface': dict(f=arcface(0.5), gc=curricular(0.5)),
+ 'combined-insightface': dict(f=combined(0.9, 0.4, 0.15)),
+ 'magface': magface(), 'adaface': adaface(),
+ 'elasticface-arc': elastic_arc(0.5), 'elasticface-arc-plus': elastic_arc(0.5), 'elasticface-cos': elastic_cos(0.35),
  'focal': dict(f=arcface(0.5), gamma=2.0), 'focal-half': dict(f=cosface(0.35), gamma=0.5),
  'arcface-sum': dict(f=arcface(0.5), reduction='sum'),
 }
 
-def loss_fn(spec, x, w, y):
+def loss_fn(spec, x, w, y, mi):
     xn = x / x.norm(dim=1, keepdim=True)
     wn = w / w.norm(dim=1, keepdim=True)
     c = xn @ wn.T
@@ -81,7 +118,13 @@ def loss_fn(spec, x, w, y):
     onehot = torch.zeros_like(c, dtype=torch.bool)
     onehot[torch.arange(B), yk] = True
     cy = c[torch.arange(B), yk]
-    fy = spec['f'](cy)
+    norms = x.norm(dim=1)
+    if 'fn' in spec:
+        fy = spec['fn'](cy, norms, mi)
+    elif 'fk' in spec:
+        fy = spec['fk'](cy, norms, mi, keep)
+    else:
+        fy = spec['f'](cy)
     neg = spec['g'](c, fy[:, None].expand_as(c)) if 'g' in spec else c
     if 'gc' in spec:
         neg = spec['gc'](c, cy, keep)
@@ -104,6 +147,8 @@ def loss_fn(spec, x, w, y):
     lp = torch.log_softmax(z, dim=1)[torch.arange(B), yk]
     gamma = spec.get('gamma', 0.0)
     row = -lp if gamma == 0 else -(1 - torch.exp(lp)) ** gamma * lp
+    if 'reg' in spec:
+        row = row + spec['reg'](norms)
     row = row[keep]
     n = int(keep.sum())
     if n == 0:
@@ -123,7 +168,11 @@ for d in sorted(os.listdir(root)):
     x = torch.tensor(rd(os.path.join(root, d, 'x.f32'), '<f4').astype(np.float64).reshape(B, D), requires_grad=True)
     w = torch.tensor(rd(os.path.join(root, d, 'w.f32'), '<f4').astype(np.float64).reshape(C, D), requires_grad=True)
     y = torch.tensor(rd(os.path.join(root, d, 'y.i32'), '<i4').astype(np.int64))
-    l, s = loss_fn(L[name], x, w, y)
+    mi_file = os.path.join(root, d, 'mi.f64')
+    mi = torch.zeros(B, dtype=torch.float64)
+    if os.path.exists(mi_file):
+        mi[(y >= 0).numpy()] = torch.tensor(rd(mi_file, '<f8'))
+    l, s = loss_fn(L[name], x, w, y, mi)
     l.backward()
     gx = rd(os.path.join(root, d, 'gx.f32'), '<f4').reshape(B, D)
     gw = rd(os.path.join(root, d, 'gw.f32'), '<f4').reshape(C, D)

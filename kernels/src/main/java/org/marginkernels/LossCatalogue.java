@@ -11,6 +11,11 @@ import java.util.Map;
  */
 public final class LossCatalogue {
 
+    /** The seed of the catalogue's ElasticFace margin draws. */
+    public static final long ELASTIC_SEED = 7;
+    /** The catalogue's ElasticFace sigma: the paper's 0.05, so the per-row margins differ visibly. */
+    public static final double ELASTIC_SIGMA = 0.05;
+
     private LossCatalogue() {
     }
 
@@ -34,6 +39,7 @@ public final class LossCatalogue {
         m.put("cosface", loss().margin(Margins.cosFace(0.35)).scale(s).build());
         m.put("combined", loss().margin(Margins.combined(1.0, 0.3, 0.2)).scale(s).build());
         m.put("combined-m1", loss().margin(Margins.combined(1.5, 0.2, 0.1)).scale(s).build());
+        m.put("combined-insightface", loss().margin(Margins.combined(0.9, 0.4, 0.15)).scale(s).build());
         m.put("sphereface", loss().margin(Margins.sphereFace(4)).scale(s).build());
         m.put("sphereface-lambda", loss().margin(Margins.sphereFace(3, 5)).scale(s).build());
         m.put("adacos-fixed", loss().scale(ScalePolicy.adaCosFixed()).build());
@@ -44,6 +50,13 @@ public final class LossCatalogue {
         m.put("mv-softmax", loss().margin(Margins.cosFace(0.35)).negative(NegativeTransform.mvSoftmax(0.2)).scale(s)
                 .build());
         m.put("curricularface", CurricularFace.loss(0.5, s));
+        m.put("adaface", AdaFace.loss(s));
+        m.put("magface", MagFace.loss(s));
+        m.put("elasticface-arc", ElasticFace.arc(0.5, ELASTIC_SIGMA, ELASTIC_SEED, ElasticFace.Assignment.RANDOM, s));
+        m.put("elasticface-arc-plus", ElasticFace.arc(0.5, ELASTIC_SIGMA, ELASTIC_SEED,
+                ElasticFace.Assignment.PLUS_CODE, s));
+        m.put("elasticface-cos", ElasticFace.cos(0.35, ELASTIC_SIGMA, ELASTIC_SEED, ElasticFace.Assignment.RANDOM,
+                s));
         m.put("focal", loss().margin(Margins.arcFace(0.5)).focal(2).scale(s).build());
         m.put("focal-half", loss().margin(Margins.cosFace(0.35)).focal(0.5).scale(s).build());
         m.put("arcface-sum", loss().margin(Margins.arcFace(0.5)).reduction(Reduction.SUM).scale(s).build());

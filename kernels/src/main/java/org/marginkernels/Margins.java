@@ -101,13 +101,13 @@ public final class Margins {
      * with no threshold fallback (insightface semantics). combined(1, m, 0) is ArcFace without the fallback and
      * combined(1, 0, m) is CosFace.
      *
-     * @param m1 the multiplicative angular margin, in [1, 4]
+     * @param m1 the multiplicative angular margin, in (0, 4]: below 1 as in insightface's published (0.9, 0.4, 0.15)
      * @param m2 the additive angular margin in radians, in [0, pi/2]
      * @param m3 the additive cosine margin, in [0, 1]
      * @throws IllegalArgumentException if a parameter is outside its range
      */
     public static Margin combined(double m1, double m2, double m3) {
-        check("m1", m1, 1, 4);
+        check("m1", m1, Double.MIN_VALUE, 4);
         check("m2", m2, 0, Math.PI / 2);
         check("m3", m3, 0, 1);
         Expr theta = acos(clampedCosine());

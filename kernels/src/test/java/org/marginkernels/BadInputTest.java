@@ -130,7 +130,8 @@ class BadInputTest {
         assertNames("m", () -> Margins.arcFace(2));
         assertNames("m", () -> Margins.arcFace(Double.NaN));
         assertNames("m", () -> Margins.cosFace(1.5));
-        assertNames("m1", () -> Margins.combined(0.5, 0.1, 0.1));
+        assertNames("m1", () -> Margins.combined(0, 0.1, 0.1));
+        assertNames("m1", () -> Margins.combined(4.5, 0.1, 0.1));
         assertNames("m2", () -> Margins.combined(1, -0.1, 0.1));
         assertNames("m3", () -> Margins.combined(1, 0.1, 2));
         assertNames("m", () -> Margins.sphereFace(0));

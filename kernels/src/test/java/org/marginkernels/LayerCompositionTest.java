@@ -22,6 +22,10 @@ class LayerCompositionTest {
         try (Backend ref = Backends.named("reference")) {
             for (Map.Entry<String, MarginSoftmax> e : LossCatalogue.all().entrySet()) {
                 MarginSoftmax loss = e.getValue();
+                if (loss.spec().readsNorm()) {
+                    // the layer methods see cosines only and refuse a loss that reads the feature norm
+                    continue;
+                }
                 float[] gx = new float[p.features().length];
                 float[] gw = new float[p.weights().length];
                 LossResult fused = ref.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), gx, gw);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Assume;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -110,6 +111,8 @@ class LossInvariantProperties {
             @ForAll @IntRange(min = 3, max = 9) int classes, @ForAll long seed,
             @ForAll @IntRange(min = -3, max = 3) int exponent, @ForAll boolean scaleFeature) {
         MarginSoftmax loss = LOSSES.get(name);
+        // a loss that reads the feature norm (AdaFace, MagFace) depends on the scale of a feature row by design
+        Assume.that(!(scaleFeature && loss.spec().readsNorm()));
         Problem p = Problem.random(seed, batch, dim, classes, 0.3, 0.2);
         Problem q = p.copy();
         float factor = (float) Math.scalb(1.0, exponent);

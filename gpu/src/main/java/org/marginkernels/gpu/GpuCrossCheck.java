@@ -8,6 +8,7 @@ import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spi.RowCheck;
 
 /**
  * The correctness half of {@link GpuCheck}: every catalogue loss on a few shapes (batch 1, primes, dims around the
@@ -95,8 +96,9 @@ final class GpuCrossCheck {
         KernelSpec spec = loss.spec();
         for (int i = 0; i < y.length; i++) {
             double cy = cos[i * classes + y[i]];
-            double fy = spec.target(cy);
-            if (rough(spec::target, cy) || rough(spec::targetGradient, cy)) {
+            double norm = Math.sqrt(RowCheck.sumOfSquares(x, i * dim, dim));
+            double fy = spec.target(cy, norm, 0);
+            if (rough(c -> spec.target(c, norm, 0), cy) || rough(c -> spec.targetGradient(c, norm, 0), cy)) {
                 return false;
             }
             for (int j = 0; j < classes; j++) {

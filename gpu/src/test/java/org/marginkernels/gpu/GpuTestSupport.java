@@ -5,6 +5,7 @@ import org.marginkernels.Backend;
 import org.marginkernels.Backends;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spi.RowCheck;
 
 /**
  * Shared test state: one OpenCL backend per JVM (PoCL compiles are slow, so the program cache is shared by every
@@ -95,10 +96,12 @@ final class GpuTestSupport {
                 continue;
             }
             double cy = cos[i * p.classes() + y];
-            if (jumps(c -> spec.target(c), cy, distance) || jumps(c -> spec.targetGradient(c), cy, distance)) {
+            double norm = Math.sqrt(RowCheck.sumOfSquares(p.x(), i * p.dim(), p.dim()));
+            if (jumps(c -> spec.target(c, norm, 0), cy, distance)
+                    || jumps(c -> spec.targetGradient(c, norm, 0), cy, distance)) {
                 return false;
             }
-            double fy = spec.target(cy);
+            double fy = spec.target(cy, norm, 0);
             for (int j = 0; j < p.classes(); j++) {
                 double c = cos[i * p.classes() + j];
                 if (j != y && (jumps(v -> spec.negative(v, fy), c, distance)

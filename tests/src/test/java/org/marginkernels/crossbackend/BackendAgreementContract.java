@@ -131,6 +131,8 @@ abstract class BackendAgreementContract {
     void layerKernelsMatchTheReference(@ForAll("losses") String name, @ForAll("shapes") Shape shape,
             @ForAll long seed) {
         MarginSoftmax loss = LOSSES.get(name);
+        // the layer methods see cosines only and refuse a loss that reads the feature norm
+        Assume.that(!loss.spec().readsNorm());
         Assume.that(shape.batch() * shape.classes() <= 20_000);
         Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.4, 0.15);
         int n = p.batch() * p.classes();
@@ -206,6 +208,7 @@ abstract class BackendAgreementContract {
     @Property(tries = 17, seed = "2026")
     void marginAtThresholdsAndEndsMatchesTheReference(@ForAll("losses") String name) {
         MarginSoftmax loss = LOSSES.get(name);
+        Assume.that(!loss.spec().readsNorm());
         List<Float> special = new java.util.ArrayList<>(List.of(1f, -1f, 0f, Math.nextDown(1f), Math.nextUp(-1f),
                 (float) (1 - Margins.COSINE_EPSILON), (float) (-1 + Margins.COSINE_EPSILON), 0.5f, -0.5f));
         for (double t : org.marginkernels.testing.Kinks.of(loss.spec().target())) {

@@ -20,6 +20,7 @@ import org.marginkernels.Margins;
 import org.marginkernels.NegativeTransform;
 import org.marginkernels.Reduction;
 import org.marginkernels.ScalePolicy;
+import org.marginkernels.spi.RowCheck;
 import org.marginkernels.testing.GradientCheck;
 import org.marginkernels.testing.Problem;
 import org.marginkernels.testing.Tolerance;
@@ -538,9 +539,11 @@ final class FuzzCase {
             int y = p.labels()[i];
             if (y >= 0) {
                 double c = cos[i * p.classes() + y];
-                double slope = Math.abs(loss.spec().targetGradient(c));
-                double change = Math.max(Math.abs(loss.spec().targetGradient(c + dc) - loss.spec().targetGradient(c)),
-                        Math.abs(loss.spec().targetGradient(c - dc) - loss.spec().targetGradient(c)));
+                double norm = Math.sqrt(RowCheck.sumOfSquares(p.features(), i * p.dim(), p.dim()));
+                java.util.function.DoubleUnaryOperator d = v -> loss.spec().targetGradient(v, norm, 0);
+                double slope = Math.abs(d.applyAsDouble(c));
+                double change = Math.max(Math.abs(d.applyAsDouble(c + dc) - d.applyAsDouble(c)),
+                        Math.abs(d.applyAsDouble(c - dc) - d.applyAsDouble(c)));
                 dz = Math.max(dz, scale * dc * Math.max(11, slope) + change / Math.max(slope, 1e-300));
             }
         }

@@ -1,0 +1,12 @@
+__device__ __forceinline__ float mk_negative(const float c, const float fy, GLOBAL const float* args) {
+    return fminf(fmaxf(c, (-0.999f)), 0.999f);
+}
+
+__device__ __forceinline__ float mk_negative_grad(const float c, const float fy, GLOBAL const float* args) {
+    return ((fmaxf(c, (-0.999f)) <= 0.999f) ? ((c >= (-0.999f)) ? 1.0f : 0.0f) : 0.0f);
+}
+
+__device__ __forceinline__ float mk_negative_target_grad(const float c, const float fy, GLOBAL const float* args) {
+    return 0.0f;
+}
+
