@@ -1,8 +1,13 @@
 package org.marginkernels.examples;
 
 import java.util.List;
-import org.marginkernels.MarginSoftmax;
+import org.marginkernels.AdaFace;
+import org.marginkernels.CurricularFace;
+import org.marginkernels.ElasticFace;
+import org.marginkernels.LossCatalogue;
+import org.marginkernels.MagFace;
 import org.marginkernels.Margin;
+import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Margins;
 import org.marginkernels.NegativeTransform;
 import org.marginkernels.ScalePolicy;
@@ -10,8 +15,10 @@ import org.marginkernels.ScalePolicy;
 /**
  * The loss as chosen on the command line; NaN means "the loss's usual default".
  *
- * @param name arcface, arcface-easy, cosface, combined, sphereface, none, adacos or adacos-fixed
- * @param margin m of arcface / arcface-easy (0.5 rad), cosface (0.35) or sphereface (4, an integer)
+ * @param name arcface, arcface-easy, cosface, combined, sphereface, none, adacos, adacos-fixed, curricularface,
+ *     adaface, magface, elasticface-arc or elasticface-cos
+ * @param margin m of arcface / arcface-easy / curricularface / elasticface-arc (0.5 rad), cosface /
+ *     elasticface-cos (0.35), adaface (0.4) or sphereface (4, an integer); magface takes its code's defaults
  * @param m1 multiplicative angular margin of the combined loss (1.0)
  * @param m2 additive angular margin of the combined loss (0.3 rad)
  * @param m3 additive cosine margin of the combined loss (0.2)
@@ -25,7 +32,11 @@ public record LossSettings(String name, double margin, double m1, double m2, dou
 
     /** The accepted loss names. */
     public static final List<String> LOSSES = List.of("arcface", "arcface-easy", "cosface", "combined", "sphereface",
-            "none", "adacos", "adacos-fixed");
+            "none", "adacos", "adacos-fixed", "curricularface", "adaface", "magface", "elasticface-arc",
+            "elasticface-cos");
+
+    /** The seed of ElasticFace's margin draws in the trainer. */
+    private static final long ELASTIC_SEED = 1;
 
     /** The accepted negative transforms. */
     public static final List<String> NEGATIVES = List.of("none", "sv", "mv");
@@ -42,6 +53,13 @@ public record LossSettings(String name, double margin, double m1, double m2, dou
      * @throws IllegalArgumentException for an unknown name or a parameter outside its range
      */
     public MarginSoftmax build() {
+        MarginSoftmax family = family();
+        if (family != null) {
+            if (!negative.equals("none")) {
+                throw new IllegalArgumentException(name + " brings its own negatives: --negative must be none");
+            }
+            return focal == 0 ? family : family.toBuilder().focal(focal).build();
+        }
         MarginSoftmax.Builder b = MarginSoftmax.builder().margin(marginFunction()).negative(negativeTransform());
         switch (name) {
             case "adacos" -> b.scale(ScalePolicy.adaCosDynamic());
@@ -52,6 +70,20 @@ public record LossSettings(String name, double margin, double m1, double m2, dou
             b.focal(focal);
         }
         return b.build();
+    }
+
+    /** The losses that are more than a margin (state rules, norm terms, per-row margins), or null. */
+    private MarginSoftmax family() {
+        return switch (name) {
+            case "curricularface" -> CurricularFace.loss(or(margin, 0.5), scale);
+            case "adaface" -> AdaFace.loss(or(margin, 0.4), 0.333, 0.01, scale);
+            case "magface" -> MagFace.loss(scale);
+            case "elasticface-arc" -> ElasticFace.arc(or(margin, 0.5), LossCatalogue.ELASTIC_SIGMA, ELASTIC_SEED,
+                    ElasticFace.Assignment.RANDOM, scale);
+            case "elasticface-cos" -> ElasticFace.cos(or(margin, 0.35), LossCatalogue.ELASTIC_SIGMA, ELASTIC_SEED,
+                    ElasticFace.Assignment.RANDOM, scale);
+            default -> null;
+        };
     }
 
     private Margin marginFunction() {
