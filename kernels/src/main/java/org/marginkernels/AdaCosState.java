@@ -37,6 +37,7 @@ final class AdaCosState implements StateRule {
 
     @Override
     public LossState afterStep(LossState used, LossResult result) {
+        // a batch of no counted row leaves the scale where it was (AdaCosScale.compute keeps it)
         return used.with(PREVIOUS_SCALE, result.scale());
     }
 }

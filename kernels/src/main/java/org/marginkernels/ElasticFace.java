@@ -124,7 +124,8 @@ public final class ElasticFace {
 
         @Override
         public LossState beforeStep(LossState previous, BatchStatistics batch) {
-            return previous.with(STEP, previous.get(STEP, 0) + 1);
+            // a batch of no counted row draws nothing and leaves the state unchanged
+            return batch.rows() == 0 ? previous : previous.with(STEP, previous.get(STEP, 0) + 1);
         }
 
         @Override
@@ -134,6 +135,9 @@ public final class ElasticFace {
 
         @Override
         public double[] rowMargins(LossState state, BatchStatistics batch) {
+            if (batch.rows() == 0) {
+                return null;
+            }
             double[] mi = margins(seed, (long) state.get(STEP, 1), m, sigma, assignment, batch.targetCosines());
             for (int i = 0; i < mi.length; i++) {
                 // the expression adds m: the row margin is the deviation, within [-4, 4] for any sigma &lt;= 0.5

@@ -36,6 +36,25 @@ class LossStateTest {
     }
 
     @Test
+    void aBatchOfIgnoredRowsGivesZerosAndLeavesEveryStateUnchanged() {
+        int[] none = {-1, -1, -1};
+        for (Map.Entry<String, MarginSoftmax> e : LossCatalogue.all().entrySet()) {
+            MarginSoftmax loss = e.getValue();
+            LossState after = ref.step(loss, LossState.empty(), x, w, y, 2, null, null).state();
+            float[] gx = {9, 9, 9, 9, 9, 9};
+            float[] gw = {9, 9, 9, 9, 9, 9};
+            StepResult r = ref.step(loss, after, x, w, none, 2, gx, gw);
+            assertEquals(0, r.result().loss(), 0, e.getKey());
+            assertEquals(0, r.result().rows(), e.getKey());
+            assertEquals(after, r.state(), e.getKey());
+            for (int k = 0; k < gx.length; k++) {
+                assertEquals(0f, gx[k], e.getKey());
+                assertEquals(0f, gw[k], e.getKey());
+            }
+        }
+    }
+
+    @Test
     void bindingKeepsTheStructureSoNothingRecompiles() {
         MarginSoftmax loss = CurricularFace.loss(0.5, 64);
         MarginSoftmax bound = loss.bind(new LossState(Map.of(CurricularFace.T, 0.3)));
