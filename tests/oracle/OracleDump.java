@@ -9,9 +9,9 @@ import org.marginkernels.Backend;
 import org.marginkernels.Backends;
 import org.marginkernels.ElasticFace;
 import org.marginkernels.LossCatalogue;
-import org.marginkernels.LossResult;
 import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.StepResult;
 import org.marginkernels.testing.Problem;
 
 /**
@@ -30,43 +30,48 @@ public final class OracleDump {
         try (Backend reference = Backends.named("reference")) {
             for (Map.Entry<String, MarginSoftmax> e : LossCatalogue.all().entrySet()) {
                 for (int seed = 0; seed < shapes.length; seed++) {
-                    int[] s = shapes[seed];
-                    Problem p = Problem.random(100 + seed, s[0], s[1], s[2], 0.3, 0.15);
-                    Path dir = Files.createDirectories(out.resolve(e.getKey() + "-" + seed));
-                    float[] gx = new float[p.features().length];
-                    float[] gw = new float[p.weights().length];
-                    // a first step: a stateful loss (CurricularFace) updates its state from this batch first
-                    LossResult r = reference.step(e.getValue(), LossState.empty(), p.features(), p.weights(),
-                            p.labels(), p.dim(), gx, gw).result();
-                    write(dir.resolve("x.f32"), p.features());
-                    write(dir.resolve("w.f32"), p.weights());
-                    write(dir.resolve("gx.f32"), gx);
-                    write(dir.resolve("gw.f32"), gw);
-                    ByteBuffer labels = ByteBuffer.allocate(4 * p.batch()).order(ByteOrder.LITTLE_ENDIAN);
-                    for (int y : p.labels()) {
-                        labels.putInt(y);
-                    }
-                    Files.write(dir.resolve("y.i32"), labels.array());
-                    double[] margins = elasticMargins(e.getKey(), p);
-                    if (margins != null) {
-                        ByteBuffer mi = ByteBuffer.allocate(8 * margins.length).order(ByteOrder.LITTLE_ENDIAN);
-                        for (double v : margins) {
-                            mi.putDouble(v);
+                    // a stateful loss runs three steps on three batches, its state carried from step to step
+                    int steps = e.getValue().hasState() ? 3 : 1;
+                    LossState state = LossState.empty();
+                    for (int step = 1; step <= steps; step++) {
+                        int[] s = shapes[seed];
+                        Problem p = Problem.random(100 + seed + 1000L * (step - 1), s[0], s[1], s[2], 0.3, 0.15);
+                        Path dir = Files.createDirectories(out.resolve(e.getKey() + "-" + seed + "@" + step));
+                        float[] gx = new float[p.features().length];
+                        float[] gw = new float[p.weights().length];
+                        StepResult r = reference.step(e.getValue(), state, p.features(), p.weights(), p.labels(),
+                                p.dim(), gx, gw);
+                        state = r.state();
+                        write(dir.resolve("x.f32"), p.features());
+                        write(dir.resolve("w.f32"), p.weights());
+                        write(dir.resolve("gx.f32"), gx);
+                        write(dir.resolve("gw.f32"), gw);
+                        ByteBuffer labels = ByteBuffer.allocate(4 * p.batch()).order(ByteOrder.LITTLE_ENDIAN);
+                        for (int y : p.labels()) {
+                            labels.putInt(y);
                         }
-                        Files.write(dir.resolve("mi.f64"), mi.array());
+                        Files.write(dir.resolve("y.i32"), labels.array());
+                        double[] margins = elasticMargins(e.getKey(), p, step);
+                        if (margins != null) {
+                            ByteBuffer mi = ByteBuffer.allocate(8 * margins.length).order(ByteOrder.LITTLE_ENDIAN);
+                            for (double v : margins) {
+                                mi.putDouble(v);
+                            }
+                            Files.write(dir.resolve("mi.f64"), mi.array());
+                        }
+                        Files.writeString(dir.resolve("meta.txt"), String.format(Locale.ROOT, "%d %d %d %.17g %.17g",
+                                s[0], s[1], s[2], r.result().loss(), r.result().scale()));
                     }
-                    Files.writeString(dir.resolve("meta.txt"), String.format(Locale.ROOT, "%d %d %d %.17g %.17g",
-                            s[0], s[1], s[2], r.loss(), r.scale()));
                 }
             }
         }
     }
 
     /**
-     * The per-row margins an ElasticFace catalogue loss draws at its first step, per counted row: the draws depend on
+     * The per-row margins an ElasticFace catalogue loss draws at a step, per counted row: the draws depend on
      * the target cosines (the Plus assignment), computed here as the facade computes them, in double.
      */
-    private static double[] elasticMargins(String name, Problem p) {
+    private static double[] elasticMargins(String name, Problem p, int step) {
         if (!name.startsWith("elasticface")) {
             return null;
         }
@@ -96,7 +101,7 @@ public final class OracleDump {
         double m = name.equals("elasticface-cos") ? 0.35 : 0.5;
         ElasticFace.Assignment a = name.endsWith("plus") ? ElasticFace.Assignment.PLUS_CODE
                 : ElasticFace.Assignment.RANDOM;
-        return ElasticFace.margins(LossCatalogue.ELASTIC_SEED, 1, m, LossCatalogue.ELASTIC_SIGMA, a, cy);
+        return ElasticFace.margins(LossCatalogue.ELASTIC_SEED, step, m, LossCatalogue.ELASTIC_SIGMA, a, cy);
     }
 
     private static void write(Path file, float[] values) throws IOException {

@@ -49,10 +49,11 @@ def mv(t):
 def curricular(m):
     # HuangYG123/CurricularFace head/metrics.py: hard negatives are those above cos(theta_y + m) (no fallback);
     # t = 0.01 mean(c_y) + 0.99 t is updated (no grad) before use, from t = 0 at the first step
-    def g(c, cy, keep):
+    def g(c, cy, keep, st):
         with torch.no_grad():
             cy = cy.clamp(-1, 1)
-            t = 0.01 * cy[keep].mean() if keep.any() else 0.0
+            t = 0.01 * cy[keep].mean() + 0.99 * st.get('t', 0.0) if keep.any() else st.get('t', 0.0)
+            st['t'] = t
             cos_theta_m = cy * math.cos(m) - torch.sqrt(1 - cy ** 2) * math.sin(m)
         return torch.where(c > cos_theta_m[:, None], c * (t + c), c)
     return g
@@ -72,12 +73,14 @@ def magface(la=10.0, ua=110.0, lm=0.45, um=0.8, lam=20.0):
 def adaface(m=0.4, h=0.333, alpha=0.01, eps=1e-3):
     # mk-minchul/AdaFace head.py: all cosines clamped to 1 -+ eps; norms clipped and detached; batch mean and
     # (unbiased) std updated before use from 20 and 100; a single row leaves the std (NaN in the code) unchanged
-    def f(c, norms, mi, keep):
+    def f(c, norms, mi, keep, st):
         with torch.no_grad():
             sn = norms.clip(0.001, 100)
             k = sn[keep]
-            mean = 0.01 * k.mean() + 0.99 * 20 if k.numel() > 0 else torch.tensor(20.0, dtype=sn.dtype)
-            std = 0.01 * k.std() + 0.99 * 100 if k.numel() > 1 else torch.tensor(100.0, dtype=sn.dtype)
+            mean0, std0 = st.get('mean', 20.0), st.get('std', 100.0)
+            mean = alpha * k.mean() + (1 - alpha) * mean0 if k.numel() > 0 else mean0
+            std = alpha * k.std() + (1 - alpha) * std0 if k.numel() > 1 else std0
+            st['mean'], st['std'] = mean, std
             scaler = ((sn - mean) / (std + eps) * h).clip(-1, 1)
         theta = torch.acos(c.clamp(-1 + eps, 1 - eps))
         theta_m = (theta - m * scaler).clip(eps, math.pi - eps)
@@ -108,7 +111,7 @@ L = {
  'arcface-sum': dict(f=arcface(0.5), reduction='sum'),
 }
 
-def loss_fn(spec, x, w, y, mi):
+def loss_fn(spec, x, w, y, mi, st):
     xn = x / x.norm(dim=1, keepdim=True)
     wn = w / w.norm(dim=1, keepdim=True)
     c = xn @ wn.T
@@ -122,18 +125,18 @@ def loss_fn(spec, x, w, y, mi):
     if 'fn' in spec:
         fy = spec['fn'](cy, norms, mi)
     elif 'fk' in spec:
-        fy = spec['fk'](cy, norms, mi, keep)
+        fy = spec['fk'](cy, norms, mi, keep, st)
     else:
         fy = spec['f'](cy)
     neg = spec['g'](c, fy[:, None].expand_as(c)) if 'g' in spec else c
     if 'gc' in spec:
-        neg = spec['gc'](c, cy, keep)
+        neg = spec['gc'](c, cy, keep, st)
     f = torch.where(onehot, fy[:, None].expand_as(c), neg)
     sc = spec.get('scale', 64.0)
     if sc == 'adacos-fixed':
         s = math.sqrt(2) * math.log(C - 1)
     elif sc == 'adacos':
-        sp = spec['prev'] if spec['prev'] is not None else math.sqrt(2) * math.log(C - 1)
+        sp = st.get('sp', spec['prev'] if spec['prev'] is not None else math.sqrt(2) * math.log(C - 1))
         with torch.no_grad():
             cd = c[keep]
             oh = onehot[keep]
@@ -141,6 +144,7 @@ def loss_fn(spec, x, w, y, mi):
             th = torch.acos(clamp(cd[oh]))
             med = torch.median(th)  # lower median, as torch defines it
             s = (torch.log(bavg) / torch.cos(torch.clamp(med, max=math.pi / 4))).item()
+        st['sp'] = s
     else:
         s = sc
     z = s * f
@@ -161,8 +165,14 @@ def rd(p, dt):
 worst = {}
 fails = 0
 root = sys.argv[1]
+states = {}
 for d in sorted(os.listdir(root)):
-    name = d.rsplit('-', 1)[0]
+    # name-seed@step: a stateful loss runs steps 1, 2, 3 on one state, which starts empty at step 1
+    base, _, step = d.partition('@')
+    name = base.rsplit('-', 1)[0]
+    if step == '1':
+        states[base] = {}
+    st = states[base]
     meta = open(os.path.join(root, d, 'meta.txt')).read().split()
     B, D, C = map(int, meta[:3]); jl, js = float(meta[3]), float(meta[4])
     x = torch.tensor(rd(os.path.join(root, d, 'x.f32'), '<f4').astype(np.float64).reshape(B, D), requires_grad=True)
@@ -172,7 +182,7 @@ for d in sorted(os.listdir(root)):
     mi = torch.zeros(B, dtype=torch.float64)
     if os.path.exists(mi_file):
         mi[(y >= 0).numpy()] = torch.tensor(rd(mi_file, '<f8'))
-    l, s = loss_fn(L[name], x, w, y, mi)
+    l, s = loss_fn(L[name], x, w, y, mi, st)
     l.backward()
     gx = rd(os.path.join(root, d, 'gx.f32'), '<f4').reshape(B, D)
     gw = rd(os.path.join(root, d, 'gw.f32'), '<f4').reshape(C, D)
