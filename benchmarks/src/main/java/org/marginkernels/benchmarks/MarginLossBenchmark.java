@@ -4,8 +4,11 @@ import java.util.concurrent.TimeUnit;
 import org.marginkernels.Backend;
 import org.marginkernels.BackendOptions;
 import org.marginkernels.Backends;
+import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
+import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.StepResult;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -53,12 +56,20 @@ public class MarginLossBenchmark {
     @Param({"0"})
     public int threads;
 
+    /**
+     * The loss: "arcface" (m = 0.5, s = 64, the default every table uses) or a catalogue name
+     * ({@link LossCatalogue#named}), such as curricularface, adaface, magface or elasticface-arc.
+     */
+    @Param({"arcface"})
+    public String loss;
+
     /** "BxDxC": batch, embedding dimension, classes. */
     @Param({"256x512x10000", "256x512x100000", "512x128x10575", "128x512x1000000"})
     public String shape;
 
     private Backend impl;
-    private MarginSoftmax loss;
+    private MarginSoftmax margin;
+    private LossState state;
     private LossProblem problem;
 
     @Setup(Level.Trial)
@@ -69,7 +80,8 @@ public class MarginLossBenchmark {
                     + "several B x C double matrices and takes minutes per step; use ReferenceLossBenchmark");
         }
         impl = Backends.named(backend, BackendOptions.defaults().withThreads(threads));
-        loss = ArcFaceLosses.arcFace();
+        margin = loss.equals("arcface") ? ArcFaceLosses.arcFace() : LossCatalogue.named(loss);
+        state = LossState.empty();
         problem = LossProblem.random(s, LossProblem.SEED);
     }
 
@@ -81,13 +93,25 @@ public class MarginLossBenchmark {
     /** Loss and both gradients; the gradients land in the problem's buffers, the result is returned. */
     @Benchmark
     public LossResult forwardBackward() {
-        return impl.forwardBackward(loss, problem.features(), problem.weights(), problem.labels(),
+        return impl.forwardBackward(margin, problem.features(), problem.weights(), problem.labels(),
                 problem.shape().dim(), problem.featureGrad(), problem.weightGrad());
+    }
+
+    /**
+     * A training step through {@link Backend#step}: the batch statistics, the state rule and the binding of a stateful
+     * loss (CurricularFace, AdaFace, ElasticFace) on top of {@link #forwardBackward}; the state is carried.
+     */
+    @Benchmark
+    public StepResult step() {
+        StepResult r = impl.step(margin, state, problem.features(), problem.weights(), problem.labels(),
+                problem.shape().dim(), problem.featureGrad(), problem.weightGrad());
+        state = r.state();
+        return r;
     }
 
     /** The loss alone. */
     @Benchmark
     public LossResult forward() {
-        return impl.forward(loss, problem.features(), problem.weights(), problem.labels(), problem.shape().dim());
+        return impl.forward(margin, problem.features(), problem.weights(), problem.labels(), problem.shape().dim());
     }
 }
