@@ -62,7 +62,8 @@ public final class ElasticFace {
         Margins.check("m", m, 0, Math.PI / 2);
         Expr c = Margins.clampedCosine();
         Margin margin = new Margin("elastic-arc(m=" + m + ", sigma=" + sigma + ")",
-                Exprs.cos(add(add(acos(c), param("m", m)), ROW_MARGIN)), Map.of("m", m));
+                Exprs.cos(add(add(acos(c), param("m", m)), ROW_MARGIN)), Map.of("m", m))
+                .withBranchThreshold(Math.cos(Math.PI - m));
         return build(margin, m, sigma, seed, assignment, s);
     }
 

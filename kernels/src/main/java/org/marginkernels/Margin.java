@@ -4,6 +4,7 @@ import static org.marginkernels.spec.Exprs.COSINE;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalDouble;
 import org.marginkernels.spec.Expr;
 import org.marginkernels.spec.Exprs;
 
@@ -18,16 +19,33 @@ public final class Margin {
     private final Expr target;
     private final Map<String, Double> parameters;
     private final boolean constantNorm;
+    private final OptionalDouble branchThreshold;
 
     Margin(String name, Expr target, Map<String, Double> parameters) {
-        this(name, target, parameters, false);
+        this(name, target, parameters, false, OptionalDouble.empty());
     }
 
-    private Margin(String name, Expr target, Map<String, Double> parameters, boolean constantNorm) {
+    private Margin(String name, Expr target, Map<String, Double> parameters, boolean constantNorm,
+            OptionalDouble branchThreshold) {
         this.name = Objects.requireNonNull(name, "name");
         this.target = Objects.requireNonNull(target, "target");
         this.parameters = Map.copyOf(parameters);
         this.constantNorm = constantNorm;
+        this.branchThreshold = branchThreshold;
+    }
+
+    /** This margin, leaving its main branch for target cosines at or below {@code threshold}. */
+    Margin withBranchThreshold(double threshold) {
+        return new Margin(name, target, parameters, constantNorm, OptionalDouble.of(threshold));
+    }
+
+    /**
+     * The target cosine at or below which this margin leaves its main branch, for the diagnostics: ArcFace's
+     * fallback below cos(pi - m), or, for a margin without a fallback (combined, ElasticFace), where cos(theta + m)
+     * passes pi and turns back up, so pushing the target further away raises its logit. Empty for the others.
+     */
+    public OptionalDouble branchThreshold() {
+        return branchThreshold;
     }
 
     /**
@@ -71,7 +89,7 @@ public final class Margin {
         Map<String, Double> params = new java.util.LinkedHashMap<>(parameters);
         params.replaceAll((k, v) -> values.getOrDefault(k, v));
         return params.equals(parameters) ? this
-                : new Margin(name, Exprs.bind(target, values), params, constantNorm);
+                : new Margin(name, Exprs.bind(target, values), params, constantNorm, branchThreshold);
     }
 
     /**
@@ -79,7 +97,7 @@ public final class Margin {
      * gradient flows through it (AdaFace computes its norm-dependent margin under {@code torch.no_grad()}).
      */
     public Margin withConstantNorm() {
-        return new Margin(name, target, parameters, true);
+        return new Margin(name, target, parameters, true, branchThreshold);
     }
 
     /** True when the feature norm is a constant for the backward pass (see {@link #withConstantNorm()}). */
@@ -109,7 +127,7 @@ public final class Margin {
      */
     public Margin straightThrough() {
         return new Margin(name + "+straight-through", Exprs.straightThrough(target, COSINE), parameters,
-                constantNorm);
+                constantNorm, branchThreshold);
     }
 
     @Override

@@ -67,7 +67,7 @@ public final class Margins {
         Expr threshold = floatExact(Math.cos(Math.PI - m));
         Expr fallback = sub(COSINE, mul(mm, sin(sub(constant(Math.PI), mm))));
         return new Margin("arcface(m=" + m + ")", select(gt(c, threshold), cosThetaPlus(c, mm), fallback),
-                Map.of("m", m));
+                Map.of("m", m)).withBranchThreshold(Math.cos(Math.PI - m));
     }
 
     /**
@@ -116,7 +116,10 @@ public final class Margins {
         params.put("m1", m1);
         params.put("m2", m2);
         params.put("m3", m3);
-        return new Margin("combined(m1=" + m1 + ", m2=" + m2 + ", m3=" + m3 + ")", f, params);
+        Margin margin = new Margin("combined(m1=" + m1 + ", m2=" + m2 + ", m3=" + m3 + ")", f, params);
+        // m1 theta + m2 passes pi for theta above (pi - m2) / m1, if that angle exists
+        double turn = (Math.PI - m2) / m1;
+        return turn < Math.PI ? margin.withBranchThreshold(Math.cos(turn)) : margin;
     }
 
     /**

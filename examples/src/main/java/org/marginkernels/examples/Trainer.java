@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 import org.marginkernels.Backend;
 import org.marginkernels.BackendOptions;
 import org.marginkernels.Backends;
+import org.marginkernels.LossDiagnostics;
 import org.marginkernels.LossResult;
 import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
@@ -75,6 +76,7 @@ public final class Trainer {
         MarginSoftmax loss = config.loss().build();
         // the running statistics of a stateful loss (dynamic AdaCos's scale, CurricularFace's t), step to step
         LossState state = LossState.empty();
+        java.util.Set<String> warned = new java.util.HashSet<>();
         if (!config.quiet()) {
             printHeader(split, sizes, count(model.parameters()), loss, backend.name(), stepsPerEpoch, batch, warmup);
         }
@@ -114,6 +116,12 @@ public final class Trainer {
                             + "; try a lower --lr or a smaller --scale");
                 }
                 state = stepped.state();
+                for (String warning : result.diagnostics().map(LossDiagnostics::warnings).orElse(List.of())) {
+                    // each kind of warning once a run: the first words name it
+                    if (warned.add(warning.substring(0, Math.min(24, warning.length())))) {
+                        out.println("warning (step " + step + "): " + warning);
+                    }
+                }
                 last = result;
                 if (s % ACCURACY_EVERY == 0) {
                     // nearest class weight before this step's update: the batch as the head scored it

@@ -3,7 +3,9 @@ package org.marginkernels.reference;
 import static org.marginkernels.reference.ReferenceMath.store;
 import static org.marginkernels.reference.ReferenceMath.toDouble;
 
+import java.util.Optional;
 import org.marginkernels.AdaCosScale;
+import org.marginkernels.LossDiagnostics;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Reduction;
@@ -71,7 +73,31 @@ public final class ReferenceBackend implements KernelBackend {
                 store(ReferenceMath.normalizeBackward(wHat, wNorm, dwHat, dim), weightGrad);
             }
         }
-        return new LossResult(result[0], scale, (int) result[1]);
+        return new LossResult(result[0], scale, (int) result[1],
+                Optional.of(diagnostics(loss, cos, f, labels, classes, scale)));
+    }
+
+    /** The diagnostics of the pass, in double from the margined values. */
+    private static LossDiagnostics diagnostics(MarginSoftmax loss, double[] cos, double[] f, int[] labels,
+            int classes, double scale) {
+        LossDiagnostics.Builder b = new LossDiagnostics.Builder(loss, classes, scale);
+        for (int i = 0; i < labels.length; i++) {
+            int y = labels[i];
+            if (y == loss.ignoreLabel()) {
+                continue;
+            }
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < classes; j++) {
+                max = Math.max(max, scale * f[i * classes + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < classes; j++) {
+                sum += Math.exp(scale * f[i * classes + j] - max);
+            }
+            double lse = max + Math.log(sum);
+            b.row(cos[i * classes + y], scale * f[i * classes + y] - lse, lse);
+        }
+        return b.build();
     }
 
 

@@ -1,7 +1,9 @@
 package org.marginkernels.spi;
 
+import java.util.Optional;
 import java.util.OptionalDouble;
 import org.marginkernels.AdaCosScale;
+import org.marginkernels.LossDiagnostics;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Reduction;
@@ -131,6 +133,7 @@ public final class FusedPlan {
         double[] lse = new double[batch];
         double[] g = new double[batch];
         double[] notTarget = new double[batch];
+        LossDiagnostics.Builder diagnostics = new LossDiagnostics.Builder(loss, classes, scale);
         for (int i = 0; i < batch; i++) {
             if (labels[i] == ignore) {
                 continue;
@@ -142,8 +145,9 @@ public final class FusedPlan {
             total += spec.rowLoss(lp) + spec.regularizer(norms[i]);
             g[i] = weight * s * spec.rowLossGradient(lp);
             notTarget[i] = -Math.expm1(lp);
+            diagnostics.row(cy[i], lp, lse[i]);
         }
-        LossResult result = new LossResult(total * weight, scale, counted);
+        LossResult result = new LossResult(total * weight, scale, counted, Optional.of(diagnostics.build()));
         if (!backward) {
             return result;
         }

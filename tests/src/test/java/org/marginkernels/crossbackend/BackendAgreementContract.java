@@ -102,6 +102,14 @@ abstract class BackendAgreementContract {
         double floorW = 0x1p-20 * expected.scale() / minRowNorm(p.weights(), p.dim());
         Tolerance.assertClose(name + " dL/dfeatures", ex, ax, dz * Tolerance.maxAbs(ex) + floorX, dz);
         Tolerance.assertClose(name + " dL/dweights", ew, aw, dz * Tolerance.maxAbs(ew) + floorW, dz);
+        // the diagnostics come from the same per-row values: the same warnings, the same values to float accuracy
+        var de = expected.diagnostics().orElseThrow();
+        var da = actual.diagnostics().orElseThrow();
+        assertEquals(de.warnings().size(), da.warnings().size(), name + " warnings " + da.warnings());
+        assertEquals(de.branchShare(), da.branchShare(), 0, name + " branch share");
+        assertEquals(de.meanTargetAngle(), da.meanTargetAngle(), 1e-3, name + " mean target angle");
+        assertEquals(de.smallestLogTargetProbability(), da.smallestLogTargetProbability(),
+                dz + 1e-5 * Math.abs(de.smallestLogTargetProbability()), name + " smallest log p_y");
     }
 
     @Property(tries = 80, seed = "2024")
