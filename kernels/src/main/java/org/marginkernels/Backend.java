@@ -330,6 +330,7 @@ public final class Backend implements AutoCloseable {
                     + "layer method does not see: use forwardBackward or step");
         }
         int classes = checkMatrix(loss, "margined", margined, labels);
+        sampleWeightsFit(loss, labels.length);
         Checks.scale(scale);
         Checks.length("marginedGrad", marginedGrad, margined.length, "same shape as margined");
         Checks.distinct(new Object[] {"marginedGrad", marginedGrad}, new Object[] {"margined", margined});
@@ -473,10 +474,19 @@ public final class Backend implements AutoCloseable {
                     + " rows of dim=" + dim + ", labels has " + labels.length);
         }
         Checks.labels(labels, classes, loss.ignoreLabel());
+        sampleWeightsFit(loss, batch);
         checkScalePolicy(loss, classes);
         Checks.finiteRowsWithNorm("features", features, dim);
         if (weightRows) {
             Checks.finiteRowsWithNorm("weights", weights, dim);
+        }
+    }
+
+    /** Sample weights bound to the loss must cover the batch, one per row. */
+    private static void sampleWeightsFit(MarginSoftmax loss, int batch) {
+        if (loss.sampleWeightRows() >= 0 && loss.sampleWeightRows() != batch) {
+            throw new IllegalArgumentException("sampleWeights must have one entry per row: the batch has " + batch
+                    + " rows, the loss's sample weights " + loss.sampleWeightRows());
         }
     }
 

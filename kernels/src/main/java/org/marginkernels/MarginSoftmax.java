@@ -36,12 +36,14 @@ public final class MarginSoftmax {
     private final KernelSpec spec;
     // per-row margins m_i bound for one step (Backend.step), null when none
     private final double[] rowMargins;
+    // per-sample weights bound for one batch, null when none
+    private final double[] sampleWeights;
 
     private MarginSoftmax(Builder b, KernelSpec spec) {
-        this(b, spec, null);
+        this(b, spec, null, null);
     }
 
-    private MarginSoftmax(Builder b, KernelSpec spec, double[] rowMargins) {
+    private MarginSoftmax(Builder b, KernelSpec spec, double[] rowMargins, double[] sampleWeights) {
         this.margin = b.margin;
         this.negative = b.negative;
         this.scalePolicy = b.scalePolicy;
@@ -53,6 +55,7 @@ public final class MarginSoftmax {
         this.regularizerName = b.regularizerName;
         this.spec = spec;
         this.rowMargins = rowMargins;
+        this.sampleWeights = sampleWeights;
     }
 
     /** A builder with no margin, scale 64, no negative transform, cross-entropy, ignore label -1, mean reduction. */
@@ -132,7 +135,46 @@ public final class MarginSoftmax {
 
     /** This loss with per-row margins bound for one step: the same spec, so nothing is compiled. */
     MarginSoftmax withRowMargins(double[] perRow) {
-        return perRow == null ? this : new MarginSoftmax(toBuilder(), spec, perRow);
+        return perRow == null ? this : new MarginSoftmax(toBuilder(), spec, perRow, sampleWeights);
+    }
+
+    /** The largest sample weight: with it every gradient stays many orders inside the float range. */
+    public static final double MAX_SAMPLE_WEIGHT = 1e6;
+
+    /**
+     * This loss for one batch whose rows' losses (and gradients) are weighted: the reduced loss is
+     * sum_i w_i F_i / N for the mean over N counted rows, sum_i w_i F_i for the sum and none. The same spec: nothing
+     * compiles.
+     *
+     * @param weights one weight per row of the batch, finite, in [0, {@link #MAX_SAMPLE_WEIGHT}]. Not modified.
+     * @throws IllegalArgumentException if a weight is out of range; the length is checked against the batch by
+     *     the backend's methods
+     */
+    public MarginSoftmax withSampleWeights(float[] weights) {
+        Objects.requireNonNull(weights, "weights");
+        double[] copy = new double[weights.length];
+        for (int i = 0; i < weights.length; i++) {
+            if (!(weights[i] >= 0 && weights[i] <= MAX_SAMPLE_WEIGHT)) {
+                throw new IllegalArgumentException("sampleWeights[" + i + "] must be in [0, " + MAX_SAMPLE_WEIGHT
+                        + "], got " + weights[i]);
+            }
+            copy[i] = weights[i];
+        }
+        return new MarginSoftmax(toBuilder(), spec, rowMargins, copy);
+    }
+
+    /** How many rows the bound sample weights cover, or -1 when there are none. */
+    public int sampleWeightRows() {
+        return sampleWeights == null ? -1 : sampleWeights.length;
+    }
+
+    /**
+     * The weight of row {@code row}'s loss in the reduced loss: 1/N for the mean over N counted rows (1 for the sum
+     * and none), times the row's sample weight.
+     */
+    public double rowWeight(int row, int counted) {
+        double reduce = reduction == Reduction.MEAN && counted > 0 ? 1.0 / counted : 1.0;
+        return sampleWeights == null ? reduce : reduce * sampleWeights[row];
     }
 
     /** True when per-row margins are bound to this loss (for one step). */
@@ -179,7 +221,8 @@ public final class MarginSoftmax {
         if (previousScale != null && scalePolicy instanceof ScalePolicy.AdaCosDynamic) {
             b.scalePolicy = new ScalePolicy.AdaCosDynamic(previousScale);
         }
-        return b.build();
+        MarginSoftmax bound = b.build();
+        return sampleWeights == null ? bound : new MarginSoftmax(b, bound.spec, null, sampleWeights);
     }
 
     /** The scale this step uses when it does not depend on the batch; empty for dynamic AdaCos. */

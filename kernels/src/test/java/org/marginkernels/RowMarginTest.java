@@ -56,6 +56,7 @@ class RowMarginTest {
                 0);
         float[][] numeric = GradientCheck.numericGradients(REFERENCE, bound, p);
         double scale = Math.max(Tolerance.maxAbs(numeric[0]), Tolerance.maxAbs(numeric[1]));
+        // the step's gradients (through Backend.step), against finite differences of the bound loss
         Tolerance.assertClose("dL/dfeatures", numeric[0], gx, 2e-5 * scale + 1e-9, 1e-4);
         Tolerance.assertClose("dL/dweights", numeric[1], gw, 2e-5 * scale + 1e-9, 1e-4);
     }

@@ -8,7 +8,6 @@ import java.util.function.Function;
 import org.marginkernels.BackendOptions;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
-import org.marginkernels.Reduction;
 import org.marginkernels.spec.KernelSpec;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.RowLogProb;
@@ -302,13 +301,8 @@ public final class CpuBackend implements KernelBackend {
         open();
         KernelSpec spec = loss.spec();
         int classes = margined.length / labels.length;
-        int counted = 0;
-        for (int y : labels) {
-            counted += y == loss.ignoreLabel() ? 0 : 1;
-        }
-        double weight = loss.reduction() == Reduction.MEAN && counted > 0 ? 1.0 / counted : 1.0;
+        LossResult.Reducer reducer = new LossResult.Reducer(loss, labels);
         float s = (float) scale;
-        double total = 0;
         for (int i = 0; i < labels.length; i++) {
             int row = i * classes;
             int y = labels[i];
@@ -342,9 +336,9 @@ public final class CpuBackend implements KernelBackend {
             double lp = RowLogProb.of(zy - m, nonTarget);
             double shifted = RowLogProb.shiftedLogSumExp(zy - m, nonTarget);
             double lse = m + shifted;
-            total += spec.rowLoss(lp);
+            reducer.add(i, spec.rowLoss(lp));
             if (marginedGrad != null) {
-                double rowCoef = weight * scale * spec.rowLossGradient(lp);
+                double rowCoef = reducer.weight(i) * scale * spec.rowLossGradient(lp);
                 if (!wide) {
                     // p_j = e^(z_j - fl(lse)) e^(fl(lse) - lse): the second factor restores what rounding lse to
                     // float moved (a relative 1e-4 of p at |lse| = 3000)
@@ -362,7 +356,7 @@ public final class CpuBackend implements KernelBackend {
                 marginedGrad[row + y] = (float) (-rowCoef * Math.expm1(lp));
             }
         }
-        return new LossResult(total * weight, scale, counted);
+        return reducer.result(scale, java.util.Optional.empty());
     }
 
     /** max_j s f_j in double: each product of two floats is exact there. */

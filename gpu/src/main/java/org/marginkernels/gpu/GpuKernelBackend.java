@@ -7,7 +7,6 @@ import java.util.WeakHashMap;
 import org.marginkernels.BackendOptions;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
-import org.marginkernels.Reduction;
 import org.marginkernels.spec.CDialect;
 import org.marginkernels.spec.CPrinter;
 import org.marginkernels.spec.KernelSpec;
@@ -249,12 +248,10 @@ public final class GpuKernelBackend implements KernelBackend {
             k.perRow("mk_softmax_rows", rows, f, y, rows, classes, (float) scale, rowMax, nonTarget);
             float[] fMax = s.read(rowMax, rows);
             float[] sums = s.read(nonTarget, rows);
-            int counted = countedRows(loss, labels);
-            double weight = loss.reduction() == Reduction.MEAN && counted > 0 ? 1.0 / counted : 1.0;
+            LossResult.Reducer reducer = new LossResult.Reducer(loss, labels);
             float[] g = new float[rows];
             float[] shift = new float[rows];
             float[] oneMinusPy = new float[rows];
-            double total = 0;
             for (int i = 0; i < rows; i++) {
                 if (labels[i] == loss.ignoreLabel()) {
                     continue;
@@ -265,8 +262,8 @@ public final class GpuKernelBackend implements KernelBackend {
                 // lse - s f_max, not d - lp: that cancels when the target is far below the max (d of -1e16)
                 shift[i] = (float) RowLogProb.shiftedLogSumExp(d, sums[i]);
                 oneMinusPy[i] = (float) -Math.expm1(lp);
-                total += spec.rowLoss(lp);
-                g[i] = (float) (weight * scale * spec.rowLossGradient(lp));
+                reducer.add(i, spec.rowLoss(lp));
+                g[i] = (float) (reducer.weight(i) * scale * spec.rowLossGradient(lp));
             }
             if (marginedGrad != null) {
                 DeviceBuffer df = s.floats(margined.length);
@@ -274,7 +271,7 @@ public final class GpuKernelBackend implements KernelBackend {
                         s.upload(oneMinusPy), rows, classes, (float) scale, df);
                 s.read(df, marginedGrad);
             }
-            return new LossResult(total * weight, scale, counted);
+            return reducer.result(scale, java.util.Optional.empty());
         }
     }
 
@@ -388,14 +385,5 @@ public final class GpuKernelBackend implements KernelBackend {
             }
         }
         return new float[][] {fy, dfy};
-    }
-
-    /** Rows with the loss's ignore label, counted. */
-    static int countedRows(MarginSoftmax loss, int[] labels) {
-        int n = 0;
-        for (int y : labels) {
-            n += y == loss.ignoreLabel() ? 0 : 1;
-        }
-        return n;
     }
 }

@@ -8,7 +8,6 @@ import org.marginkernels.AdaCosScale;
 import org.marginkernels.LossDiagnostics;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
-import org.marginkernels.Reduction;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.TopKSelector;
 
@@ -41,20 +40,21 @@ public final class ReferenceBackend implements KernelBackend {
         double[] f = ReferenceMath.margin(loss, cos, labels, classes, xNorm);
         boolean backward = featureGrad != null || weightGrad != null;
         double[] df = backward ? new double[f.length] : null;
-        double[] result = ReferenceMath.softmaxLoss(loss, scale, f, labels, classes, df);
         // a regularizer R(|x_i|) per counted row, reduced like the row losses (MagFace)
-        double weight = loss.reduction() == Reduction.MEAN && result[1] > 0 ? 1 / result[1] : 1;
-        for (int i = 0; i < batch && loss.spec().hasRegularizer(); i++) {
-            if (labels[i] != loss.ignoreLabel()) {
-                result[0] += weight * loss.spec().regularizer(xNorm[i]);
+        double[] regularizer = null;
+        if (loss.spec().hasRegularizer()) {
+            regularizer = new double[batch];
+            for (int i = 0; i < batch; i++) {
+                regularizer[i] = loss.spec().regularizer(xNorm[i]);
             }
         }
+        LossResult.Reducer reducer = ReferenceMath.softmaxLoss(loss, scale, f, labels, classes, df, regularizer);
         if (backward) {
             double[] normGrad = loss.spec().hasNormPath() ? new double[batch] : null;
             double[] dc = ReferenceMath.marginBackward(loss, cos, labels, classes, df, xNorm, normGrad);
             for (int i = 0; normGrad != null && i < batch; i++) {
                 if (labels[i] != loss.ignoreLabel()) {
-                    normGrad[i] += weight * loss.spec().regularizerGradient(xNorm[i]);
+                    normGrad[i] += reducer.weight(i) * loss.spec().regularizerGradient(xNorm[i]);
                 }
             }
             if (featureGrad != null) {
@@ -73,8 +73,7 @@ public final class ReferenceBackend implements KernelBackend {
                 store(ReferenceMath.normalizeBackward(wHat, wNorm, dwHat, dim), weightGrad);
             }
         }
-        return new LossResult(result[0], scale, (int) result[1],
-                Optional.of(diagnostics(loss, cos, f, labels, classes, scale)));
+        return reducer.result(scale, Optional.of(diagnostics(loss, cos, f, labels, classes, scale)));
     }
 
     /** The diagnostics of the pass, in double from the margined values. */
@@ -161,12 +160,12 @@ public final class ReferenceBackend implements KernelBackend {
     public LossResult scaledSoftmaxCrossEntropy(MarginSoftmax loss, double scale, float[] margined, int[] labels,
             float[] marginedGrad) {
         double[] df = marginedGrad == null ? null : new double[margined.length];
-        double[] r = ReferenceMath.softmaxLoss(loss, scale, toDouble(margined), labels,
-                margined.length / labels.length, df);
+        LossResult.Reducer r = ReferenceMath.softmaxLoss(loss, scale, toDouble(margined), labels,
+                margined.length / labels.length, df, null);
         if (df != null) {
             store(df, marginedGrad);
         }
-        return new LossResult(r[0], scale, (int) r[1]);
+        return r.result(scale, Optional.empty());
     }
 
     @Override

@@ -1,7 +1,7 @@
 package org.marginkernels.reference;
 
+import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
-import org.marginkernels.Reduction;
 import org.marginkernels.spec.KernelSpec;
 import org.marginkernels.spi.RowLogProb;
 
@@ -166,17 +166,13 @@ final class ReferenceMath {
      * dL/df_ij = w s F'(lp_i) ([j = y_i] - p_ij), w = 1/N for the mean.
      *
      * @param df receives dL/df, or null
-     * @return {loss, counted rows}
+     * @param extra a loss added to each counted row (a norm regularizer), or null
+     * @return the reducer holding the rows' losses
      */
-    static double[] softmaxLoss(MarginSoftmax loss, double scale, double[] f, int[] labels, int classes,
-            double[] df) {
+    static LossResult.Reducer softmaxLoss(MarginSoftmax loss, double scale, double[] f, int[] labels, int classes,
+            double[] df, double[] extra) {
         KernelSpec spec = loss.spec();
-        int counted = 0;
-        for (int y : labels) {
-            counted += y == loss.ignoreLabel() ? 0 : 1;
-        }
-        double weight = loss.reduction() == Reduction.MEAN && counted > 0 ? 1.0 / counted : 1.0;
-        double total = 0;
+        LossResult.Reducer reducer = new LossResult.Reducer(loss, labels);
         for (int i = 0; i < labels.length; i++) {
             int y = labels[i];
             if (y == loss.ignoreLabel()) {
@@ -193,9 +189,9 @@ final class ReferenceMath {
             double lp = RowLogProb.of(scale * f[i * classes + y] - max, nonTarget);
             // lse - max, small: z_j - max is formed first, since max + (lse - max) rounds away lse - max at 1e29
             double shifted = RowLogProb.shiftedLogSumExp(scale * f[i * classes + y] - max, nonTarget);
-            total += spec.rowLoss(lp);
+            reducer.add(i, spec.rowLoss(lp) + (extra == null ? 0 : extra[i]));
             if (df != null) {
-                double g = weight * scale * spec.rowLossGradient(lp);
+                double g = reducer.weight(i) * scale * spec.rowLossGradient(lp);
                 for (int j = 0; j < classes; j++) {
                     // on the target, 1 - p_y = -expm1(lp) keeps its digits when p_y is within 1e-12 of 1
                     df[i * classes + j] = j == y ? -g * Math.expm1(lp)
@@ -203,7 +199,7 @@ final class ReferenceMath {
                 }
             }
         }
-        return new double[] {total * weight, counted};
+        return reducer;
     }
 
     static double[] toDouble(float[] a) {

@@ -6,7 +6,6 @@ import org.marginkernels.AdaCosScale;
 import org.marginkernels.LossDiagnostics;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
-import org.marginkernels.Reduction;
 import org.marginkernels.spec.KernelSpec;
 
 /**
@@ -17,11 +16,12 @@ import org.marginkernels.spec.KernelSpec;
  * coefficient) is computed here, per row, in double, from what the tiles return.
  *
  * <p>The maths (see ARCHITECTURE.md): z_iy = s f(c_iy, |x_i|), z_ij = s g(c_ij, f_iy) for j != y_i, L = reduce_i
- * F(lp_i) with lp_i = z_iy - logsumexp_j z_ij; dL/dz_ij = G_i ([j = y_i] - p_ij) with G_i = w F'(lp_i) (w = 1/N for
- * the mean), so dL/dc_ij = s G_i (-p_ij) dg/dc for j != y_i and dL/dc_iy = s G_i (1 - p_iy - S_i) f'(c_iy), where
- * S_i = sum_{j != y_i} p_ij dg/df_y(c_ij, f_iy) is the path through f_y in the negatives; a margin that reads |x_i|
- * adds s G_i (1 - p_iy - S_i) df/d|x| along x^_i, and a regularizer R(|x_i|) added to each row's loss
- * (MagFace) adds w R(|x_i|) to L and w dR/d|x| along x^_i.
+ * F(lp_i) with lp_i = z_iy - logsumexp_j z_ij; dL/dz_ij = G_i ([j = y_i] - p_ij) with G_i = w_i F'(lp_i) (w_i
+ * the row's weight, {@link MarginSoftmax#rowWeight}: 1/N for the mean, times a sample weight), so
+ * dL/dc_ij = s G_i (-p_ij) dg/dc for j != y_i and dL/dc_iy = s G_i (1 - p_iy - S_i) f'(c_iy), where
+ * S_i = sum_{j != y_i} p_ij dg/df_y(c_ij, f_iy) is the path through f_y in the negatives; a margin that reads
+ * |x_i| adds s G_i (1 - p_iy - S_i) df/d|x| along x^_i, and a regularizer R(|x_i|) added to each row's loss
+ * (MagFace) adds w_i R(|x_i|) to L and w_i dR/d|x| along x^_i.
  */
 public final class FusedPlan {
 
@@ -128,8 +128,7 @@ public final class FusedPlan {
 
         // the row merge: log p_y from the target logit and the non-target log-sum-exp, without z_y - lse cancelling
         double[] nonTarget = tiles.nonTargetLogSumExp(s, fy);
-        double weight = loss.reduction() == Reduction.MEAN && counted > 0 ? 1.0 / counted : 1.0;
-        double total = 0;
+        LossResult.Reducer reducer = new LossResult.Reducer(loss, labels);
         double[] lse = new double[batch];
         double[] g = new double[batch];
         double[] notTarget = new double[batch];
@@ -142,12 +141,12 @@ public final class FusedPlan {
             double zy = (double) s * fy[i];
             double lp = RowLogProb.ofLogSumExp(zy, nonTarget[i]);
             lse[i] = RowLogProb.logSumExp(zy, nonTarget[i]);
-            total += spec.rowLoss(lp) + spec.regularizer(norms[i]);
-            g[i] = weight * s * spec.rowLossGradient(lp);
+            reducer.add(i, spec.rowLoss(lp) + spec.regularizer(norms[i]));
+            g[i] = reducer.weight(i) * s * spec.rowLossGradient(lp);
             notTarget[i] = -Math.expm1(lp);
             diagnostics.row(cy[i], lp, lse[i]);
         }
-        LossResult result = new LossResult(total * weight, scale, counted, Optional.of(diagnostics.build()));
+        LossResult result = reducer.result(scale, Optional.of(diagnostics.build()));
         if (!backward) {
             return result;
         }
@@ -165,7 +164,7 @@ public final class FusedPlan {
             targetGrad[i] = (float) (through * spec.targetGradient(cy[i], norms[i], loss.rowMargin(i)));
             if (normGrad != null) {
                 normGrad[i] = through * spec.targetNormGradient(cy[i], norms[i], loss.rowMargin(i))
-                        + weight * spec.regularizerGradient(norms[i]);
+                        + reducer.weight(i) * spec.regularizerGradient(norms[i]);
             }
         }
         tiles.backward(rows, targetGrad, normGrad);

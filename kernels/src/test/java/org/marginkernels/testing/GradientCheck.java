@@ -80,6 +80,20 @@ public final class GradientCheck {
         return d;
     }
 
+    /**
+     * The backend's gradients of {@code loss} against central finite differences of its forward loss, within 2e-5
+     * of the largest numeric entry (plus 1e-9) and 1e-4 relative.
+     */
+    public static void assertGradientsMatchFiniteDifferences(Backend backend, MarginSoftmax loss, Problem p) {
+        float[] gx = new float[p.features().length];
+        float[] gw = new float[p.weights().length];
+        backend.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), gx, gw);
+        float[][] numeric = numericGradients(backend, loss, p);
+        double scale = Math.max(Tolerance.maxAbs(numeric[0]), Tolerance.maxAbs(numeric[1]));
+        Tolerance.assertClose("dL/dfeatures", numeric[0], gx, 2e-5 * scale + 1e-9, 1e-4);
+        Tolerance.assertClose("dL/dweights", numeric[1], gw, 2e-5 * scale + 1e-9, 1e-4);
+    }
+
     /** For dynamic AdaCos the scale is a constant of the backward pass: the same loss with the scale frozen. */
     public static MarginSoftmax frozenScale(MarginSoftmax loss, LossResult at) {
         return loss.scalePolicy() instanceof ScalePolicy.AdaCosDynamic

@@ -399,6 +399,31 @@ abstract class BackendAgreementContract {
         assertStepAgrees(margin.name(), p, expected, actual, ex, ax, ew, aw);
     }
 
+    /** Per-sample weights and reduction NONE: the fused step's loss, row losses and gradients agree. */
+    @Property(tries = 20, seed = "2032")
+    void sampleWeightsAndRowLossesAgree(@ForAll("shapes") Shape shape, @ForAll long seed) {
+        Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.4, 0.15);
+        float[] weights = new float[p.batch()];
+        java.util.Random r = new java.util.Random(seed);
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = (float) (2 * r.nextDouble());
+        }
+        MarginSoftmax loss = MarginSoftmax.builder().margin(Margins.arcFace(0.5)).scale(30)
+                .reduction(org.marginkernels.Reduction.NONE).build().withSampleWeights(weights);
+        Assume.that(GradientCheck.distanceToKinks(loss, reference, p) > 1e-4);
+        float[] ex = new float[p.features().length];
+        float[] ew = new float[p.weights().length];
+        float[] ax = new float[ex.length];
+        float[] aw = new float[ew.length];
+        LossResult e = reference.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ex, ew);
+        LossResult a = backend.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ax, aw);
+        assertStepAgrees("weighted rows", p, e, a, ex, ax, ew, aw);
+        double dz = 10 * e.scale() * COSINE_ERROR;
+        for (int i = 0; i < p.batch(); i++) {
+            assertEquals(e.rowLosses().get(i), a.rowLosses().get(i), dz + 1e-5 * e.rowLosses().get(i), "row " + i);
+        }
+    }
+
     /** Per-row margins m_i from a state rule (ElasticFace-style): a step agrees with the reference's. */
     @Property(tries = 20, seed = "2031")
     void rowMarginStepsAgree(@ForAll("shapes") Shape shape, @ForAll long seed) {
