@@ -107,7 +107,7 @@ def check_against_java(jar, java, backend):
         subprocess.run([java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                         "-cp", jar, "org.marginkernels.benchmarks.LossOnFiles", d, backend], check=True)
         with open(os.path.join(d, "loss.txt")) as f:
-            java_loss = float(f.read())
+            java_loss = float(f.read().split()[0])  # "loss scale counted-rows"
         java_dx = np.fromfile(os.path.join(d, "featureGrad.f32"), dtype="<f4").reshape(batch, dim)
         java_dw = np.fromfile(os.path.join(d, "weightGrad.f32"), dtype="<f4").reshape(classes, dim)
     # torch in float64 so that the comparison measures our float error, not torch's

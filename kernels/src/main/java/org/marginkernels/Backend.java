@@ -482,11 +482,15 @@ public final class Backend implements AutoCloseable {
         }
     }
 
-    /** Sample weights bound to the loss must cover the batch, one per row. */
+    /** Sample weights and row margins bound to the loss must cover the batch, one per row. */
     private static void sampleWeightsFit(MarginSoftmax loss, int batch) {
         if (loss.sampleWeightRows() >= 0 && loss.sampleWeightRows() != batch) {
             throw new IllegalArgumentException("sampleWeights must have one entry per row: the batch has " + batch
                     + " rows, the loss's sample weights " + loss.sampleWeightRows());
+        }
+        if (loss.rowMarginRows() >= 0 && loss.rowMarginRows() != batch) {
+            throw new IllegalArgumentException("rowMargins must have one entry per row: the batch has " + batch
+                    + " rows, the loss's row margins " + loss.rowMarginRows());
         }
     }
 
@@ -502,9 +506,9 @@ public final class Backend implements AutoCloseable {
      * per-row margins bound for a step belong to that step's batch.
      */
     private static void cosinesSuffice(MarginSoftmax loss) {
-        if (loss.hasRowMargins()) {
-            throw new IllegalArgumentException("loss " + loss.margin() + " has per-row margins bound for one step: "
-                    + "the layer-level margin methods take the unbound loss");
+        if (loss.hasRowMargins() && loss.spec().readsRowMargin()) {
+            throw new IllegalArgumentException("loss " + loss.margin() + " reads per-row margins, which the "
+                    + "layer-level margin methods do not take: use forwardBackward or step");
         }
         if (loss.spec().readsNorm()) {
             throw new IllegalArgumentException("loss " + loss.margin() + " reads the feature norm |x_i|, which the "

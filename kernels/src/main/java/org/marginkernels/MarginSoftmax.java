@@ -133,9 +133,35 @@ public final class MarginSoftmax {
         return perRow;
     }
 
-    /** This loss with per-row margins bound for one step: the same spec, so nothing is compiled. */
+    /** This loss with per-row margins bound for one step (null: unchanged); the same spec, nothing compiles. */
     MarginSoftmax withRowMargins(double[] perRow) {
         return perRow == null ? this : new MarginSoftmax(toBuilder(), spec, perRow, sampleWeights);
+    }
+
+    /**
+     * This loss for one batch with the per-row margins m_i given explicitly: the values its target reads as
+     * {@link Exprs#ROW_MARGIN} (for ElasticFace the deviation m_i - m). A state rule's margins, where the loss has
+     * one and runs through {@link Backend#step}, take their place. The same spec: nothing compiles.
+     *
+     * @param perRow one value per row of the batch, finite, in [-4, 4] (the range {@link Margin#of} checks a
+     *     margin over). Not modified.
+     * @throws IllegalArgumentException if a value is out of range; the count is checked against the batch
+     */
+    public MarginSoftmax withRowMargins(float[] perRow) {
+        Objects.requireNonNull(perRow, "perRow");
+        double[] copy = new double[perRow.length];
+        for (int i = 0; i < perRow.length; i++) {
+            if (!(Math.abs(perRow[i]) <= 4)) {
+                throw new IllegalArgumentException("rowMargins[" + i + "] must be in [-4, 4], got " + perRow[i]);
+            }
+            copy[i] = perRow[i];
+        }
+        return new MarginSoftmax(toBuilder(), spec, copy, sampleWeights);
+    }
+
+    /** How many rows the bound row margins cover, or -1 when there are none. */
+    public int rowMarginRows() {
+        return rowMargins == null ? -1 : rowMargins.length;
     }
 
     /** The largest sample weight: with it every gradient stays many orders inside the float range. */
@@ -222,7 +248,7 @@ public final class MarginSoftmax {
             b.scalePolicy = new ScalePolicy.AdaCosDynamic(previousScale);
         }
         MarginSoftmax bound = b.build();
-        return sampleWeights == null ? bound : new MarginSoftmax(b, bound.spec, null, sampleWeights);
+        return new MarginSoftmax(b, bound.spec, rowMargins, sampleWeights);
     }
 
     /** The scale this step uses when it does not depend on the batch; empty for dynamic AdaCos. */

@@ -61,6 +61,26 @@ class RowMarginTest {
         Tolerance.assertClose("dL/dweights", numeric[1], gw, 2e-5 * scale + 1e-9, 1e-4);
     }
 
+    @Property(tries = 40, seed = "23")
+    void explicitRowMarginsGiveWhatTheRuleGives(@ForAll @IntRange(min = 1, max = 6) int batch,
+            @ForAll @IntRange(min = 2, max = 5) int dim, @ForAll @IntRange(min = 3, max = 6) int classes,
+            @ForAll long seed) {
+        Problem p = GradientCheck.gridProblem(seed, batch, dim, classes);
+        float[] m = new float[batch];
+        for (int i = 0; i < batch; i++) {
+            m[i] = (float) (0.06 * (i % 5) - 0.12);
+        }
+        MarginSoftmax plain = UserDefinedLosses.rowMarginLoss(0.3, UserDefinedLosses.fixedRowMargins());
+        // without a rule of its own the explicit values are used; the rule's margins equal them up to float rounding
+        MarginSoftmax explicit = MarginSoftmax.builder().margin(plain.margin()).scale(30).build().withRowMargins(m);
+        double viaRule = REFERENCE.step(plain, LossState.empty(), p.features(), p.weights(), p.labels(), dim, null,
+                null).result().loss();
+        double viaExplicit = REFERENCE.forward(explicit, p.features(), p.weights(), p.labels(), dim).loss();
+        assertEquals(viaRule, viaExplicit, 1e-6 * Math.max(1, viaRule));
+        assertThrows(IllegalArgumentException.class, () -> REFERENCE.forward(explicit, p.features(), p.weights(),
+                java.util.Arrays.copyOf(p.labels(), batch + 1), dim));
+    }
+
     @Property(tries = 1)
     void aRuleMayNotGiveMarginsBeyondTheCheckedRange() {
         StateRule wild = new StateRule() {
