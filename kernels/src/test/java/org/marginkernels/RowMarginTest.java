@@ -21,6 +21,15 @@ class RowMarginTest {
     private static final Backend REFERENCE = Backends.named("reference");
     private static final MarginSoftmax LOSS = UserDefinedLosses.rowMarginLoss(0.3, UserDefinedLosses.fixedRowMargins());
 
+    /** The margins {@link UserDefinedLosses#fixedRowMargins()} gives, as explicit per-row values. */
+    private static double[] fixedMargins(int batch) {
+        double[] m = new double[batch];
+        for (int i = 0; i < batch; i++) {
+            m[i] = 0.06 * (i % 5) - 0.12;
+        }
+        return m;
+    }
+
     @Property(tries = 100, seed = "21")
     void eachRowIsTheLossAtItsOwnMargin(@ForAll @IntRange(min = 1, max = 7) int batch,
             @ForAll @IntRange(min = 2, max = 5) int dim, @ForAll @IntRange(min = 3, max = 6) int classes,
@@ -43,11 +52,7 @@ class RowMarginTest {
             @ForAll @IntRange(min = 2, max = 5) int dim, @ForAll @IntRange(min = 3, max = 6) int classes,
             @ForAll long seed) {
         Problem p = GradientCheck.gridProblem(seed, batch, dim, classes);
-        double[] m = new double[batch];
-        for (int i = 0; i < batch; i++) {
-            m[i] = 0.06 * (i % 5) - 0.12;
-        }
-        MarginSoftmax bound = LOSS.withRowMargins(m);
+        MarginSoftmax bound = LOSS.withRowMargins(fixedMargins(batch));
         Assume.that(GradientCheck.distanceToKinks(bound, REFERENCE, p) > 0.02);
         float[] gx = new float[p.features().length];
         float[] gw = new float[p.weights().length];
@@ -66,9 +71,10 @@ class RowMarginTest {
             @ForAll @IntRange(min = 2, max = 5) int dim, @ForAll @IntRange(min = 3, max = 6) int classes,
             @ForAll long seed) {
         Problem p = GradientCheck.gridProblem(seed, batch, dim, classes);
+        double[] exact = fixedMargins(batch);
         float[] m = new float[batch];
         for (int i = 0; i < batch; i++) {
-            m[i] = (float) (0.06 * (i % 5) - 0.12);
+            m[i] = (float) exact[i];
         }
         MarginSoftmax plain = UserDefinedLosses.rowMarginLoss(0.3, UserDefinedLosses.fixedRowMargins());
         // without a rule of its own the explicit values are used; the rule's margins equal them up to float rounding
