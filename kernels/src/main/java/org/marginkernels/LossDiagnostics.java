@@ -16,10 +16,14 @@ import java.util.OptionalDouble;
  * @param largestRowLogSumExp the largest log sum_j exp(z_ij) over counted rows: within log C above the largest
  *     logit, and what a float softmax must not overflow
  * @param smallestLogTargetProbability min_i log p_iy over counted rows (0 without counted rows)
+ * @param top1Accuracy the share of counted rows whose target cosine beats every non-target one (the Caffe Accuracy
+ *     layer on the cosine logits; with a negative transform, every transformed non-target g(c, f_y)); ties count
+ *     as misses; 0 without counted rows
  * @param warnings one sentence each, naming the remedy; empty when nothing is wrong
  */
 public record LossDiagnostics(double meanTargetAngle, double targetAngleSpread, double branchShare,
-        double largestRowLogSumExp, double smallestLogTargetProbability, List<String> warnings) {
+        double largestRowLogSumExp, double smallestLogTargetProbability, double top1Accuracy,
+        List<String> warnings) {
 
     /**
      * log of the smallest normal float, -87.3365: a float softmax whose target probability falls below it returns
@@ -54,6 +58,7 @@ public record LossDiagnostics(double meanTargetAngle, double targetAngleSpread, 
         private double angleSquares;
         private double largest = Double.NEGATIVE_INFINITY;
         private double smallest = 0;
+        private int correct;
 
         /**
          * @param loss the loss of the step. Not modified.
@@ -67,9 +72,13 @@ public record LossDiagnostics(double meanTargetAngle, double targetAngleSpread, 
             this.threshold = loss.margin().branchThreshold();
         }
 
-        /** One counted row: its target cosine, log p_y and the row's log-sum-exp. */
-        public void row(double targetCosine, double logProb, double rowLogSumExp) {
+        /**
+         * One counted row: its target cosine, log p_y, the row's log-sum-exp, and whether the target cosine is the
+         * row's largest.
+         */
+        public void row(double targetCosine, double logProb, double rowLogSumExp, boolean top1) {
             rows++;
+            correct += top1 ? 1 : 0;
             double angle = Math.acos(Math.max(-1, Math.min(1, targetCosine)));
             angleSum += angle;
             angleSquares += angle * angle;
@@ -106,7 +115,8 @@ public record LossDiagnostics(double meanTargetAngle, double targetAngleSpread, 
                         + "gradient; this library keeps log p, but s = %.3g is too large for these logits: lower s "
                         + "or start from a smaller margin", smallest, scale));
             }
-            return new LossDiagnostics(mean, spread, share, rows == 0 ? 0 : largest, smallest, warnings);
+            return new LossDiagnostics(mean, spread, share, rows == 0 ? 0 : largest, smallest,
+                    rows == 0 ? 0 : (double) correct / rows, warnings);
         }
     }
 }

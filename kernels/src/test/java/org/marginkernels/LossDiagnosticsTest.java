@@ -24,6 +24,8 @@ class LossDiagnosticsTest {
         assertEquals(Math.PI / 4, d.meanTargetAngle(), 1e-7);
         assertEquals(Math.sqrt(2) * Math.PI / 4, d.targetAngleSpread(), 1e-7);
         assertEquals(0, d.branchShare(), 0);
+        // row 0's target (cosine 1) is its top class, row 1's (cosine 0) is beaten by class 0 (cosine 1)
+        assertEquals(0.5, d.top1Accuracy(), 0);
         assertTrue(d.smallestLogTargetProbability() < 0 && d.largestRowLogSumExp() > 0, d.toString());
         assertTrue(d.warnings().isEmpty(), d.warnings().toString());
     }

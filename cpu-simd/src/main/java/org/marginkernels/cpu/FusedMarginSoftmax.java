@@ -72,6 +72,7 @@ final class FusedMarginSoftmax {
         private boolean filled;
         private float[] fy;
         private float[] lse;
+        private float lastScale = 1;
 
         Call(ClassTiles ct, int ignore, int[] labels, NegativeCode code, float[] featureGrad, float[] weightGrad,
                 boolean dynamicScale) {
@@ -140,6 +141,7 @@ final class FusedMarginSoftmax {
                 filled = true;
             }
             fy = rowTargets;
+            lastScale = s;
             double[] lse = new double[ct.batch];
             for (int i = 0; i < ct.batch; i++) {
                 if (labels[i] != ignore) {
@@ -147,6 +149,20 @@ final class FusedMarginSoftmax {
                 }
             }
             return lse;
+        }
+
+        @Override
+        public double[] nonTargetMax() {
+            double[] max = new double[ct.batch];
+            for (int i = 0; i < ct.batch; i++) {
+                double m = Double.NEGATIVE_INFINITY;
+                for (int t = 0; t < ct.tiles; t++) {
+                    m = Math.max(m, partMax[t * ct.batch + i]);
+                }
+                // the partials hold s g: the plan compares unscaled values
+                max[i] = m / lastScale;
+            }
+            return max;
         }
 
         /**

@@ -149,6 +149,15 @@ final class GpuFusedMarginSoftmax {
             return lse;
         }
 
+        @Override
+        public double[] nonTargetMax() {
+            double[] max = new double[lastMax.length];
+            for (int i = 0; i < max.length; i++) {
+                max[i] = lastMax[i];
+            }
+            return max;
+        }
+
         /** Writes (gm, shift) of the last softmax pass to the device, once. */
         private void shift(FusedPlan.Rows rows) {
             if (shifted) {

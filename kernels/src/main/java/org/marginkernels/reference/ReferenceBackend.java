@@ -94,7 +94,12 @@ public final class ReferenceBackend implements KernelBackend {
                 sum += Math.exp(scale * f[i * classes + j] - max);
             }
             double lse = max + Math.log(sum);
-            b.row(cos[i * classes + y], scale * f[i * classes + y] - lse, lse);
+            double best = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < classes; j++) {
+                best = j == y ? best : Math.max(best, f[i * classes + j]);
+            }
+            b.row(cos[i * classes + y], scale * f[i * classes + y] - lse, lse,
+                    (float) cos[i * classes + y] > (float) best);
         }
         return b.build();
     }

@@ -48,6 +48,12 @@ public final class FusedPlan {
         double[] nonTargetLogSumExp(float s, float[] fy);
 
         /**
+         * Per counted row the largest non-target g(c_ij, f_iy) of the last {@link #nonTargetLogSumExp} pass with
+         * f_y (g the identity without a negative transform), unscaled; -infinity for a row without non-targets.
+         */
+        double[] nonTargetMax();
+
+        /**
          * Per counted row S_i = sum_{j != y_i} p_ij dg/df_y(c_ij, f_iy), with p_ij = exp(s g_ij - lse_i); only called
          * when dg/df_y is not identically zero.
          */
@@ -133,6 +139,7 @@ public final class FusedPlan {
         double[] g = new double[batch];
         double[] notTarget = new double[batch];
         LossDiagnostics.Builder diagnostics = new LossDiagnostics.Builder(loss, classes, scale);
+        double[] nonTargetMax = tiles.nonTargetMax();
         for (int i = 0; i < batch; i++) {
             if (labels[i] == ignore) {
                 continue;
@@ -144,7 +151,7 @@ public final class FusedPlan {
             reducer.add(i, spec.rowLoss(lp) + spec.regularizer(norms[i]));
             g[i] = reducer.weight(i) * s * spec.rowLossGradient(lp);
             notTarget[i] = -Math.expm1(lp);
-            diagnostics.row(cy[i], lp, lse[i]);
+            diagnostics.row(cy[i], lp, lse[i], (float) cy[i] > (float) nonTargetMax[i]);
         }
         LossResult result = reducer.result(scale, Optional.of(diagnostics.build()));
         if (!backward) {
