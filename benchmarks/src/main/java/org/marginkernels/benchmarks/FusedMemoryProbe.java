@@ -11,8 +11,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.marginkernels.Backend;
 import org.marginkernels.BackendOptions;
 import org.marginkernels.Backends;
+import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossResult;
+import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.StepResult;
 
 /**
  * How much memory one fused ArcFace forward+backward takes beyond its inputs and gradients, compared with the
@@ -54,12 +57,15 @@ public final class FusedMemoryProbe {
     /**
      * Runs the probe and prints one line per measurement.
      *
-     * @param args optional shape "BxDxC" (default 128x512x1000000) and backend name (default cpu)
+     * @param args optional shape "BxDxC" (default 128x512x1000000), backend name (default cpu) and catalogue loss
+     *     name (default the benchmarks' ArcFace)
      */
     public static void main(String[] args) throws InterruptedException {
         Shape shape = Shape.parse(args.length > 0 ? args[0] : "128x512x1000000");
         String backendName = args.length > 1 ? args[1] : "cpu";
-        MarginSoftmax loss = ArcFaceLosses.arcFace();
+        // a catalogue loss by name (third argument), stepping through Backend.step with its state carried
+        MarginSoftmax loss = args.length > 2 ? LossCatalogue.named(args[2]) : ArcFaceLosses.arcFace();
+        LossState state = LossState.empty();
         LossProblem p = LossProblem.random(shape, LossProblem.SEED);
         long inputBytes = 4L * (p.features().length + p.weights().length) + 4L * p.labels().length;
         long gradientBytes = 4L * (p.featureGrad().length + p.weightGrad().length);
@@ -91,9 +97,11 @@ public final class FusedMemoryProbe {
                 });
                 long allocatedBefore = threads.getTotalThreadAllocatedBytes();
                 long start = System.nanoTime();
-                LossResult result = backend.forwardBackward(loss, p.features(), p.weights(), p.labels(), shape.dim(),
+                StepResult stepped = backend.step(loss, state, p.features(), p.weights(), p.labels(), shape.dim(),
                         p.featureGrad(), p.weightGrad());
                 long nanos = System.nanoTime() - start;
+                LossResult result = stepped.result();
+                state = stepped.state();
                 long allocated = threads.getTotalThreadAllocatedBytes() - allocatedBefore;
                 running.set(false);
                 sampler.join();
