@@ -48,7 +48,9 @@ public final class ReferenceBackend implements KernelBackend {
                 regularizer[i] = loss.spec().regularizer(xNorm[i]);
             }
         }
-        LossResult.Reducer reducer = ReferenceMath.softmaxLoss(loss, scale, f, labels, classes, df, regularizer);
+        LossDiagnostics.Builder diagnostics = new LossDiagnostics.Builder(loss, classes, scale);
+        LossResult.Reducer reducer = ReferenceMath.softmaxLoss(loss, scale, f, labels, classes, df, regularizer, cos,
+                diagnostics);
         if (backward) {
             double[] normGrad = loss.spec().hasNormPath() ? new double[batch] : null;
             double[] dc = ReferenceMath.marginBackward(loss, cos, labels, classes, df, xNorm, normGrad);
@@ -73,37 +75,8 @@ public final class ReferenceBackend implements KernelBackend {
                 store(ReferenceMath.normalizeBackward(wHat, wNorm, dwHat, dim), weightGrad);
             }
         }
-        return reducer.result(scale, Optional.of(diagnostics(loss, cos, f, labels, classes, scale)));
+        return reducer.result(scale, Optional.of(diagnostics.build()));
     }
-
-    /** The diagnostics of the pass, in double from the margined values. */
-    private static LossDiagnostics diagnostics(MarginSoftmax loss, double[] cos, double[] f, int[] labels,
-            int classes, double scale) {
-        LossDiagnostics.Builder b = new LossDiagnostics.Builder(loss, classes, scale);
-        for (int i = 0; i < labels.length; i++) {
-            int y = labels[i];
-            if (y == loss.ignoreLabel()) {
-                continue;
-            }
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < classes; j++) {
-                max = Math.max(max, scale * f[i * classes + j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < classes; j++) {
-                sum += Math.exp(scale * f[i * classes + j] - max);
-            }
-            double lse = max + Math.log(sum);
-            double best = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < classes; j++) {
-                best = j == y ? best : Math.max(best, f[i * classes + j]);
-            }
-            b.row(cos[i * classes + y], scale * f[i * classes + y] - lse, lse,
-                    (float) cos[i * classes + y] > (float) best);
-        }
-        return b.build();
-    }
-
 
     @Override
     public void l2Normalize(float[] input, int dim, float[] output, float[] norms) {
@@ -166,7 +139,7 @@ public final class ReferenceBackend implements KernelBackend {
             float[] marginedGrad) {
         double[] df = marginedGrad == null ? null : new double[margined.length];
         LossResult.Reducer r = ReferenceMath.softmaxLoss(loss, scale, toDouble(margined), labels,
-                margined.length / labels.length, df, null);
+                margined.length / labels.length, df, null, null, null);
         if (df != null) {
             store(df, marginedGrad);
         }

@@ -1,5 +1,6 @@
 package org.marginkernels.reference;
 
+import org.marginkernels.LossDiagnostics;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.spec.KernelSpec;
@@ -167,10 +168,12 @@ final class ReferenceMath {
      *
      * @param df receives dL/df, or null
      * @param extra a loss added to each counted row (a norm regularizer), or null
+     * @param cos the unmargined cosines the diagnostics read, or null with {@code diagnostics}
+     * @param diagnostics receives each counted row (target cosine, log p_y, row log-sum-exp, top-1), or null
      * @return the reducer holding the rows' losses
      */
     static LossResult.Reducer softmaxLoss(MarginSoftmax loss, double scale, double[] f, int[] labels, int classes,
-            double[] df, double[] extra) {
+            double[] df, double[] extra, double[] cos, LossDiagnostics.Builder diagnostics) {
         KernelSpec spec = loss.spec();
         LossResult.Reducer reducer = new LossResult.Reducer(loss, labels);
         for (int i = 0; i < labels.length; i++) {
@@ -179,8 +182,10 @@ final class ReferenceMath {
                 continue;
             }
             double max = Double.NEGATIVE_INFINITY;
+            double bestOther = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < classes; j++) {
                 max = Math.max(max, scale * f[i * classes + j]);
+                bestOther = j == y ? bestOther : Math.max(bestOther, f[i * classes + j]);
             }
             double nonTarget = 0;
             for (int j = 0; j < classes; j++) {
@@ -190,6 +195,10 @@ final class ReferenceMath {
             // lse - max, small: z_j - max is formed first, since max + (lse - max) rounds away lse - max at 1e29
             double shifted = RowLogProb.shiftedLogSumExp(scale * f[i * classes + y] - max, nonTarget);
             reducer.add(i, spec.rowLoss(lp) + (extra == null ? 0 : extra[i]));
+            if (diagnostics != null) {
+                double cy = cos[i * classes + y];
+                diagnostics.row(cy, lp, max + shifted, (float) cy > (float) bestOther);
+            }
             if (df != null) {
                 double g = reducer.weight(i) * scale * spec.rowLossGradient(lp);
                 for (int j = 0; j < classes; j++) {

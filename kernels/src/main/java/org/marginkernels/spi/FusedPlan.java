@@ -96,10 +96,8 @@ public final class FusedPlan {
         KernelSpec spec = loss.spec();
         int batch = labels.length;
         int ignore = loss.ignoreLabel();
-        int counted = 0;
-        for (int y : labels) {
-            counted += y == ignore ? 0 : 1;
-        }
+        LossResult.Reducer reducer = new LossResult.Reducer(loss, labels);
+        int counted = reducer.counted();
 
         // target rows: f(c_y, |x|, m_i) rounded once to float, f'(c_y) and df/d|x| in double
         float[] cy = tiles.targetCosines();
@@ -134,7 +132,6 @@ public final class FusedPlan {
 
         // the row merge: log p_y from the target logit and the non-target log-sum-exp, without z_y - lse cancelling
         double[] nonTarget = tiles.nonTargetLogSumExp(s, fy);
-        LossResult.Reducer reducer = new LossResult.Reducer(loss, labels);
         double[] lse = new double[batch];
         double[] g = new double[batch];
         double[] notTarget = new double[batch];
