@@ -95,22 +95,26 @@ public final class Backend implements AutoCloseable {
             return new StepResult(forwardBackward(loss, features, weights, labels, dim, featureGrad, weightGrad),
                     state);
         }
-        // the statistics read the weights, so they are checked here even where the backend checks them itself
-        checkProblem(loss, features, weights, labels, dim, true);
+        double[] featureNorms = checkProblem(loss, features, weights, labels, dim, !impl.checksWeightRows());
         Checks.length("featureGrad", featureGrad, features.length, "same shape as features");
         Checks.length("weightGrad", weightGrad, weights.length, "same shape as weights");
         Checks.distinct(new Object[] {"featureGrad", featureGrad, "weightGrad", weightGrad},
                 new Object[] {"features", features, "weights", weights});
-        BatchStatistics batch = statistics(loss, features, weights, labels, dim);
+        BatchStatistics batch = statistics(loss, features, featureNorms, weights, labels, dim);
         LossState used = loss.beforeStep(state, batch);
         MarginSoftmax bound = loss.bind(used).withRowMargins(loss.rowMargins(used, batch, labels));
         LossResult result = impl.forwardBackward(bound, features, weights, labels, dim, featureGrad, weightGrad);
         return new StepResult(result, loss.afterStep(used, result));
     }
 
-    /** Target cosines and feature norms of the counted rows, in double; rows are checked already. */
-    private static BatchStatistics statistics(MarginSoftmax loss, float[] features, float[] weights, int[] labels,
-            int dim) {
+    /**
+     * Target cosines and feature norms of the counted rows, in double. The features are checked already; of the
+     * weights only the target rows are read, so only they are checked here (a backend that checks weight rows itself
+     * is not made to pay a second pass over all of them); if one fails, the whole check runs and reports the lowest
+     * failing row, as every backend does.
+     */
+    private static BatchStatistics statistics(MarginSoftmax loss, float[] features, double[] featureNorms,
+            float[] weights, int[] labels, int dim) {
         int counted = 0;
         for (int y : labels) {
             counted += y == loss.ignoreLabel() ? 0 : 1;
@@ -127,10 +131,12 @@ public final class Backend implements AutoCloseable {
             for (int k = 0; k < dim; k++) {
                 dot += (double) features[i * dim + k] * weights[y * dim + k];
             }
-            double xNorm = Math.sqrt(RowCheck.sumOfSquares(features, i * dim, dim));
-            double wNorm = Math.sqrt(RowCheck.sumOfSquares(weights, y * dim, dim));
-            cosines[n] = Math.min(1, Math.max(-1, dot / xNorm / wNorm));
-            norms[n++] = xNorm;
+            double wSquares = RowCheck.sumOfSquares(weights, y * dim, dim);
+            if (!RowCheck.passes(wSquares)) {
+                Checks.finiteRowsWithNorm("weights", weights, dim);
+            }
+            cosines[n] = Math.min(1, Math.max(-1, dot / featureNorms[i] / Math.sqrt(wSquares)));
+            norms[n++] = featureNorms[i];
         }
         return new BatchStatistics(cosines, norms, weights.length / dim);
     }
@@ -462,8 +468,9 @@ public final class Backend implements AutoCloseable {
      *     pass ({@link KernelBackend#checksWeightRows()}): at C x D floats they are the largest operand, and a pass
      *     on the calling thread costs several percent of a step
      */
-    private static void checkProblem(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
-            boolean weightRows) {
+    /** @return the feature rows' norms, computed by the check */
+    private static double[] checkProblem(MarginSoftmax loss, float[] features, float[] weights, int[] labels,
+            int dim, boolean weightRows) {
         Checks.notNull("loss", loss);
         Checks.positive("dim", dim);
         int batch = Checks.rows("features", features, dim);
@@ -476,10 +483,11 @@ public final class Backend implements AutoCloseable {
         Checks.labels(labels, classes, loss.ignoreLabel());
         sampleWeightsFit(loss, batch);
         checkScalePolicy(loss, classes);
-        Checks.finiteRowsWithNorm("features", features, dim);
+        double[] featureNorms = Checks.finiteRowNorms("features", features, dim);
         if (weightRows) {
             Checks.finiteRowsWithNorm("weights", weights, dim);
         }
+        return featureNorms;
     }
 
     /** Sample weights and row margins bound to the loss must cover the batch, one per row. */
