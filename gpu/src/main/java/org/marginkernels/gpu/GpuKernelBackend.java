@@ -2,13 +2,14 @@ package org.marginkernels.gpu;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.WeakHashMap;
+import java.util.List;
 import org.marginkernels.BackendOptions;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.spec.ArgumentSlots;
 import org.marginkernels.spec.CDialect;
 import org.marginkernels.spec.CPrinter;
+import org.marginkernels.spec.Expr;
 import org.marginkernels.spec.KernelSpec;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.RowLogProb;
@@ -18,7 +19,7 @@ import org.marginkernels.spi.TopKSelector;
  * A {@link KernelBackend} on a GPU runtime (OpenCL or CUDA): every method runs its arithmetic in device kernels
  * printed by {@link KernelSource}; per-row scalar work (the margin's target f(c_y) and f'(c_y), the row loss F(lp),
  * dF/dlp, the AdaCos scale) runs on the host in double. Programs are compiled once per loss structure and cached by
- * their printed source, which holds no parameter value (the loss's parameters are a kernel argument, see
+ * it; the printed source holds no parameter value (the loss's parameters are a kernel argument, see
  * {@link CPrinter#lossFunctions}): a parameter schedule compiles nothing after its first step. The cache keeps the
  * {@value #MAX_PROGRAMS} most recently used programs and releases the others. Calls are serialized; each call's
  * device buffers are freed before it returns, and after {@link #close()} every call throws IllegalStateException
@@ -45,17 +46,12 @@ public final class GpuKernelBackend implements KernelBackend {
     /** The most programs kept compiled: a program per loss structure, far fewer in one training run. */
     public static final int MAX_PROGRAMS = 16;
 
-    /** The printed source of a spec and its argument values. */
-    private record Printed(String source, float[] arguments) {
-    }
-
-    /** Programs by source, least recently used first; evicted programs are released. */
-    private final LinkedHashMap<String, DeviceProgram> programs = new LinkedHashMap<>(16, 0.75f, true);
     /**
-     * Sources by spec object, in front of {@link #programs}: a loss's spec is immutable and the same object on every
-     * call, so the source (tens of KB, five printer passes) is printed once per spec, not on every call.
+     * Programs by the loss structure they were printed from ({@link KernelSpec#negativeArguments()}), least recently
+     * used first; evicted programs are released. A new spec of a known structure (a parameter schedule, a state
+     * rule's binding) finds its program without printing any source.
      */
-    private final Map<KernelSpec, Printed> bySpec = new WeakHashMap<>();
+    private final LinkedHashMap<List<Expr>, DeviceProgram> programs = new LinkedHashMap<>(16, 0.75f, true);
     private int compiled;
     private boolean closed;
 
@@ -102,20 +98,19 @@ public final class GpuKernelBackend implements KernelBackend {
         if (closed) {
             throw new IllegalStateException("backend " + name + " is closed");
         }
-        Printed printed = bySpec.computeIfAbsent(spec,
-                key -> new Printed(KernelSource.print(key, dialect), key.negativeArguments().values()));
-        DeviceProgram program = programs.get(printed.source());
+        ArgumentSlots lifted = spec.negativeArguments();
+        DeviceProgram program = programs.get(lifted.structure());
         if (program == null) {
-            program = runtime.compile(printed.source());
+            program = runtime.compile(KernelSource.print(spec, dialect));
             compiled++;
-            programs.put(printed.source(), program);
+            programs.put(lifted.structure(), program);
             if (programs.size() > MAX_PROGRAMS) {
                 Iterator<DeviceProgram> eldest = programs.values().iterator();
                 eldest.next().close();
                 eldest.remove();
             }
         }
-        return new KernelLauncher(runtime, program, printed.arguments());
+        return new KernelLauncher(runtime, program, lifted.values());
     }
 
     DeviceRuntime runtime() {
@@ -347,7 +342,6 @@ public final class GpuKernelBackend implements KernelBackend {
             p.close();
         }
         programs.clear();
-        bySpec.clear();
         runtime.close();
     }
 

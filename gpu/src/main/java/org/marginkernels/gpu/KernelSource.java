@@ -11,7 +11,7 @@ import org.marginkernels.spec.KernelSpec;
 /**
  * Prints the device source of one loss: the dialect prelude, the loss functions printed from the kernel spec by
  * {@link CPrinter}, then the shared kernel body (resource {@code margin_kernels.c}). Deterministic: the same spec and
- * dialect always print the same text, which is also the key of the compiled-program cache.
+ * dialect always print the same text (the compiled-program cache is keyed by the structure it is printed from).
  */
 public final class KernelSource {
 
