@@ -49,36 +49,17 @@ final class UserExpressions {
     }
 
     private static void walk(String what, Expr e, Set<Expr.Var> allowed, Map<String, Double> used) {
-        switch (e) {
-            case Expr.Var v -> {
-                if (!allowed.contains(v)) {
-                    throw new IllegalArgumentException(what + " may read only " + allowed + ", found " + v.name());
+        Exprs.forEachNode(e, n -> {
+            switch (n) {
+                case Expr.Var v when !allowed.contains(v) -> throw new IllegalArgumentException(what
+                        + " may read only " + allowed + ", found " + v.name());
+                case Expr.Param p -> used.put(p.name(), p.value());
+                case Expr.Slot slot -> throw new IllegalArgumentException(what
+                        + " may not read a slot: slots are made by the library from declared parameters");
+                default -> {
                 }
             }
-            case Expr.Param p -> used.put(p.name(), p.value());
-            case Expr.Slot slot -> throw new IllegalArgumentException(what
-                    + " may not read a slot: slots are made by the library from declared parameters");
-            case Expr.Unary u -> walk(what, u.arg(), allowed, used);
-            case Expr.Binary b -> {
-                walk(what, b.left(), allowed, used);
-                walk(what, b.right(), allowed, used);
-            }
-            case Expr.Compare c -> {
-                walk(what, c.left(), allowed, used);
-                walk(what, c.right(), allowed, used);
-            }
-            case Expr.Select s -> {
-                walk(what, s.condition(), allowed, used);
-                walk(what, s.ifTrue(), allowed, used);
-                walk(what, s.ifFalse(), allowed, used);
-            }
-            case Expr.StraightThrough st -> {
-                walk(what, st.value(), allowed, used);
-                walk(what, st.gradient(), allowed, used);
-            }
-            case Expr.Const c -> {
-            }
-        }
+        });
     }
 
     /** Row margins a margin that reads m_i is checked at: [-4, 4] covers margins in radians or cosine units. */

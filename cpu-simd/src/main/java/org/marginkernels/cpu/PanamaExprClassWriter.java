@@ -31,6 +31,7 @@ import org.marginkernels.spec.Expr.Slot;
 import org.marginkernels.spec.Expr.StraightThrough;
 import org.marginkernels.spec.Expr.Unary;
 import org.marginkernels.spec.Expr.Var;
+import org.marginkernels.spec.Exprs;
 
 /**
  * Compiles a kernel-spec expression structure into a hidden class whose {@code apply(c, fy)} is one straight-line
@@ -195,18 +196,13 @@ final class PanamaExprClassWriter {
 
     /** One more than the highest slot index {@code e} reads: the fields its class needs. */
     private static int slotsRead(Expr e) {
-        return switch (e) {
-            case Slot slot -> slot.index() + 1;
-            case Unary u -> slotsRead(u.arg());
-            case Binary b -> Math.max(slotsRead(b.left()), slotsRead(b.right()));
-            case Compare c -> Math.max(slotsRead(c.left()), slotsRead(c.right()));
-            case Select s -> Math.max(slotsRead(s.condition()),
-                    Math.max(slotsRead(s.ifTrue()), slotsRead(s.ifFalse())));
-            case StraightThrough st -> slotsRead(st.value());
-            case Const c -> 0;
-            case Param p -> 0;
-            case Var v -> 0;
-        };
+        int[] most = {0};
+        Exprs.forEachNode(e, n -> {
+            if (n instanceof Slot slot) {
+                most[0] = Math.max(most[0], slot.index() + 1);
+            }
+        });
+        return most[0];
     }
 
     private void constant(CodeBuilder code, double value) {

@@ -1,5 +1,8 @@
 package org.marginkernels.spec;
 
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.marginkernels.spec.Expr.Binary;
 import org.marginkernels.spec.Expr.BinaryOp;
 import org.marginkernels.spec.Expr.Compare;
@@ -45,6 +48,42 @@ public final class Exprs {
 
     public static Param param(String name, double value) {
         return new Param(name, value);
+    }
+
+    /** The operands of {@code e}, in order (both sides of a straight-through node); empty for a leaf. */
+    public static List<Expr> children(Expr e) {
+        return switch (e) {
+            case Const c -> List.of();
+            case Param p -> List.of();
+            case Expr.Slot s -> List.of();
+            case Var v -> List.of();
+            case Unary u -> List.of(u.arg());
+            case Binary b -> List.of(b.left(), b.right());
+            case Compare c -> List.of(c.left(), c.right());
+            case Select s -> List.of(s.condition(), s.ifTrue(), s.ifFalse());
+            case Expr.StraightThrough st -> List.of(st.value(), st.gradient());
+        };
+    }
+
+    /** True when {@code test} holds for {@code e} or any node below it (depth first, stopping at the first). */
+    public static boolean anyNode(Expr e, Predicate<Expr> test) {
+        if (test.test(e)) {
+            return true;
+        }
+        for (Expr child : children(e)) {
+            if (anyNode(child, test)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Calls {@code visit} on {@code e} and every node below it, depth first. */
+    public static void forEachNode(Expr e, Consumer<Expr> visit) {
+        visit.accept(e);
+        for (Expr child : children(e)) {
+            forEachNode(child, visit);
+        }
     }
 
     /**

@@ -55,33 +55,13 @@ public final class Simplifier {
      * node counts as reading a variable: it is never folded, so its gradient side is kept.
      */
     static boolean reads(Expr e, boolean parameters) {
-        return switch (e) {
-            case Const c -> false;
-            case Param p -> parameters;
-            case Slot slot -> true;
-            case Var v -> true;
-            case Unary u -> reads(u.arg(), parameters);
-            case Binary b -> reads(b.left(), parameters) || reads(b.right(), parameters);
-            case Compare c -> reads(c.left(), parameters) || reads(c.right(), parameters);
-            case Select s -> reads(s.condition(), parameters) || reads(s.ifTrue(), parameters)
-                    || reads(s.ifFalse(), parameters);
-            case StraightThrough st -> true;
-        };
+        return Exprs.anyNode(e, n -> n instanceof Var || n instanceof Slot || n instanceof StraightThrough
+                || (parameters && n instanceof Param));
     }
 
     /** True when {@code e} reads variable slot {@code v} (on either side of a straight-through node). */
     public static boolean reads(Expr e, Var v) {
-        return switch (e) {
-            case Var x -> x.index() == v.index();
-            case Const c -> false;
-            case Param p -> false;
-            case Slot slot -> false;
-            case Unary u -> reads(u.arg(), v);
-            case Binary b -> reads(b.left(), v) || reads(b.right(), v);
-            case Compare c -> reads(c.left(), v) || reads(c.right(), v);
-            case Select s -> reads(s.condition(), v) || reads(s.ifTrue(), v) || reads(s.ifFalse(), v);
-            case StraightThrough st -> reads(st.value(), v) || reads(st.gradient(), v);
-        };
+        return Exprs.anyNode(e, n -> n instanceof Var x && x.index() == v.index());
     }
 
     private static Expr fold(Expr e) {
