@@ -88,6 +88,25 @@ abstract class BackendAgreementContract {
         return Arbitraries.of(LOSSES.keySet());
     }
 
+    /** One step on the reference and on the backend from the same state: both results and both gradients. */
+    private record Steps(StepResult expected, StepResult actual, float[] ex, float[] ax, float[] ew, float[] aw) {
+
+        /** {@link #assertStepAgrees} on the two steps. */
+        void assertAgree(String name, Problem p) {
+            assertStepAgrees(name, p, expected.result(), actual.result(), ex, ax, ew, aw);
+        }
+    }
+
+    private Steps stepBoth(MarginSoftmax loss, LossState state, Problem p) {
+        float[] ex = new float[p.features().length];
+        float[] ew = new float[p.weights().length];
+        float[] ax = new float[ex.length];
+        float[] aw = new float[ew.length];
+        StepResult e = reference.step(loss, state, p.features(), p.weights(), p.labels(), p.dim(), ex, ew);
+        StepResult a = backend.step(loss, state, p.features(), p.weights(), p.labels(), p.dim(), ax, aw);
+        return new Steps(e, a, ex, ax, ew, aw);
+    }
+
     /**
      * A fused step's result and gradients against the reference's: the loss within 10 s x the cosine error, the
      * gradients within that relative to their largest entry plus a floor of 2^-20 s / min row norm.
@@ -124,16 +143,14 @@ abstract class BackendAgreementContract {
         Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.4, 0.15);
         Assume.that(GradientCheck.distanceToKinks(loss, reference, p) > 1e-4);
 
-        float[] ex = new float[p.features().length];
-        float[] ew = new float[p.weights().length];
-        float[] ax = new float[ex.length];
-        float[] aw = new float[ew.length];
-        LossResult expected = reference.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ex, ew);
-        LossResult actual = backend.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ax, aw);
+        Steps steps = stepBoth(loss, LossState.empty(), p);
+        steps.assertAgree(name, p);
+        LossResult expected = steps.expected().result();
+        LossResult actual = steps.actual().result();
 
-        assertStepAgrees(name, p, expected, actual, ex, ax, ew, aw);
-
-        LossResult forwardOnly = backend.forward(loss, p.features(), p.weights(), p.labels(), p.dim());
+        // the same first step without gradients (a stateful loss binds the same state, as a plain forward would not)
+        LossResult forwardOnly = backend.step(loss, LossState.empty(), p.features(), p.weights(), p.labels(),
+                p.dim(), null, null).result();
         double dz = 10 * expected.scale() * COSINE_ERROR;
         assertEquals(actual.loss(), forwardOnly.loss(), dz + 1e-5 * Math.abs(actual.loss()), name + " forward");
     }
@@ -393,13 +410,7 @@ abstract class BackendAgreementContract {
         Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.4, 0.15);
         // as for every margin: not at the cosine clamp, where acos(c) moves 1e-4 for a float ulp of c
         Assume.that(GradientCheck.distanceToKinks(loss, reference, p) > 1e-4);
-        float[] ex = new float[p.features().length];
-        float[] ew = new float[p.weights().length];
-        float[] ax = new float[ex.length];
-        float[] aw = new float[ew.length];
-        LossResult expected = reference.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ex, ew);
-        LossResult actual = backend.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ax, aw);
-        assertStepAgrees(margin.name(), p, expected, actual, ex, ax, ew, aw);
+        stepBoth(loss, LossState.empty(), p).assertAgree(margin.name(), p);
     }
 
     /** Per-sample weights and reduction NONE: the fused step's loss, row losses and gradients agree. */
@@ -414,13 +425,10 @@ abstract class BackendAgreementContract {
         MarginSoftmax loss = MarginSoftmax.builder().margin(Margins.arcFace(0.5)).scale(30)
                 .reduction(org.marginkernels.Reduction.NONE).build().withSampleWeights(weights);
         Assume.that(GradientCheck.distanceToKinks(loss, reference, p) > 1e-4);
-        float[] ex = new float[p.features().length];
-        float[] ew = new float[p.weights().length];
-        float[] ax = new float[ex.length];
-        float[] aw = new float[ew.length];
-        LossResult e = reference.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ex, ew);
-        LossResult a = backend.forwardBackward(loss, p.features(), p.weights(), p.labels(), p.dim(), ax, aw);
-        assertStepAgrees("weighted rows", p, e, a, ex, ax, ew, aw);
+        Steps steps = stepBoth(loss, LossState.empty(), p);
+        steps.assertAgree("weighted rows", p);
+        LossResult e = steps.expected().result();
+        LossResult a = steps.actual().result();
         double dz = 10 * e.scale() * COSINE_ERROR;
         for (int i = 0; i < p.batch(); i++) {
             assertEquals(e.rowLosses().get(i), a.rowLosses().get(i), dz + 1e-5 * e.rowLosses().get(i), "row " + i);
@@ -432,14 +440,8 @@ abstract class BackendAgreementContract {
     void rowMarginStepsAgree(@ForAll("shapes") Shape shape, @ForAll long seed) {
         MarginSoftmax loss = UserDefinedLosses.rowMarginLoss(0.3, UserDefinedLosses.fixedRowMargins());
         Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.4, 0.15);
-        float[] ex = new float[p.features().length];
-        float[] ew = new float[p.weights().length];
-        float[] ax = new float[ex.length];
-        float[] aw = new float[ew.length];
-        StepResult e = reference.step(loss, LossState.empty(), p.features(), p.weights(), p.labels(), p.dim(), ex, ew);
         Assume.that(GradientCheck.distanceToKinks(loss, reference, p) > 1e-4);
-        StepResult a = backend.step(loss, LossState.empty(), p.features(), p.weights(), p.labels(), p.dim(), ax, aw);
-        assertStepAgrees("row margins", p, e.result(), a.result(), ex, ax, ew, aw);
+        stepBoth(loss, LossState.empty(), p).assertAgree("row margins", p);
     }
 
     /**
@@ -451,22 +453,15 @@ abstract class BackendAgreementContract {
         MarginSoftmax loss = CurricularFace.loss(0.5, 30);
         Assume.that(shape.batch() * shape.classes() <= 4000);
         Problem p = Problem.random(seed, shape.batch(), shape.dim(), shape.classes(), 0.4, 0.15);
-        LossState expectedState = LossState.empty();
-        LossState actualState = LossState.empty();
+        LossState state = LossState.empty();
         for (int step = 0; step < 3; step++) {
-            float[] edx = new float[p.features().length];
-            float[] adx = new float[p.features().length];
-            float[] edw = new float[p.weights().length];
-            float[] adw = new float[p.weights().length];
-            StepResult e = reference.step(loss, expectedState, p.features(), p.weights(), p.labels(), p.dim(), edx,
-                    edw);
-            StepResult a = backend.step(loss, actualState, p.features(), p.weights(), p.labels(), p.dim(), adx, adw);
-            assertEquals(e.state(), a.state(), "step " + step);
+            // both start from the state both returned at the previous step, which the assertion shows equal
+            Steps steps = stepBoth(loss, state, p);
+            assertEquals(steps.expected().state(), steps.actual().state(), "step " + step);
+            state = steps.expected().state();
             // the state a step returns is the one it used (t is updated before the forward pass)
-            Assume.that(GradientCheck.distanceToKinks(loss.bind(e.state()), reference, p) > 1e-4);
-            assertStepAgrees("curricularface step " + step, p, e.result(), a.result(), edx, adx, edw, adw);
-            expectedState = e.state();
-            actualState = a.state();
+            Assume.that(GradientCheck.distanceToKinks(loss.bind(state), reference, p) > 1e-4);
+            steps.assertAgree("curricularface step " + step, p);
         }
     }
 }
