@@ -109,6 +109,8 @@ L = {
  'elasticface-arc': elastic_arc(0.5), 'elasticface-arc-plus': elastic_arc(0.5), 'elasticface-cos': elastic_cos(0.35),
  'focal': dict(f=arcface(0.5), gamma=2.0), 'focal-half': dict(f=cosface(0.35), gamma=0.5),
  'arcface-sum': dict(f=arcface(0.5), reduction='sum'),
+ 'arcface-label-smoothing': dict(f=arcface(0.5), ls=0.1),
+ 'mv-softmax-label-smoothing': dict(f=cosface(0.35), g=mv(0.2), ls=0.2),
 }
 
 def loss_fn(spec, x, w, y, mi, st):
@@ -151,6 +153,9 @@ def loss_fn(spec, x, w, y, mi, st):
     lp = torch.log_softmax(z, dim=1)[torch.arange(B), yk]
     gamma = spec.get('gamma', 0.0)
     row = -lp if gamma == 0 else -(1 - torch.exp(lp)) ** gamma * lp
+    if 'ls' in spec:
+        # torch's own label smoothing over all C margined logits (the target's included)
+        row = torch.nn.functional.cross_entropy(z, yk, label_smoothing=spec['ls'], reduction='none')
     if 'reg' in spec:
         row = row + spec['reg'](norms)
     row = row[keep]

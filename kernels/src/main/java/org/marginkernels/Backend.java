@@ -319,14 +319,15 @@ public final class Backend implements AutoCloseable {
     }
 
     /**
-     * Scaled softmax cross-entropy (or focal loss) of logits z = scale * margined, with the loss's reduction and
-     * ignore label; writes dL/dmargined when {@code marginedGrad} is not null. Accepts any finite margined values
+     * Scaled softmax cross-entropy (or focal loss) of logits z = scale * margined, with the loss's reduction, label
+     * smoothing and ignore label; writes dL/dmargined when {@code marginedGrad} is not null. Accepts any finite margined values
      * whose logits s f are within +-2^100 (about 1.3e30).
      *
      * @param scale s in (0, {@link ScalePolicy#MAX_SCALE}] (see {@link #scaleFor} for adaptive policies)
      * @param margined batch x classes, finite, |scale * element| &lt;= 2^100. Not modified.
      * @param marginedGrad receives dL/dmargined, or null. Modified.
-     * @throws IllegalArgumentException on bad shapes, labels, scale, non-finite values or a logit beyond 2^100
+     * @throws IllegalArgumentException on bad shapes, labels, scale, non-finite values or a logit beyond 2^100, and
+     *     for a loss with a norm regularizer (which {@link #forwardBackward} and {@link #step} apply)
      */
     public LossResult scaledSoftmaxCrossEntropy(MarginSoftmax loss, double scale, float[] margined, int[] labels,
             float[] marginedGrad) {

@@ -59,6 +59,9 @@ public final class LossCatalogue {
                 s));
         m.put("focal", loss().margin(Margins.arcFace(0.5)).focal(2).scale(s).build());
         m.put("focal-half", loss().margin(Margins.cosFace(0.35)).focal(0.5).scale(s).build());
+        m.put("arcface-label-smoothing", loss().margin(Margins.arcFace(0.5)).labelSmoothing(0.1).scale(s).build());
+        m.put("mv-softmax-label-smoothing", loss().margin(Margins.cosFace(0.35))
+                .negative(NegativeTransform.mvSoftmax(0.2)).labelSmoothing(0.2).scale(s).build());
         m.put("arcface-sum", loss().margin(Margins.arcFace(0.5)).reduction(Reduction.SUM).scale(s).build());
         return Collections.unmodifiableMap(m);
     }

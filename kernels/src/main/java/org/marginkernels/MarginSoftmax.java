@@ -28,6 +28,7 @@ public final class MarginSoftmax {
     private final NegativeTransform negative;
     private final ScalePolicy scalePolicy;
     private final double focalGamma;
+    private final double labelSmoothing;
     private final int ignoreLabel;
     private final Reduction reduction;
     private final StateRule stateRule;
@@ -48,6 +49,7 @@ public final class MarginSoftmax {
         this.negative = b.negative;
         this.scalePolicy = b.scalePolicy;
         this.focalGamma = b.focalGamma;
+        this.labelSmoothing = b.labelSmoothing;
         this.ignoreLabel = b.ignoreLabel;
         this.reduction = b.reduction;
         this.stateRule = b.stateRule;
@@ -70,6 +72,7 @@ public final class MarginSoftmax {
         b.negative = negative;
         b.scalePolicy = scalePolicy;
         b.focalGamma = focalGamma;
+        b.labelSmoothing = labelSmoothing;
         b.ignoreLabel = ignoreLabel;
         b.reduction = reduction;
         b.stateRule = stateRule;
@@ -289,6 +292,14 @@ public final class MarginSoftmax {
         return focalGamma;
     }
 
+    /**
+     * The label smoothing epsilon, as torch's {@code cross_entropy(label_smoothing=epsilon)}: the target
+     * distribution is (1 - epsilon) one-hot + epsilon / C uniform over all C classes; 0 is none.
+     */
+    public double labelSmoothing() {
+        return labelSmoothing;
+    }
+
     public int ignoreLabel() {
         return ignoreLabel;
     }
@@ -307,7 +318,8 @@ public final class MarginSoftmax {
         return "MarginSoftmax[" + margin + ", negative=" + negative
                 + (stateRule == null ? "" : ", state=" + stateRule)
                 + (regularizerName == null ? "" : ", regularizer=" + regularizerName) + ", scale=" + scalePolicy
-                + (focalGamma == 0 ? "" : ", focal gamma=" + focalGamma) + ", ignore=" + ignoreLabel + ", "
+                + (focalGamma == 0 ? "" : ", focal gamma=" + focalGamma)
+                + (labelSmoothing == 0 ? "" : ", label smoothing=" + labelSmoothing) + ", ignore=" + ignoreLabel + ", "
                 + reduction + "]";
     }
 
@@ -320,6 +332,7 @@ public final class MarginSoftmax {
         private NegativeTransform negative = NegativeTransform.none();
         private ScalePolicy scalePolicy = new ScalePolicy.Fixed(64);
         private double focalGamma;
+        private double labelSmoothing;
         private int ignoreLabel = DEFAULT_IGNORE_LABEL;
         private Reduction reduction = Reduction.MEAN;
 
@@ -358,6 +371,20 @@ public final class MarginSoftmax {
         public Builder focal(double gamma) {
             Margins.check("gamma", gamma, 0, 10);
             this.focalGamma = gamma;
+            return this;
+        }
+
+        /**
+         * Label smoothing on the margined logits, as torch's {@code cross_entropy(label_smoothing=epsilon)}
+         * (Szegedy et al., "Rethinking the Inception Architecture", CVPR 2016, section 7): each row's loss is
+         * -(1 - epsilon) log p_y - (epsilon / C) sum_j log p_j over all C classes, the target's margined logit
+         * included. Applies to cross-entropy only: {@link #build()} refuses it with {@link #focal}.
+         *
+         * @throws IllegalArgumentException unless epsilon is in [0, 1]
+         */
+        public Builder labelSmoothing(double epsilon) {
+            Margins.check("epsilon", epsilon, 0, 1);
+            this.labelSmoothing = epsilon;
             return this;
         }
 
@@ -407,8 +434,16 @@ public final class MarginSoftmax {
             return this;
         }
 
-        /** Compiles the loss. */
+        /**
+         * Compiles the loss.
+         *
+         * @throws IllegalArgumentException if label smoothing is set together with a focal exponent
+         */
         public MarginSoftmax build() {
+            if (labelSmoothing != 0 && focalGamma != 0) {
+                throw new IllegalArgumentException("labelSmoothing (" + labelSmoothing + ") applies to cross-entropy "
+                        + "only; focal gamma must be 0, got " + focalGamma);
+            }
             KernelSpec spec = new KernelSpec(margin.target(), margin.constantNorm(),
                     negative.expression().orElse(null),
                     focalGamma == 0 ? RowLosses.crossEntropy() : RowLosses.focal(focalGamma), regularizer);

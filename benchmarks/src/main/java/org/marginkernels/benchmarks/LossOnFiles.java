@@ -37,10 +37,11 @@ import org.marginkernels.StepResult;
  * <p>How to run:
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
- *     org.marginkernels.benchmarks.LossOnFiles FOLDER [backend] [--loss NAME] [--scale S] [--reduction mean|sum|none]
+ *     org.marginkernels.benchmarks.LossOnFiles FOLDER [backend] [--loss NAME] [--scale S] [--reduction mean|sum|none] \
+ *     [--label-smoothing EPS]
  * </pre>
  * The default loss is the benchmarks' ArcFace (m = 0.5, s = 64); NAME is any {@code LossCatalogue} name, at scale
- * S (default 64; AdaCos entries keep their own policy).
+ * S (default 64; AdaCos entries keep their own policy); EPS (default 0) sets label smoothing on it.
  */
 public final class LossOnFiles {
 
@@ -56,7 +57,7 @@ public final class LossOnFiles {
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
             System.err.println("usage: LossOnFiles FOLDER [backend] [--loss NAME] [--scale S] "
-                    + "[--reduction mean|sum|none]");
+                    + "[--reduction mean|sum|none] [--label-smoothing EPS]");
             System.exit(2);
         }
         Path dir = Path.of(args[0]);
@@ -64,6 +65,7 @@ public final class LossOnFiles {
         String lossName = option(args, "--loss", "arcface");
         double scale = Double.parseDouble(option(args, "--scale", "64"));
         Reduction reduction = Reduction.valueOf(option(args, "--reduction", "mean").toUpperCase(Locale.ROOT));
+        double labelSmoothing = Double.parseDouble(option(args, "--label-smoothing", "0"));
         String[] dims = Files.readString(dir.resolve("shape.txt")).trim().split("\\s+");
         Shape shape = new Shape(Integer.parseInt(dims[0]), Integer.parseInt(dims[1]), Integer.parseInt(dims[2]));
         float[] features = readFloats(dir.resolve("features.f32"), shape.batch() * shape.dim());
@@ -75,7 +77,7 @@ public final class LossOnFiles {
             throw new IllegalArgumentException("--loss must be one of " + LossCatalogue.all().keySet() + ", got "
                     + lossName);
         }
-        loss = loss.toBuilder().reduction(reduction).build();
+        loss = loss.toBuilder().reduction(reduction).labelSmoothing(labelSmoothing).build();
         if (Files.exists(dir.resolve("sample-weights.f32"))) {
             loss = loss.withSampleWeights(readFloats(dir.resolve("sample-weights.f32"), shape.batch()));
         }

@@ -303,6 +303,8 @@ public final class CpuBackend implements KernelBackend {
         int classes = margined.length / labels.length;
         LossResult.Reducer reducer = new LossResult.Reducer(loss, labels);
         float s = (float) scale;
+        double smoothing = loss.labelSmoothing();
+        double q = smoothing / classes;
         for (int i = 0; i < labels.length; i++) {
             int row = i * classes;
             int y = labels[i];
@@ -336,7 +338,10 @@ public final class CpuBackend implements KernelBackend {
             double lp = RowLogProb.of(zy - m, nonTarget);
             double shifted = RowLogProb.shiftedLogSumExp(zy - m, nonTarget);
             double lse = m + shifted;
-            reducer.add(i, spec.rowLoss(lp));
+            // label smoothing (FusedPlan): -lp + epsilon (z_y - mean_j z_j)
+            double smoothed = smoothing == 0 ? 0
+                    : smoothing * (zy - scale * kernels.logitSum(null, margined, row, classes, 0f) / classes);
+            reducer.add(i, spec.rowLoss(lp) + smoothed);
             if (marginedGrad != null) {
                 double rowCoef = reducer.weight(i) * scale * spec.rowLossGradient(lp);
                 if (!wide) {
@@ -344,16 +349,18 @@ public final class CpuBackend implements KernelBackend {
                     // float moved (a relative 1e-4 of p at |lse| = 3000)
                     float floatLse = (float) lse;
                     float coef = (float) (rowCoef * Math.exp(floatLse - lse));
-                    kernels.softmaxGradient(null, margined, row, classes, 0f, s, floatLse, coef, marginedGrad, row);
+                    float mass = (float) (q * Math.exp(lse - floatLse));
+                    kernels.softmaxGradient(null, margined, row, classes, 0f, s, floatLse, coef, mass, marginedGrad,
+                            row);
                 } else {
                     float coef = (float) rowCoef;
                     for (int j = 0; j < classes; j++) {
                         // z_j - m first: m + shifted rounds shifted away when m is near 2^100
-                        marginedGrad[row + j] = (float) (-coef * Math.exp(((double) s * margined[row + j] - m)
-                                - shifted));
+                        marginedGrad[row + j] = (float) (-coef * (Math.exp(((double) s * margined[row + j] - m)
+                                - shifted) - q));
                     }
                 }
-                marginedGrad[row + y] = (float) (-rowCoef * Math.expm1(lp));
+                marginedGrad[row + y] = (float) (-rowCoef * (Math.expm1(lp) + smoothing - q));
             }
         }
         return reducer.result(scale, java.util.Optional.empty());

@@ -112,6 +112,17 @@ interface CpuKernels {
      */
     double logitExpSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float max);
 
+    /** sum_j g(c_j, fy) for j &lt; n (g the identity when code is null), unscaled, accumulated in double. */
+    double logitSum(NegativeCode code, float[] c, int cOff, int n, float fy);
+
+    /** {@link #logitSum} over j &lt; n leaving out j = skip, cut around it like {@link #logitExpSumSkipping}. */
+    default double logitSumSkipping(NegativeCode code, float[] c, int cOff, int n, int skip, float fy) {
+        int cut = cut(skip, n);
+        int rest = rest(cut, n);
+        double sum = logitSum(code, c, cOff, cut, fy);
+        return rest == 0 ? sum : sum + logitSum(code, c, cOff + cut + 1, rest, fy);
+    }
+
     /** {@link #logitMax} over j &lt; n leaving out j = skip (nothing is left out when skip is not in [0, n)). */
     default float logitMaxSkipping(NegativeCode code, float[] c, int cOff, int n, int skip, float fy, float s) {
         int cut = cut(skip, n);
@@ -135,11 +146,11 @@ interface CpuKernels {
 
     /** {@link #targetPathSum} over j &lt; n leaving out j = skip, cut around it like {@link #logitExpSumSkipping}. */
     default double targetPathSumSkipping(NegativeCode code, float[] c, int cOff, int n, int skip, float fy, float s,
-            float lse) {
+            float lse, float q) {
         int cut = cut(skip, n);
         int rest = rest(cut, n);
-        double sum = targetPathSum(code, c, cOff, cut, fy, s, lse);
-        return rest == 0 ? sum : sum + targetPathSum(code, c, cOff + cut + 1, rest, fy, s, lse);
+        double sum = targetPathSum(code, c, cOff, cut, fy, s, lse, q);
+        return rest == 0 ? sum : sum + targetPathSum(code, c, cOff + cut + 1, rest, fy, s, lse, q);
     }
 
     /** Where a row of n is cut to leave out skip: skip itself, or n (nothing left out) when it is outside [0, n). */
@@ -153,14 +164,17 @@ interface CpuKernels {
     }
 
     /**
-     * out_j = -coef exp(s g(c_j, fy) - lse) dg/dc(c_j, fy): the non-target dL/dc of a row. out modified; may
-     * alias c at the same offset.
+     * out_j = -coef (exp(s g(c_j, fy) - lse) - q) dg/dc(c_j, fy): the non-target dL/dc of a row, q the label
+     * smoothing mass (0 without). out modified; may alias c at the same offset.
      */
     void softmaxGradient(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse, float coef,
-            float[] out, int outOff);
+            float q, float[] out, int outOff);
 
-    /** sum_j exp(s g(c_j, fy) - lse) dg/dfy(c_j, fy) in double: the softmax mass that flows back through f_y. */
-    double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse);
+    /**
+     * sum_j (exp(s g(c_j, fy) - lse) - q) dg/dfy(c_j, fy) in double: the softmax mass that flows back through f_y,
+     * q as in {@link #softmaxGradient}.
+     */
+    double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse, float q);
 
     /** out_j = df_j dg/dc(c_j, fy). out modified; may alias df at the same offset. */
     void chain(NegativeCode code, float[] c, int cOff, float[] df, int dfOff, int n, float fy, float[] out,

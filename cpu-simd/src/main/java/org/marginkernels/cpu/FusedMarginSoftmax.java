@@ -165,6 +165,49 @@ final class FusedMarginSoftmax {
             return max;
         }
 
+        @Override
+        public double[] nonTargetSums(float[] rowTargets) {
+            int batch = ct.batch;
+            // partSum is not read after the merge: it takes the per-tile sums, merged in tile order
+            pool.run(ct.tiles, (t, w) -> {
+                float[] tileArr = tileArray(ct, cache, cached, t, w);
+                int off = tileOffset(ct, cached, t);
+                if (t >= cached) {
+                    ct.cosineTile(t, w, ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats()), tileArr, off);
+                }
+                int j0 = ct.start(t);
+                for (int i = 0; i < batch; i++) {
+                    if (labels[i] != ignore) {
+                        partSum[t * batch + i] = kernels.logitSumSkipping(code, tileArr, off + i * ct.tile,
+                                ct.width(t), labels[i] - j0, rowTargets[i]);
+                    }
+                }
+            });
+            return tileOrderSums(batch);
+        }
+
+        /** Per counted row the sum of its per-tile values in partSum, in tile order; 0 on ignored rows. */
+        private double[] tileOrderSums(int batch) {
+            double[] sums = new double[batch];
+            for (int i = 0; i < batch; i++) {
+                double sum = 0;
+                for (int t = 0; t < ct.tiles && labels[i] != ignore; t++) {
+                    sum += partSum[t * batch + i];
+                }
+                sums[i] = sum;
+            }
+            return sums;
+        }
+
+        /** Per row q e^(lse - fl(lse)): the smoothing mass in the units of the kernels' p_j = e^(z_j - fl(lse)). */
+        private float[] kernelMass(FusedPlan.Rows rows, float[] lseF) {
+            float[] mass = new float[ct.batch];
+            for (int i = 0; i < ct.batch && rows.q() != 0; i++) {
+                mass[i] = (float) (rows.q() * Math.exp(rows.lse()[i] - lseF[i]));
+            }
+            return mass;
+        }
+
         /**
          * The row log-sum-exp rounded to float, as the kernels take p_j = e^(z_j - fl(lse)); at s = 1e6, |lse|
          * reaches 1e7, whose float ulp of 1 would move p by a factor e, so the coefficients carry e^(fl(lse) - lse).
@@ -182,10 +225,10 @@ final class FusedMarginSoftmax {
         @Override
         public double[] targetPathSums(FusedPlan.Rows rows) {
             float[] lseF = floatLse(rows);
+            float[] mass = kernelMass(rows, lseF);
             int batch = ct.batch;
-            double[] path = new double[batch];
             if (code == null) {
-                return path;
+                return new double[batch];
             }
             // partSum is not read after the merge: it takes the per-tile path sums, so no third array
             pool.run(ct.tiles, (t, w) -> {
@@ -198,16 +241,13 @@ final class FusedMarginSoftmax {
                 for (int i = 0; i < batch; i++) {
                     if (labels[i] != ignore) {
                         partSum[t * batch + i] = kernels.targetPathSumSkipping(code, tileArr, off + i * ct.tile,
-                                ct.width(t), labels[i] - j0, fy[i], rows.s(), lseF[i]);
+                                ct.width(t), labels[i] - j0, fy[i], rows.s(), lseF[i], mass[i]);
                     }
                 }
             });
+            double[] path = tileOrderSums(batch);
             for (int i = 0; i < batch; i++) {
-                double sum = 0;
-                for (int t = 0; t < ct.tiles; t++) {
-                    sum += partSum[t * batch + i];
-                }
-                path[i] = labels[i] == ignore ? 0 : sum * Math.exp(lseF[i] - rows.lse()[i]);
+                path[i] *= Math.exp(lseF[i] - rows.lse()[i]);
             }
             return path;
         }
@@ -215,6 +255,7 @@ final class FusedMarginSoftmax {
         @Override
         public void backward(FusedPlan.Rows rows, float[] targetGrad, double[] normGrad) {
             float[] lseF = floatLse(rows);
+            float[] mass = kernelMass(rows, lseF);
             int batch = ct.batch;
             int tile = ct.tile;
             float s = rows.s();
@@ -255,7 +296,8 @@ final class FusedMarginSoftmax {
                             Arrays.fill(dc, dcRow, dcRow + n, 0f);
                             continue;
                         }
-                        kernels.softmaxGradient(code, tileArr, rowOff, n, fy[i], s, lseF[i], coef[i], dc, dcRow);
+                        kernels.softmaxGradient(code, tileArr, rowOff, n, fy[i], s, lseF[i], coef[i], mass[i], dc,
+                                dcRow);
                         if (y >= j0 && y < j0 + n) {
                             dc[dcRow + y - j0] = targetGrad[i];
                         }

@@ -132,10 +132,12 @@ final class PanamaJobs {
 
         double logitExpSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float max);
 
-        void softmaxGradient(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse,
-                float coef, float[] out, int outOff);
+        double logitSum(NegativeCode code, float[] c, int cOff, int n, float fy);
 
-        double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse);
+        void softmaxGradient(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse,
+                float coef, float q, float[] out, int outOff);
+
+        double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse, float q);
 
         void chain(NegativeCode code, float[] c, int cOff, float[] df, int dfOff, int n, float fy, float[] out,
                 int outOff);

@@ -127,14 +127,20 @@ final class PanamaKernels implements CpuKernels {
     }
 
     @Override
-    public void softmaxGradient(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse,
-            float coef, float[] out, int outOff) {
-        ROWS.softmaxGradient(code, c, cOff, n, fy, s, lse, coef, out, outOff);
+    public double logitSum(NegativeCode code, float[] c, int cOff, int n, float fy) {
+        return ROWS.logitSum(code, c, cOff, n, fy);
     }
 
     @Override
-    public double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse) {
-        return ROWS.targetPathSum(code, c, cOff, n, fy, s, lse);
+    public void softmaxGradient(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse,
+            float coef, float q, float[] out, int outOff) {
+        ROWS.softmaxGradient(code, c, cOff, n, fy, s, lse, coef, q, out, outOff);
+    }
+
+    @Override
+    public double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse,
+            float q) {
+        return ROWS.targetPathSum(code, c, cOff, n, fy, s, lse, q);
     }
 
     @Override

@@ -119,9 +119,36 @@ final class PanamaRowKernels implements PanamaJobs.RowKernels {
     }
 
     @Override
+    public double logitSum(NegativeCode code, float[] c, int cOff, int n, float fy) {
+        PanamaExpr g = code == null ? null : ((PanamaNegativeCode) code).value();
+        FloatVector fyv = FloatVector.broadcast(S, fy);
+        double sum = 0;
+        for (int start = 0; start < n; start += DOUBLE_BLOCK) {
+            int end = Math.min(n, start + DOUBLE_BLOCK);
+            FloatVector acc = FloatVector.zero(S);
+            int i = start;
+            int bound = start + S.loopBound(end - start);
+            for (; i < bound; i += L) {
+                FloatVector cv = FloatVector.fromArray(S, c, cOff + i);
+                acc = acc.add(g == null ? cv : g.apply(cv, fyv));
+            }
+            // masked tail
+            if (i < end) {
+                VectorMask<Float> m = S.indexInRange(i, end);
+                FloatVector cv = FloatVector.fromArray(S, c, cOff + i, m);
+                acc = acc.add(g == null ? cv : g.apply(cv, fyv), m);
+            }
+            // reduce
+            sum += MATH.sumLanes(acc);
+        }
+        return sum;
+    }
+
+    @Override
     public void softmaxGradient(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse,
-            float coef, float[] out, int outOff) {
+            float coef, float q, float[] out, int outOff) {
         FloatVector negLse = FloatVector.broadcast(S, -lse);
+        FloatVector qv = FloatVector.broadcast(S, q);
         FloatVector sv = FloatVector.broadcast(S, s);
         FloatVector negCoef = FloatVector.broadcast(S, -coef);
         FloatVector fyv = FloatVector.broadcast(S, fy);
@@ -132,20 +159,21 @@ final class PanamaRowKernels implements PanamaJobs.RowKernels {
         int bound = S.loopBound(n);
         for (; i < bound; i += L) {
             FloatVector cv = FloatVector.fromArray(S, c, cOff + i);
-            FloatVector p = MATH.exp((g == null ? cv : g.apply(cv, fyv)).fma(sv, negLse)).mul(negCoef);
+            FloatVector p = MATH.exp((g == null ? cv : g.apply(cv, fyv)).fma(sv, negLse)).sub(qv).mul(negCoef);
             (dg == null ? p : p.mul(dg.apply(cv, fyv))).intoArray(out, outOff + i);
         }
         // masked tail
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector cv = FloatVector.fromArray(S, c, cOff + i, m);
-            FloatVector p = MATH.exp((g == null ? cv : g.apply(cv, fyv)).fma(sv, negLse)).mul(negCoef);
+            FloatVector p = MATH.exp((g == null ? cv : g.apply(cv, fyv)).fma(sv, negLse)).sub(qv).mul(negCoef);
             (dg == null ? p : p.mul(dg.apply(cv, fyv))).intoArray(out, outOff + i, m);
         }
     }
 
     @Override
-    public double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse) {
+    public double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse,
+            float q) {
         if (code == null || ((PanamaNegativeCode) code).targetGradient() == null) {
             return 0;
         }
@@ -154,19 +182,20 @@ final class PanamaRowKernels implements PanamaJobs.RowKernels {
         FloatVector fyv = FloatVector.broadcast(S, fy);
         FloatVector sv = FloatVector.broadcast(S, s);
         FloatVector negLse = FloatVector.broadcast(S, -lse);
+        FloatVector qv = FloatVector.broadcast(S, q);
         double sum = 0;
         int i = 0;
         int bound = S.loopBound(n);
         for (; i < bound; i += L) {
             FloatVector cv = FloatVector.fromArray(S, c, cOff + i);
-            FloatVector p = MATH.exp(g.apply(cv, fyv).fma(sv, negLse));
+            FloatVector p = MATH.exp(g.apply(cv, fyv).fma(sv, negLse)).sub(qv);
             sum += MATH.sumLanes(p.mul(dgdfy.apply(cv, fyv)));
         }
         // masked tail: masked-off lanes add zero
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector cv = FloatVector.fromArray(S, c, cOff + i, m);
-            FloatVector p = MATH.exp(g.apply(cv, fyv).fma(sv, negLse));
+            FloatVector p = MATH.exp(g.apply(cv, fyv).fma(sv, negLse)).sub(qv);
             sum += MATH.sumLanes(p.mul(dgdfy.apply(cv, fyv)).blend(0f, m.not()));
         }
         return sum;

@@ -146,6 +146,16 @@ final class ScalarKernels implements CpuKernels {
         return sum;
     }
 
+    @Override
+    public double logitSum(NegativeCode code, float[] c, int cOff, int n, float fy) {
+        KernelSpec spec = spec(code);
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += negative(spec, c[cOff + i], fy);
+        }
+        return sum;
+    }
+
     private static KernelSpec spec(NegativeCode code) {
         return code == null ? null : ((ScalarNegativeCode) code).spec();
     }
@@ -157,18 +167,19 @@ final class ScalarKernels implements CpuKernels {
 
     @Override
     public void softmaxGradient(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse,
-            float coef, float[] out, int outOff) {
+            float coef, float q, float[] out, int outOff) {
         KernelSpec spec = spec(code);
         for (int i = 0; i < n; i++) {
             float ci = c[cOff + i];
             float g = negative(spec, ci, fy);
             float dg = spec == null ? 1f : (float) spec.negativeGradient(ci, fy);
-            out[outOff + i] = -coef * (float) Math.exp(Math.fma(g, s, -lse)) * dg;
+            out[outOff + i] = -coef * ((float) Math.exp(Math.fma(g, s, -lse)) - q) * dg;
         }
     }
 
     @Override
-    public double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse) {
+    public double targetPathSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float lse,
+            float q) {
         KernelSpec spec = spec(code);
         if (spec == null || spec.negativeIgnoresTarget()) {
             return 0;
@@ -176,7 +187,7 @@ final class ScalarKernels implements CpuKernels {
         double sum = 0;
         for (int i = 0; i < n; i++) {
             float g = (float) spec.negative(c[cOff + i], fy);
-            sum += Math.exp(Math.fma(g, s, -lse)) * spec.negativeTargetGradient(c[cOff + i], fy);
+            sum += (Math.exp(Math.fma(g, s, -lse)) - q) * spec.negativeTargetGradient(c[cOff + i], fy);
         }
         return sum;
     }

@@ -87,14 +87,17 @@ class NegativeCodeContractTest extends CpuTestSupport {
             float s = 16;
             float lse = 20;
             float coef = 0.7f;
+            // a label smoothing mass of the order of the p_j here (e^(16 g - 20) <= 0.02), so p - q changes sign
+            float q = 0.01f;
             float[] z = new float[n + 2];
             float[] grad = new float[n + 2];
             float[] chained = new float[n + 2];
             k.logits(code, c, 1, n, fy, s, z, 1);
-            k.softmaxGradient(code, c, 1, n, fy, s, lse, coef, grad, 1);
+            k.softmaxGradient(code, c, 1, n, fy, s, lse, coef, q, grad, 1);
             k.chain(code, c, 1, df, 1, n, fy, chained, 1);
             double pathSum = 0;
             double pathDot = 0;
+            double sum = 0;
             for (int j = 1; j <= n; j++) {
                 double g = spec.negative(c[j], fy);
                 double dg = spec.negativeGradient(c[j], fy);
@@ -102,15 +105,17 @@ class NegativeCodeContractTest extends CpuTestSupport {
                 // one float rounding per operator of G, about 40 of them, relative to values of order 1
                 double tol = 64 * EPS;
                 assertEquals(s * g, z[j], tol * s, "logits n=" + n + " j=" + j);
-                assertEquals(-coef * p * dg, grad[j], tol * s * Math.abs(coef * p) + 1e-30, "softmaxGradient");
+                assertEquals(-coef * (p - q) * dg, grad[j], tol * s * Math.abs(coef * (p + q)), "softmaxGradient");
                 assertEquals(df[j] * dg, chained[j], tol * 2, "chain");
-                pathSum += p * spec.negativeTargetGradient(c[j], fy);
+                pathSum += (p - q) * spec.negativeTargetGradient(c[j], fy);
+                sum += g;
                 pathDot += df[j] * spec.negativeTargetGradient(c[j], fy);
             }
             assertEquals(0f, z[0], "logits wrote before the row");
             assertEquals(0f, z[n + 1], "logits wrote past the row");
-            assertEquals(pathSum, k.targetPathSum(code, c, 1, n, fy, s, lse), 64 * EPS * s * n * Math.exp(s - lse),
-                    "targetPathSum n=" + n);
+            assertEquals(pathSum, k.targetPathSum(code, c, 1, n, fy, s, lse, q),
+                    64 * EPS * s * n * (Math.exp(s - lse) + q), "targetPathSum n=" + n);
+            assertEquals(sum, k.logitSum(code, c, 1, n, fy), 64 * EPS * n, "logitSum n=" + n);
             assertEquals(pathDot, k.targetPathDot(code, c, 1, df, 1, n, fy), 64 * EPS * n, "targetPathDot n=" + n);
         }
     }

@@ -26,9 +26,10 @@ import org.marginkernels.ScalePolicy;
  * @param negative none, sv or mv
  * @param t the negative transform's parameter (sv 1.2, mv 0.2)
  * @param focal the focal gamma, 0 for cross-entropy
+ * @param labelSmoothing the label smoothing epsilon, 0 for none
  */
 public record LossSettings(String name, double margin, double m1, double m2, double m3, double scale,
-        String negative, double t, double focal) {
+        String negative, double t, double focal, double labelSmoothing) {
 
     /** The accepted loss names. */
     public static final List<String> LOSSES = List.of("arcface", "arcface-easy", "cosface", "combined", "sphereface",
@@ -44,11 +45,11 @@ public record LossSettings(String name, double margin, double m1, double m2, dou
     /** ArcFace m = 0.5, s = 64, no negative transform, cross-entropy. */
     public static LossSettings defaults() {
         return new LossSettings("arcface", Double.NaN, Double.NaN, Double.NaN, Double.NaN, 64, "none", Double.NaN,
-                0);
+                0, 0);
     }
 
     /**
-     * Builds the loss: margin, negative transform, scale policy and focal term.
+     * Builds the loss: margin, negative transform, scale policy, focal term and label smoothing.
      *
      * @throws IllegalArgumentException for an unknown name or a parameter outside its range
      */
@@ -58,7 +59,8 @@ public record LossSettings(String name, double margin, double m1, double m2, dou
             if (!negative.equals("none")) {
                 throw new IllegalArgumentException(name + " brings its own negatives: --negative must be none");
             }
-            return focal == 0 ? family : family.toBuilder().focal(focal).build();
+            return focal == 0 && labelSmoothing == 0 ? family
+                    : family.toBuilder().focal(focal).labelSmoothing(labelSmoothing).build();
         }
         MarginSoftmax.Builder b = MarginSoftmax.builder().margin(marginFunction()).negative(negativeTransform());
         switch (name) {
@@ -66,10 +68,7 @@ public record LossSettings(String name, double margin, double m1, double m2, dou
             case "adacos-fixed" -> b.scale(ScalePolicy.adaCosFixed());
             default -> b.scale(scale);
         }
-        if (focal != 0) {
-            b.focal(focal);
-        }
-        return b.build();
+        return b.focal(focal).labelSmoothing(labelSmoothing).build();
     }
 
     /** The losses that are more than a margin (state rules, norm terms, per-row margins), or null. */

@@ -59,6 +59,10 @@ public final class TrainMain implements Callable<Integer> {
             + " (default: ${DEFAULT-VALUE})")
     double focal = 0;
 
+    @Option(names = "--label-smoothing", paramLabel = "EPS", description = "label smoothing epsilon in [0, 1], as "
+            + "torch's cross_entropy(label_smoothing) (default: ${DEFAULT-VALUE})")
+    double labelSmoothing = 0;
+
     @Option(names = "--epochs", paramLabel = "N", description = "passes over the training set (default: ${DEFAULT-VALUE})")
     int epochs = 6;
 
@@ -168,7 +172,8 @@ public final class TrainMain implements Callable<Integer> {
     }
 
     TrainConfig config() {
-        LossSettings lossSettings = new LossSettings(loss, margin, m1, m2, m3, scale, negative, t, focal);
+        LossSettings lossSettings = new LossSettings(loss, margin, m1, m2, m3, scale, negative, t, focal,
+                labelSmoothing);
         return new TrainConfig(lossSettings, epochs, batch, lr, momentum, weightDecay, warmupEpochs, backend, threads,
                 data, dataDir, seed, hidden, embeddingDim, holdout, identities, samplesPerIdentity, maxTrainSamples,
                 pairs, plots, quiet);

@@ -31,6 +31,7 @@ final class GpuFusedMarginSoftmax {
     private static final int MODE_SOFTMAX = 0;
     private static final int MODE_ADACOS = 1;
     private static final int MODE_THROUGH_TARGET = 2;
+    private static final int MODE_SUM = 3;
 
     private final GpuKernelBackend backend;
     private final long workspaceBytes;
@@ -48,12 +49,14 @@ final class GpuFusedMarginSoftmax {
 
         /**
          * Runs mk_fused_partials in {@code mode} and merges its chunks in order on the device; returns the per-row
-         * {max, sum} (modes 0 and 1) or {unused, sum} (mode 2).
+         * {max, sum} (modes 0 and 1) or {unused, sum} (modes 2 and 3).
+         *
+         * @param q the label smoothing mass of mode 2
          */
-        float[][] rows(int mode, double scale) {
+        float[][] rows(int mode, double scale, double q) {
             k.tiles("mk_fused_partials", chunks, KernelLauncher.ceil(batch, KernelLauncher.TILE), args, x.hat(),
-                    w.raw(), w.inv(), labels, fy, gm, shift, batch, classes, dim, chunk, (float) scale, mode, partMax,
-                    partSum);
+                    w.raw(), w.inv(), labels, fy, gm, shift, batch, classes, dim, chunk, (float) scale, (float) q,
+                    mode, partMax, partSum);
             k.perRow("mk_fused_merge", batch, partMax, partSum, batch, chunks, (float) scale, mode, rowMax, rowSum);
             return new float[][] {s.read(rowMax, batch), s.read(rowSum, batch)};
         }
@@ -124,12 +127,7 @@ final class GpuFusedMarginSoftmax {
 
         @Override
         public double[] featureNorms() {
-            float[] norms = call.s().read(call.x().norm(), call.batch());
-            double[] out = new double[norms.length];
-            for (int i = 0; i < norms.length; i++) {
-                out[i] = norms[i];
-            }
-            return out;
+            return widen(call.s().read(call.x().norm(), call.batch()));
         }
 
         @Override
@@ -137,7 +135,7 @@ final class GpuFusedMarginSoftmax {
             if (fy != null) {
                 call.s().write(call.fy(), fy);
             }
-            float[][] rows = call.rows(fy == null ? MODE_ADACOS : MODE_SOFTMAX, scale);
+            float[][] rows = call.rows(fy == null ? MODE_ADACOS : MODE_SOFTMAX, scale, 0);
             if (fy != null) {
                 lastMax = rows[0];
             }
@@ -156,6 +154,12 @@ final class GpuFusedMarginSoftmax {
                 max[i] = lastMax[i];
             }
             return max;
+        }
+
+        @Override
+        public double[] nonTargetSums(float[] fy) {
+            // f_y is on the device since the softmax pass
+            return widen(call.rows(MODE_SUM, 1, 0)[1]);
         }
 
         /** Writes (gm, shift) of the last softmax pass to the device, once. */
@@ -178,12 +182,7 @@ final class GpuFusedMarginSoftmax {
         @Override
         public double[] targetPathSums(FusedPlan.Rows rows) {
             shift(rows);
-            float[] sums = call.rows(MODE_THROUGH_TARGET, rows.s())[1];
-            double[] out = new double[sums.length];
-            for (int i = 0; i < sums.length; i++) {
-                out[i] = sums[i];
-            }
-            return out;
+            return widen(call.rows(MODE_THROUGH_TARGET, rows.s(), rows.q())[1]);
         }
 
         @Override
@@ -211,7 +210,8 @@ final class GpuFusedMarginSoftmax {
                 DeviceBuffer gx = s.floats((long) batch * dim);
                 k.tiles("mk_fused_dx_partials", dxChunks, KernelLauncher.ceil(batch, KernelLauncher.TILE),
                         call.args(), call.x().hat(), call.w().raw(), call.w().inv(), call.labels(), call.fy(),
-                        call.gm(), call.shift(), gDev, tDev, batch, classes, dim, dxChunk, scale, dxPartials);
+                        call.gm(), call.shift(), gDev, tDev, batch, classes, dim, dxChunk, scale, (float) rows.q(),
+                        dxPartials);
                 k.perRow("mk_fused_dx_finish", batch, dxPartials, call.x().hat(), call.x().inv(), s.upload(along),
                         batch, dim, dxChunks, gx);
                 s.read(gx, featureGrad);
@@ -220,7 +220,7 @@ final class GpuFusedMarginSoftmax {
                 DeviceBuffer gw = s.floats((long) classes * dim);
                 k.tiles("mk_fused_dw", KernelLauncher.ceil(classes, KernelLauncher.TILE), 1, call.args(),
                         call.x().hat(), call.w().raw(), call.w().inv(), call.labels(), call.fy(), call.gm(),
-                        call.shift(), gDev, tDev, batch, classes, dim, scale, gw);
+                        call.shift(), gDev, tDev, batch, classes, dim, scale, (float) rows.q(), gw);
                 s.read(gw, weightGrad);
             }
         }
@@ -231,6 +231,14 @@ final class GpuFusedMarginSoftmax {
         long byBudget = Math.max(1, workspaceBytes / (4L * batch * dim));
         return (int) Math.max(1, Math.min(Math.min(MAX_DX_CHUNKS, byBudget),
                 KernelLauncher.ceil(classes, KernelLauncher.TILE)));
+    }
+
+    private static double[] widen(float[] a) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
     }
 
     private static void zero(float[] a) {

@@ -247,6 +247,8 @@ public final class GpuKernelBackend implements KernelBackend {
             float[] g = new float[rows];
             float[] shift = new float[rows];
             float[] oneMinusPy = new float[rows];
+            double smoothing = loss.labelSmoothing();
+            double q = smoothing / classes;
             for (int i = 0; i < rows; i++) {
                 if (labels[i] == loss.ignoreLabel()) {
                     continue;
@@ -256,18 +258,28 @@ public final class GpuKernelBackend implements KernelBackend {
                 double lp = RowLogProb.of(d, sums[i]);
                 // lse - s f_max, not d - lp: that cancels when the target is far below the max (d of -1e16)
                 shift[i] = (float) RowLogProb.shiftedLogSumExp(d, sums[i]);
-                oneMinusPy[i] = (float) -Math.expm1(lp);
-                reducer.add(i, spec.rowLoss(lp));
+                oneMinusPy[i] = (float) (-Math.expm1(lp) - smoothing + q);
+                // label smoothing (FusedPlan): -lp + epsilon (z_y - mean_j z_j), the mean in double on the host
+                reducer.add(i, spec.rowLoss(lp) + (smoothing == 0 ? 0 : smoothing * scale
+                        * (margined[i * classes + labels[i]] - rowMean(margined, i * classes, classes))));
                 g[i] = (float) (reducer.weight(i) * scale * spec.rowLossGradient(lp));
             }
             if (marginedGrad != null) {
                 DeviceBuffer df = s.floats(margined.length);
                 k.perElement("mk_softmax_grad", classes, rows, f, y, rowMax, s.upload(shift), s.upload(g),
-                        s.upload(oneMinusPy), rows, classes, (float) scale, df);
+                        s.upload(oneMinusPy), rows, classes, (float) scale, (float) q, df);
                 s.read(df, marginedGrad);
             }
             return reducer.result(scale, java.util.Optional.empty());
         }
+    }
+
+    private static double rowMean(float[] a, int off, int n) {
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            sum += a[off + j];
+        }
+        return sum / n;
     }
 
     @Override

@@ -91,12 +91,13 @@ DEVICE float mk_row_norm(GLOBAL const float* row, const int dim) {
 }
 
 /*
- * dL/dc_ij of the fused backward: tcoef_i on the target, -g_i p_ij g'(c_ij, fy_i) elsewhere, with
- * p_ij = exp(scale (g(c_ij, fy_i) - gm_i) - shift_i), gm_i the row's largest non-target g and shift_i = lse_i -
- * scale gm_i.
+ * dL/dc_ij of the fused backward: tcoef_i on the target, -g_i (p_ij - q) g'(c_ij, fy_i) elsewhere, with
+ * p_ij = exp(scale (g(c_ij, fy_i) - gm_i) - shift_i), gm_i the row's largest non-target g, shift_i = lse_i -
+ * scale gm_i and q the label smoothing mass epsilon / C (0 without).
  */
 DEVICE float mk_cosine_grad(const float c, const int cls, const int y, const float fy, const float gm,
-        const float shift, const float g, const float tcoef, const float scale, GLOBAL const float* args) {
+        const float shift, const float g, const float tcoef, const float scale, const float q,
+        GLOBAL const float* args) {
     if (cls == y) {
         return tcoef;
     }
@@ -104,7 +105,7 @@ DEVICE float mk_cosine_grad(const float c, const int cls, const int y, const flo
         return 0.0f;
     }
     const float p = EXPF(mk_scaled_gap(mk_negative(c, fy, args), gm, scale) - shift);
-    return -g * p * mk_negative_grad(c, fy, args);
+    return -g * (p - q) * mk_negative_grad(c, fy, args);
 }
 
 /* norms_r = |x_r|, inv_r = 1 / |x_r| (a normal float for norms up to 2^126): one work-item per row. */
@@ -278,13 +279,13 @@ KERNEL void mk_softmax_rows(GLOBAL const float* f, GLOBAL const int* labels, con
 }
 
 /*
- * dL/df_ij = -g_i p_ij off the target, p_ij = exp(scale (f_ij - fm_i) - shift_i) with shift_i = lse_i - scale fm_i
- * from the host, and g_i (1 - p_y) on it, with 1 - p_y computed on the host as -expm1(lp); 0 on ignored rows. One
- * work-item per element.
+ * dL/df_ij = -g_i (p_ij - q) off the target, p_ij = exp(scale (f_ij - fm_i) - shift_i) with shift_i = lse_i -
+ * scale fm_i from the host and q the label smoothing mass epsilon / C, and g_i (1 - p_y - epsilon + q) on it, with
+ * that factor computed on the host from -expm1(lp); 0 on ignored rows. One work-item per element.
  */
 KERNEL void mk_softmax_grad(GLOBAL const float* f, GLOBAL const int* labels, GLOBAL const float* rowMax,
         GLOBAL const float* shift, GLOBAL const float* g, GLOBAL const float* oneMinusPy, const int rows,
-        const int classes, const float scale, GLOBAL float* df) {
+        const int classes, const float scale, const float q, GLOBAL float* df) {
     const int j = GLOBAL_X;
     const int i = GLOBAL_Y;
     if (i >= rows || j >= classes) {
@@ -292,7 +293,7 @@ KERNEL void mk_softmax_grad(GLOBAL const float* f, GLOBAL const int* labels, GLO
     }
     const int y = labels[i];
     const float p = EXPF(mk_scaled_gap(f[(long) i * classes + j], rowMax[i], scale) - shift[i]);
-    df[(long) i * classes + j] = y < 0 ? 0.0f : (j == y ? g[i] * oneMinusPy[i] : -g[i] * p);
+    df[(long) i * classes + j] = y < 0 ? 0.0f : (j == y ? g[i] * oneMinusPy[i] : -g[i] * (p - q));
 }
 
 /* out_r = (l_r / |l_r|) . (r_r / |r_r|): one work-item per row. */
@@ -343,14 +344,15 @@ KERNEL void mk_target_cosines(GLOBAL const float* xhat, GLOBAL const float* w, G
  * Per (row, class chunk) partials of the fused forward, TILE x TILE groups (x = chunk, y = row tile) walking the
  * chunk's class tiles. Modes 0 and 1 leave the target out so the host can form 1 - p_y = exp(lse_nt - lse) without
  * cancellation. mode 0: online (max v, sum exp(scale (v - max))) of v = g(c, fy) over non-target classes; mode 1:
- * the same of v = c (the AdaCos statistic); mode 2: sum over non-target classes of p_ij dg/dfy(c, fy) with p_ij as in
- * mk_cosine_grad (the path of the backward through fy). Partials go to outMax/outSum[chunk * rows + row];
- * mk_fused_merge merges them in chunk order.
+ * the same of v = c (the AdaCos statistic); mode 2: sum over non-target classes of (p_ij - q) dg/dfy(c, fy) with p_ij
+ * as in mk_cosine_grad (the path of the backward through fy); mode 3: sum over non-target classes of g(c, fy) (label
+ * smoothing's mean logit). Partials go to outMax/outSum[chunk * rows + row]; mk_fused_merge merges them in chunk
+ * order.
  */
 KERNEL void mk_fused_partials(GLOBAL const float* args, GLOBAL const float* xhat, GLOBAL const float* w,
         GLOBAL const float* winv, GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
         GLOBAL const float* shiftRows, const int rows, const int classes, const int dim, const int chunk,
-        const float scale, const int mode, GLOBAL float* outMax, GLOBAL float* outSum) {
+        const float scale, const float q, const int mode, GLOBAL float* outMax, GLOBAL float* outSum) {
     LOCAL_MEM float xs[TILE * TILE_PAD];
     LOCAL_MEM float ws[TILE * TILE_PAD];
     LOCAL_MEM float lm[TILE * TILE_PAD];
@@ -372,8 +374,10 @@ KERNEL void mk_fused_partials(GLOBAL const float* args, GLOBAL const float* xhat
         const int cls = class0 + tx;
         if (row < rows && cls < end && cls != y) {
             if (mode == 2) {
-                s += EXPF(mk_scaled_gap(mk_negative(c, fy, args), gm, scale) - shift)
+                s += (EXPF(mk_scaled_gap(mk_negative(c, fy, args), gm, scale) - shift) - q)
                         * mk_negative_target_grad(c, fy, args);
+            } else if (mode == 3) {
+                s += mk_negative(c, fy, args);
             } else {
                 const float v = mode == 1 ? c : mk_negative(c, fy, args);
                 s = mk_merged_sum(m, s, v, 1.0f, scale);
@@ -390,7 +394,7 @@ KERNEL void mk_fused_partials(GLOBAL const float* args, GLOBAL const float* xhat
         for (int t = 0; t < TILE; t++) {
             const float pm = lm[ty * TILE_PAD + t];
             const float ps = ls[ty * TILE_PAD + t];
-            if (mode == 2) {
+            if (mode >= 2) {
                 ss += ps;
             } else {
                 ss = mk_merged_sum(mm, ss, pm, ps, scale);
@@ -404,7 +408,7 @@ KERNEL void mk_fused_partials(GLOBAL const float* args, GLOBAL const float* xhat
 
 /*
  * Merges the chunk partials of mk_fused_partials in chunk order, one work-item per row: (max, sum) online for modes
- * 0 and 1, the plain sum for mode 2.
+ * 0 and 1, the plain sum for modes 2 and 3.
  */
 KERNEL void mk_fused_merge(GLOBAL const float* partMax, GLOBAL const float* partSum, const int rows,
         const int chunks, const float scale, const int mode, GLOBAL float* rowMax, GLOBAL float* rowSum) {
@@ -417,7 +421,7 @@ KERNEL void mk_fused_merge(GLOBAL const float* partMax, GLOBAL const float* part
     for (int ch = 0; ch < chunks; ch++) {
         const float pm = partMax[(long) ch * rows + i];
         const float ps = partSum[(long) ch * rows + i];
-        if (mode == 2) {
+        if (mode >= 2) {
             ss += ps;
         } else {
             ss = mk_merged_sum(mm, ss, pm, ps, scale);
@@ -437,7 +441,7 @@ KERNEL void mk_fused_merge(GLOBAL const float* partMax, GLOBAL const float* part
 KERNEL void mk_fused_dx_partials(GLOBAL const float* args, GLOBAL const float* xhat, GLOBAL const float* w,
         GLOBAL const float* winv, GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
         GLOBAL const float* shiftRows, GLOBAL const float* gRows, GLOBAL const float* tRows, const int rows,
-        const int classes, const int dim, const int chunk, const float scale, GLOBAL float* out) {
+        const int classes, const int dim, const int chunk, const float scale, const float q, GLOBAL float* out) {
     LOCAL_MEM float xs[TILE * TILE_PAD];
     LOCAL_MEM float ws[TILE * TILE_PAD];
     LOCAL_MEM float dcs[TILE * TILE_PAD];
@@ -464,7 +468,7 @@ KERNEL void mk_fused_dx_partials(GLOBAL const float* args, GLOBAL const float* x
         const float c = mk_cosine_tile(xhat, w, winv, rows, end, dim, row0, class0, xs, ws);
         const int cls = class0 + tx;
         dcs[ty * TILE_PAD + tx] = (row < rows && cls < end)
-                ? mk_cosine_grad(c, cls, y, fy, gm, shift, g, tcoef, scale, args) : 0.0f;
+                ? mk_cosine_grad(c, cls, y, fy, gm, shift, g, tcoef, scale, q, args) : 0.0f;
         if (ty == 0) {
             wi[tx] = cls < end ? winv[cls] : 0.0f;
         }
@@ -517,7 +521,7 @@ KERNEL void mk_fused_dx_finish(GLOBAL const float* partials, GLOBAL const float*
 KERNEL void mk_fused_dw(GLOBAL const float* args, GLOBAL const float* xhat, GLOBAL const float* w,
         GLOBAL const float* winv, GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
         GLOBAL const float* shiftRows, GLOBAL const float* gRows, GLOBAL const float* tRows, const int rows,
-        const int classes, const int dim, const float scale, GLOBAL float* gw) {
+        const int classes, const int dim, const float scale, const float q, GLOBAL float* gw) {
     LOCAL_MEM float xs[TILE * TILE_PAD];
     LOCAL_MEM float ws[TILE * TILE_PAD];
     LOCAL_MEM float dcs[TILE * TILE_PAD];
@@ -538,7 +542,7 @@ KERNEL void mk_fused_dw(GLOBAL const float* args, GLOBAL const float* xhat, GLOB
         float dc = 0.0f;
         if (row < rows && cls < classes) {
             dc = mk_cosine_grad(c, cls, labels[row], fyRows[row], gmRows[row], shiftRows[row], gRows[row],
-                    tRows[row], scale, args);
+                    tRows[row], scale, q, args);
         }
         dcs[ty * TILE_PAD + tx] = dc;
         BARRIER();

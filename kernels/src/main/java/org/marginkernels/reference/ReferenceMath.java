@@ -194,7 +194,15 @@ final class ReferenceMath {
             double lp = RowLogProb.of(scale * f[i * classes + y] - max, nonTarget);
             // lse - max, small: z_j - max is formed first, since max + (lse - max) rounds away lse - max at 1e29
             double shifted = RowLogProb.shiftedLogSumExp(scale * f[i * classes + y] - max, nonTarget);
-            reducer.add(i, spec.rowLoss(lp) + (extra == null ? 0 : extra[i]));
+            // label smoothing: -(1 - eps) lp - (eps / C) sum_j log p_j = -lp + eps (z_y - mean_j z_j)
+            double smoothing = loss.labelSmoothing();
+            double q = smoothing / classes;
+            double mean = 0;
+            for (int j = 0; smoothing != 0 && j < classes; j++) {
+                mean += scale * f[i * classes + j] / classes;
+            }
+            double smoothed = smoothing == 0 ? 0 : smoothing * (scale * f[i * classes + y] - mean);
+            reducer.add(i, spec.rowLoss(lp) + smoothed + (extra == null ? 0 : extra[i]));
             if (diagnostics != null) {
                 double cy = cos[i * classes + y];
                 diagnostics.row(cy, lp, max + shifted, (float) cy > (float) bestOther);
@@ -203,8 +211,9 @@ final class ReferenceMath {
                 double g = reducer.weight(i) * scale * spec.rowLossGradient(lp);
                 for (int j = 0; j < classes; j++) {
                     // on the target, 1 - p_y = -expm1(lp) keeps its digits when p_y is within 1e-12 of 1
-                    df[i * classes + j] = j == y ? -g * Math.expm1(lp)
-                            : -g * Math.exp((scale * f[i * classes + j] - max) - shifted);
+                    // dL/dz_j = w (p_j - (1 - eps) [j = y] - eps / C)
+                    df[i * classes + j] = j == y ? -g * (Math.expm1(lp) + smoothing - q)
+                            : -g * (Math.exp((scale * f[i * classes + j] - max) - shifted) - q);
                 }
             }
         }

@@ -22,6 +22,11 @@ import org.marginkernels.spec.KernelSpec;
  * S_i = sum_{j != y_i} p_ij dg/df_y(c_ij, f_iy) is the path through f_y in the negatives; a margin that reads
  * |x_i| adds s G_i (1 - p_iy - S_i) df/d|x| along x^_i, and a regularizer R(|x_i|) added to each row's loss
  * (MagFace) adds w_i R(|x_i|) to L and w_i dR/d|x| along x^_i.
+ *
+ * <p>Label smoothing epsilon (torch's cross_entropy(label_smoothing)) makes the row loss
+ * -(1 - epsilon) lp_i - (epsilon / C) sum_j log p_ij = -lp_i + epsilon (z_iy - mean_j z_ij), formed that way so no
+ * log-sum-exp cancels, and dL/dz_ij = w_i (p_ij - (1 - epsilon) [j = y_i] - q) with q = epsilon / C: every p_ij of the
+ * backward becomes p_ij - q ({@link Rows#q}), and the target's 1 - p_y becomes 1 - epsilon + q - p_y.
  */
 public final class FusedPlan {
 
@@ -54,13 +59,21 @@ public final class FusedPlan {
         double[] nonTargetMax();
 
         /**
-         * Per counted row S_i = sum_{j != y_i} p_ij dg/df_y(c_ij, f_iy), with p_ij = exp(s g_ij - lse_i); only called
-         * when dg/df_y is not identically zero.
+         * Per counted row sum_{j != y_i} g(c_ij, f_iy) in double (g the identity without a negative transform),
+         * unscaled; 0 for a row without non-targets, ignored rows not read. Only called for label smoothing.
+         *
+         * @param fy as for {@link #nonTargetLogSumExp}
+         */
+        double[] nonTargetSums(float[] fy);
+
+        /**
+         * Per counted row S_i = sum_{j != y_i} (p_ij - q) dg/df_y(c_ij, f_iy), with p_ij = exp(s g_ij - lse_i) and
+         * q = {@link Rows#q}; only called when dg/df_y is not identically zero.
          */
         double[] targetPathSums(Rows rows);
 
         /**
-         * Writes dL/dfeatures and dL/dweights (either may be null) from dL/dc_ij = -s G_i p_ij dg/dc for the
+         * Writes dL/dfeatures and dL/dweights (either may be null) from dL/dc_ij = -s G_i (p_ij - q) dg/dc for the
          * non-targets and {@code targetGrad} for the targets, plus {@code normGrad} along x^_i.
          *
          * @param targetGrad dL/dc_iy per row, 0 on ignored rows
@@ -76,8 +89,9 @@ public final class FusedPlan {
      * @param fy f(c_iy) rounded to float, 0 on ignored rows
      * @param lse the row's log-sum-exp over every class, in double (0 on ignored rows)
      * @param g s G_i = s w F'(lp_i): dL/dz_ij = g ([j = y_i] - p_ij) / s, 0 on ignored rows
+     * @param q the label smoothing mass epsilon / C taken from every p_ij of the backward (0 without smoothing)
      */
-    public record Rows(float s, float[] fy, double[] lse, double[] g) {
+    public record Rows(float s, float[] fy, double[] lse, double[] g, double q) {
     }
 
     private FusedPlan() {
@@ -137,6 +151,9 @@ public final class FusedPlan {
         double[] notTarget = new double[batch];
         LossDiagnostics.Builder diagnostics = new LossDiagnostics.Builder(loss, classes, scale);
         double[] nonTargetMax = tiles.nonTargetMax();
+        double smoothing = loss.labelSmoothing();
+        double[] sums = smoothing == 0 ? null : tiles.nonTargetSums(fy);
+        double q = smoothing / classes;
         for (int i = 0; i < batch; i++) {
             if (labels[i] == ignore) {
                 continue;
@@ -145,9 +162,10 @@ public final class FusedPlan {
             double zy = (double) s * fy[i];
             double lp = RowLogProb.ofLogSumExp(zy, nonTarget[i]);
             lse[i] = RowLogProb.logSumExp(zy, nonTarget[i]);
-            reducer.add(i, spec.rowLoss(lp) + spec.regularizer(norms[i]));
+            double smoothed = sums == null ? 0 : smoothing * (zy - s * (fy[i] + sums[i]) / classes);
+            reducer.add(i, spec.rowLoss(lp) + smoothed + spec.regularizer(norms[i]));
             g[i] = reducer.weight(i) * s * spec.rowLossGradient(lp);
-            notTarget[i] = -Math.expm1(lp);
+            notTarget[i] = -Math.expm1(lp) - smoothing + q;
             diagnostics.row(cy[i], lp, lse[i], (float) cy[i] > (float) nonTargetMax[i]);
         }
         LossResult result = reducer.result(scale, Optional.of(diagnostics.build()));
@@ -156,7 +174,7 @@ public final class FusedPlan {
         }
 
         // per-row coefficients: dL/dc_iy through the target logit and through f_y in the negatives, and the norm path
-        Rows rows = new Rows(s, fy, lse, g);
+        Rows rows = new Rows(s, fy, lse, g, q);
         double[] path = spec.negativeIgnoresTarget() ? null : tiles.targetPathSums(rows);
         float[] targetGrad = new float[batch];
         double[] normGrad = spec.hasNormPath() ? new double[batch] : null;
