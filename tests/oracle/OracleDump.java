@@ -5,18 +5,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import org.marginkernels.Backend;
 import org.marginkernels.Backends;
 import org.marginkernels.ElasticFace;
 import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.RegressionLoss;
 import org.marginkernels.StepResult;
 import org.marginkernels.testing.Problem;
 
 /**
  * Writes, for every catalogue loss and four seeded problems (with rows whose target cosine is within rounding of
  * +-1 and ignored rows), the inputs and the reference backend's loss, scale and gradients, for check_against_torch.py.
+ * For every catalogue regression loss (Wing, Adaptive Wing) and four seeded problems, the predictions, targets and
+ * the reference backend's loss and gradient, in directories named {@code regression-<loss>-<seed>}.
  * A single-file program: run by check_against_torch.sh with the kernels module's classes and test classes.
  */
 public final class OracleDump {
@@ -28,6 +32,7 @@ public final class OracleDump {
         Path out = Path.of(args[0]);
         int[][] shapes = {{6, 8, 11}, {1, 3, 4}, {9, 16, 37}, {4, 2, 5}};
         try (Backend reference = Backends.named("reference")) {
+            regressions(reference, out);
             for (Map.Entry<String, MarginSoftmax> e : LossCatalogue.all().entrySet()) {
                 for (int seed = 0; seed < shapes.length; seed++) {
                     // a stateful loss runs three steps on three batches, its state carried from step to step
@@ -63,6 +68,45 @@ public final class OracleDump {
                                 s[0], s[1], s[2], r.result().loss(), r.result().scale()));
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Regression problems of samples x dim coordinates: targets on a grid (Wing: [-20, 20]; Adaptive Wing: heatmap
+     * values in [0, 1], half of them 0), residuals from 0 (exactly, and tiny) through the kink |x| = w or theta to
+     * three times past it.
+     */
+    private static void regressions(Backend reference, Path out) throws IOException {
+        int[][] shapes = {{4, 10}, {1, 1}, {7, 3}, {16, 10}};
+        for (Map.Entry<String, RegressionLoss> e : LossCatalogue.regressions().entrySet()) {
+            RegressionLoss loss = e.getValue();
+            boolean unit = loss.targetMax() <= 1;
+            double width = e.getKey().equals("wing") ? 10 : 0.5;
+            for (int seed = 0; seed < shapes.length; seed++) {
+                int samples = shapes[seed][0];
+                int dim = shapes[seed][1];
+                Random random = new Random(200 + seed);
+                float[] p = new float[samples * dim];
+                float[] t = new float[p.length];
+                for (int i = 0; i < p.length; i++) {
+                    t[i] = unit ? (random.nextBoolean() ? 0 : random.nextFloat())
+                            : (float) (random.nextInt(321) / 8.0 - 20);
+                    double x = switch (i % 5) {
+                        case 0 -> i % 2 == 0 ? 0 : 1e-4 * random.nextGaussian();
+                        case 1 -> (random.nextBoolean() ? 1 : -1) * width;
+                        default -> (random.nextDouble() * 2 - 1) * 3 * width;
+                    };
+                    p[i] = (float) (t[i] + x);
+                }
+                float[] g = new float[p.length];
+                double l = reference.regressionLoss(loss, p, t, dim, g);
+                Path dir = Files.createDirectories(out.resolve("regression-" + e.getKey() + "-" + seed));
+                write(dir.resolve("p.f32"), p);
+                write(dir.resolve("t.f32"), t);
+                write(dir.resolve("g.f32"), g);
+                Files.writeString(dir.resolve("meta.txt"), String.format(Locale.ROOT, "%d %d %.17g", samples, dim,
+                        l));
             }
         }
     }

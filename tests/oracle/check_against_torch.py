@@ -167,11 +167,70 @@ def loss_fn(spec, x, w, y, mi, st):
 def rd(p, dt):
     return np.fromfile(p, dtype=dt)
 
+# Wing loss (Feng et al., CVPR 2018, eq. 5), reduced as the Caffe layer of xialuxi/arcface-caffe
+# (landmark_and_pose/wing_loss_layer.cu): the sum over every coordinate divided by the batch size num; the layer's
+# backward uses sign(x) with sign(0) = 0, which torch.abs's gradient at 0 matches
+def wing(w, eps):
+    C = w - w * math.log(1 + w / eps)
+    def f(x, y):
+        ax = x.abs()
+        return torch.where(ax < w, w * torch.log(1 + ax / eps), ax - C)
+    return f
+
+# Adaptive Wing loss (Wang et al., ICCV 2019, eq. 8), the paper's formula: the official repository
+# (protossw512/AdaptiveWingLoss) publishes no loss code, and the widely copied version's |x| / omega in the first
+# branch is a known slip (its issue #14); the exponent alpha - y is a constant of the backward pass
+def adaptive_wing(omega, theta, eps, alpha):
+    def f(x, y):
+        ax = x.abs()
+        e = alpha - y
+        r = theta / eps
+        A = omega * (1 / (1 + r ** e)) * e * r ** (e - 1) / eps
+        C = theta * A - omega * torch.log(1 + r ** e)
+        # the first branch only where it is taken: (|x| / eps)^e of a large |x| would put inf * 0 into autograd
+        small = torch.where(ax < theta, ax, torch.zeros_like(ax))
+        return torch.where(ax < theta, omega * torch.log(1 + (small / eps) ** e), A * ax - C)
+    return f
+
+R = {
+ 'wing': dict(f=wing(10.0, 2.0)), 'wing-narrow': dict(f=wing(0.5, 0.05), reduction='sum'),
+ 'adaptive-wing': dict(f=adaptive_wing(14.0, 0.5, 1.0, 2.1)),
+}
+
+def check_regressions(root):
+    fails = 0
+    worst = {}
+    for d in sorted(os.listdir(root)):
+        if not d.startswith('regression-'):
+            continue
+        name = d[len('regression-'):].rsplit('-', 1)[0]
+        meta = open(os.path.join(root, d, 'meta.txt')).read().split()
+        n, dim, jl = int(meta[0]), int(meta[1]), float(meta[2])
+        p = torch.tensor(rd(os.path.join(root, d, 'p.f32'), '<f4').astype(np.float64), requires_grad=True)
+        t = torch.tensor(rd(os.path.join(root, d, 't.f32'), '<f4').astype(np.float64))
+        spec = R[name]
+        terms = spec['f'](p - t, t)
+        l = terms.sum() if spec.get('reduction') == 'sum' else terms.sum() / n
+        l.backward()
+        g = rd(os.path.join(root, d, 'g.f32'), '<f4')
+        el = abs(l.item() - jl) / max(1.0, abs(l.item()))
+        gmax = max(p.grad.abs().max().item(), 1e-3)
+        eg = np.abs(p.grad.numpy() - g).max() / gmax
+        worst[name] = tuple(max(a, b) for a, b in zip(worst.get(name, (0, 0)), (el, eg)))
+        if el > 1e-12 or eg > 1e-6:
+            fails += 1
+            print('MISMATCH', d, 'loss', l.item(), jl, 'grad rel', eg)
+    for k, v in worst.items():
+        print(f'{k:28s} loss rel {v[0]:.1e}  grad rel(max) {v[1]:.1e}')
+    return fails
+
 worst = {}
-fails = 0
 root = sys.argv[1]
+fails = check_regressions(root)
 states = {}
 for d in sorted(os.listdir(root)):
+    if d.startswith('regression-'):
+        continue
     # name-seed@step: a stateful loss runs steps 1, 2, 3 on one state, which starts empty at step 1
     base, _, step = d.partition('@')
     name = base.rsplit('-', 1)[0]

@@ -432,6 +432,48 @@ public final class Backend implements AutoCloseable {
         impl.topK(queries, gallery, dim, k, indices, scores);
     }
 
+    /**
+     * A coordinate-wise regression loss ({@link WingLoss}, {@link AdaptiveWingLoss}) of predictions against targets,
+     * rows of {@code dim} coordinates per sample: L = weight sum_i l(p_i - t_i, t_i), weight = 1 / samples for
+     * {@link Reduction#MEAN} (the Caffe Wing layer's loss / num) or 1 for {@link Reduction#SUM}, summed in double
+     * in a fixed order.
+     *
+     * @param loss the loss. Not modified.
+     * @param predictions samples x dim, finite. Not modified.
+     * @param targets same shape, finite and in the loss's target range ([0, 1] for Adaptive Wing), with
+     *     |predictions_i - targets_i| &lt;= {@link RegressionLoss#MAX_RESIDUAL}. Not modified.
+     * @param dim coordinates per sample (10 for five 2-D landmarks), &gt; 0
+     * @param gradOut receives dL/dpredictions (0 where a residual is exactly 0), or null to skip; not an input
+     *     array. Modified.
+     * @return the reduced loss, finite
+     * @throws IllegalArgumentException on any invalid argument; nothing is written then
+     */
+    public double regressionLoss(RegressionLoss loss, float[] predictions, float[] targets, int dim,
+            float[] gradOut) {
+        open();
+        Checks.notNull("loss", loss);
+        Checks.positive("dim", dim);
+        int samples = Checks.rows("predictions", predictions, dim);
+        Checks.required("targets", targets, predictions.length, "same shape as predictions");
+        Checks.length("gradOut", gradOut, predictions.length, "same shape as predictions");
+        Checks.distinct(new Object[] {"gradOut", gradOut},
+                new Object[] {"predictions", predictions, "targets", targets});
+        Checks.finite("predictions", predictions);
+        Checks.finite("targets", targets);
+        for (int i = 0; i < targets.length; i++) {
+            if (targets[i] < loss.targetMin() || targets[i] > loss.targetMax()) {
+                throw new IllegalArgumentException("targets[" + i + "] must be in [" + loss.targetMin() + ", "
+                        + loss.targetMax() + "] for " + loss.name() + ", got " + targets[i]);
+            }
+            double residual = (double) predictions[i] - targets[i];
+            if (Math.abs(residual) > RegressionLoss.MAX_RESIDUAL) {
+                throw new IllegalArgumentException("predictions[" + i + "] - targets[" + i + "] = " + residual
+                        + " exceeds 2^64 in magnitude (RegressionLoss.MAX_RESIDUAL)");
+            }
+        }
+        return impl.regressionLoss(loss, predictions, targets, loss.reductionWeight(samples), gradOut);
+    }
+
     /** The implementation behind this facade, for tests and benchmarks that need the unchecked path. */
     public KernelBackend implementation() {
         return impl;

@@ -25,6 +25,19 @@ public final class LossCatalogue {
     }
 
     /**
+     * Every catalogue regression loss, in a fixed order: Wing with the paper's w = 10, epsilon = 2; a narrow Wing
+     * (w = 0.5, epsilon = 0.05, the sum) for residuals of normalized coordinates; Adaptive Wing with the paper's
+     * parameters. Cross-backend properties, the torch oracle and the golden files walk it. Unmodifiable.
+     */
+    public static Map<String, RegressionLoss> regressions() {
+        Map<String, RegressionLoss> m = new LinkedHashMap<>();
+        m.put("wing", WingLoss.defaults());
+        m.put("wing-narrow", WingLoss.builder().width(0.5).curvature(0.05).reduction(Reduction.SUM).build());
+        m.put("adaptive-wing", AdaptiveWingLoss.defaults());
+        return Collections.unmodifiableMap(m);
+    }
+
+    /**
      * Every catalogue loss with the fixed-scale entries at scale {@code s} (AdaCos entries keep their own policy).
      *
      * @param s the scale, in (0, {@link ScalePolicy#MAX_SCALE}]

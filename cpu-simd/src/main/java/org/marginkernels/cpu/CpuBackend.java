@@ -8,6 +8,8 @@ import java.util.function.Function;
 import org.marginkernels.BackendOptions;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.RegressionLoss;
+import org.marginkernels.spec.RegressionSpec;
 import org.marginkernels.spec.KernelSpec;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.RowLogProb;
@@ -104,6 +106,8 @@ public final class CpuBackend implements KernelBackend {
     // instantiated once per spec; the classes behind are cached by the spec's structure, so a new parameter value makes no class (fresh classes every step would also make the JIT's
     // call-site profiles megamorphic)
     private final Map<KernelSpec, NegativeCode> compiled = new WeakHashMap<>();
+    // a regression loss's compiled l and dl/dx, per spec; the classes behind are cached by structure as above
+    private final Map<RegressionSpec, RegressionCode> compiledRegressions = new WeakHashMap<>();
     private volatile boolean closed;
 
     CpuBackend(CpuKernels kernels, BackendOptions options) {
@@ -433,6 +437,21 @@ public final class CpuBackend implements KernelBackend {
             }
             merged.drainInto(indices, scores, i * k);
         }
+    }
+
+    /**
+     * One pass on the calling thread over the coordinates with the spec's l and dl/dx compiled to vector code,
+     * float sums reduced to double every 512 coordinates in a fixed order (see {@link CpuKernels#regression}).
+     */
+    @Override
+    public double regressionLoss(RegressionLoss loss, float[] predictions, float[] targets, double weight,
+            float[] gradOut) {
+        open();
+        RegressionCode code;
+        synchronized (compiledRegressions) {
+            code = compiledRegressions.computeIfAbsent(loss.spec(), kernels::compile);
+        }
+        return weight * kernels.regression(code, predictions, targets, predictions.length, (float) weight, gradOut);
     }
 
     /** Stops the workers and drops the idle workspace; idempotent. A call still running finishes on its own. */

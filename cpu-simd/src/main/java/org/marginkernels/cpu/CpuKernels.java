@@ -1,6 +1,7 @@
 package org.marginkernels.cpu;
 
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spec.RegressionSpec;
 
 /**
  * The micro-kernels the fused CPU algorithm is written against, implemented twice: with the Vector API
@@ -182,4 +183,16 @@ interface CpuKernels {
 
     /** sum_j df_j dg/dfy(c_j, fy) in double. */
     double targetPathDot(NegativeCode code, float[] c, int cOff, float[] df, int dfOff, int n, float fy);
+
+    /** Compiles a regression loss's l(x, y) and dl/dx. */
+    RegressionCode compile(RegressionSpec spec);
+
+    /** The same loss as {@link #compile(RegressionSpec)}, compiled the other way where an implementation has two. */
+    RegressionCode compileAlternative(RegressionSpec spec);
+
+    /**
+     * sum_i l(x_i, y_i) for i &lt; n, x_i = fl(predictions_i - targets_i), y_i = targets_i, accumulated in double in
+     * a fixed order; grad_i = weight dl/dx(x_i, y_i) when grad is not null. grad modified.
+     */
+    double regression(RegressionCode code, float[] predictions, float[] targets, int n, float weight, float[] grad);
 }

@@ -161,6 +161,7 @@ final class PanamaExprClassWriter {
                 switch (u.op()) {
                     case NEG -> code.invokevirtual(FLOAT_VECTOR, "neg", SELF);
                     case SQRT -> code.invokevirtual(FLOAT_VECTOR, "sqrt", SELF);
+                    case ABS -> code.invokevirtual(FLOAT_VECTOR, "abs", SELF);
                     default -> {
                         code.getstatic(OPERATORS, u.op().name(), UNARY);
                         code.invokevirtual(FLOAT_VECTOR, "lanewise", MethodTypeDesc.of(FLOAT_VECTOR, UNARY));

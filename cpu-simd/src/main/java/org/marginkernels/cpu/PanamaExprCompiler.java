@@ -17,6 +17,7 @@ import org.marginkernels.spec.Expr.StraightThrough;
 import org.marginkernels.spec.Expr.Unary;
 import org.marginkernels.spec.Expr.Var;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spec.RegressionSpec;
 
 /**
  * Compiles kernel-spec expressions into vector code: trees of vector lambdas, the vector twin of
@@ -63,6 +64,22 @@ final class PanamaExprCompiler {
         PanamaExpr targetGradient = spec.negativeIgnoresTarget() ? null : compile(fns.get(2), arguments, generated);
         return new PanamaNegativeCode(compile(fns.get(0), arguments, generated),
                 compile(fns.get(1), arguments, generated), targetGradient);
+    }
+
+    /**
+     * A regression loss's l(x, y) and dl/dx as hidden classes (or, when not {@code generated}, lambda trees) of the
+     * spec's {@link RegressionSpec#arguments() structure}; x and y arrive in the variable slots of c and f_y.
+     */
+    PanamaRegressionCode regression(RegressionSpec spec, boolean generated) {
+        ArgumentSlots lifted = spec.arguments();
+        float[] values = lifted.values();
+        FloatVector[] arguments = new FloatVector[values.length];
+        for (int k = 0; k < values.length; k++) {
+            arguments[k] = FloatVector.broadcast(species, values[k]);
+        }
+        List<Expr> fns = lifted.structure();
+        return new PanamaRegressionCode(compile(fns.get(0), arguments, generated),
+                compile(fns.get(1), arguments, generated));
     }
 
     private PanamaExpr compile(Expr e, FloatVector[] arguments, boolean generated) {
@@ -123,6 +140,8 @@ final class PanamaExprCompiler {
             case COS -> (c, fy) -> a.apply(c, fy).lanewise(VectorOperators.COS);
             case SIN -> (c, fy) -> a.apply(c, fy).lanewise(VectorOperators.SIN);
             case ACOS -> (c, fy) -> a.apply(c, fy).lanewise(VectorOperators.ACOS);
+            case ABS -> (c, fy) -> a.apply(c, fy).abs();
+            case LOG1P -> (c, fy) -> a.apply(c, fy).lanewise(VectorOperators.LOG1P);
         };
     }
 

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentMap;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spec.RegressionSpec;
 
 /**
  * The job classes behind {@link PanamaKernels}: one hidden-class copy of each per species, and the interfaces
@@ -143,5 +144,16 @@ final class PanamaJobs {
                 int outOff);
 
         double targetPathDot(NegativeCode code, float[] c, int cOff, float[] df, int dfOff, int n, float fy);
+    }
+
+    /** The regression kernels of {@link CpuKernels} and their compiler, with its contracts. */
+    interface Regression {
+
+        RegressionCode compile(RegressionSpec spec);
+
+        RegressionCode compileAlternative(RegressionSpec spec);
+
+        double regression(RegressionCode code, float[] predictions, float[] targets, int n, float weight,
+                float[] grad);
     }
 }

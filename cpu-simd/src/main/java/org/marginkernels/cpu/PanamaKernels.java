@@ -4,9 +4,11 @@ import java.lang.invoke.MethodHandles;
 import jdk.incubator.vector.VectorSpecies;
 import org.marginkernels.cpu.PanamaJobs.Gemm;
 import org.marginkernels.cpu.PanamaJobs.Level1;
+import org.marginkernels.cpu.PanamaJobs.Regression;
 import org.marginkernels.cpu.PanamaJobs.RowKernels;
 import org.marginkernels.cpu.PanamaJobs.Transpose;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spec.RegressionSpec;
 
 /**
  * The Vector API micro-kernels for the species {@link #S}, delegating each job to a class of its own:
@@ -38,6 +40,7 @@ final class PanamaKernels implements CpuKernels {
     private static final Transpose TRANSPOSE = PanamaJobs.copy(PanamaTranspose.class, Transpose.class, S);
     private static final Gemm GEMM = PanamaJobs.copy(PanamaGemm.class, Gemm.class, S);
     private static final RowKernels ROWS = PanamaJobs.copy(PanamaRowKernels.class, RowKernels.class, S);
+    private static final Regression REGRESSION = PanamaJobs.copy(PanamaRegressionKernels.class, Regression.class, S);
 
     PanamaKernels() {
     }
@@ -152,5 +155,21 @@ final class PanamaKernels implements CpuKernels {
     @Override
     public double targetPathDot(NegativeCode code, float[] c, int cOff, float[] df, int dfOff, int n, float fy) {
         return ROWS.targetPathDot(code, c, cOff, df, dfOff, n, fy);
+    }
+
+    @Override
+    public RegressionCode compile(RegressionSpec spec) {
+        return REGRESSION.compile(spec);
+    }
+
+    @Override
+    public RegressionCode compileAlternative(RegressionSpec spec) {
+        return REGRESSION.compileAlternative(spec);
+    }
+
+    @Override
+    public double regression(RegressionCode code, float[] predictions, float[] targets, int n, float weight,
+            float[] grad) {
+        return REGRESSION.regression(code, predictions, targets, n, weight, grad);
     }
 }

@@ -2,6 +2,7 @@ package org.marginkernels.cpu;
 
 import java.util.Arrays;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spec.RegressionSpec;
 
 /**
  * The plain-Java micro-kernels: the same contracts and packed layout as {@link PanamaKernels}, used when
@@ -214,6 +215,32 @@ final class ScalarKernels implements CpuKernels {
         double sum = 0;
         for (int i = 0; i < n; i++) {
             sum += df[dfOff + i] * spec.negativeTargetGradient(c[cOff + i], fy);
+        }
+        return sum;
+    }
+
+    @Override
+    public RegressionCode compile(RegressionSpec spec) {
+        return new ScalarRegressionCode(spec);
+    }
+
+    @Override
+    public RegressionCode compileAlternative(RegressionSpec spec) {
+        return compile(spec);
+    }
+
+    @Override
+    public double regression(RegressionCode code, float[] predictions, float[] targets, int n, float weight,
+            float[] grad) {
+        RegressionSpec spec = ((ScalarRegressionCode) code).spec();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            // the residual rounded to float, as the vector kernels form it
+            float x = predictions[i] - targets[i];
+            sum += (float) spec.value(x, targets[i]);
+            if (grad != null) {
+                grad[i] = weight * (float) spec.gradient(x, targets[i]);
+            }
         }
         return sum;
     }

@@ -3,9 +3,11 @@ package org.marginkernels.gpu;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.Supplier;
 import org.marginkernels.BackendOptions;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.RegressionLoss;
 import org.marginkernels.spec.ArgumentSlots;
 import org.marginkernels.spec.CDialect;
 import org.marginkernels.spec.CPrinter;
@@ -95,13 +97,24 @@ public final class GpuKernelBackend implements KernelBackend {
      * a launcher holds cannot be evicted while its call runs.
      */
     synchronized KernelLauncher launcher(KernelSpec spec) {
+        return launcher(spec.negativeArguments(), () -> KernelSource.print(spec, dialect));
+    }
+
+    /**
+     * The launcher of the program for a regression loss, compiled on first use and cached with the margin programs
+     * (a regression structure, two expressions of x and y, never equals a margin structure, three of c and f_y).
+     */
+    synchronized KernelLauncher launcher(RegressionLoss loss) {
+        return launcher(loss.spec().arguments(), () -> KernelSource.printRegression(loss.spec(), dialect));
+    }
+
+    private KernelLauncher launcher(ArgumentSlots lifted, Supplier<String> source) {
         if (closed) {
             throw new IllegalStateException("backend " + name + " is closed");
         }
-        ArgumentSlots lifted = spec.negativeArguments();
         DeviceProgram program = programs.get(lifted.structure());
         if (program == null) {
-            program = runtime.compile(KernelSource.print(spec, dialect));
+            program = runtime.compile(source.get());
             compiled++;
             programs.put(lifted.structure(), program);
             if (programs.size() > MAX_PROGRAMS) {
@@ -342,6 +355,12 @@ public final class GpuKernelBackend implements KernelBackend {
         for (int i = 0; i < q; i++) {
             selectors[i].drainInto(indices, scores, i * kBest);
         }
+    }
+
+    @Override
+    public synchronized double regressionLoss(RegressionLoss loss, float[] predictions, float[] targets,
+            double weight, float[] gradOut) {
+        return GpuRegression.run(this, loss, predictions, targets, weight, gradOut);
     }
 
     @Override

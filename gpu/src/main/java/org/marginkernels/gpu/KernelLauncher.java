@@ -48,6 +48,13 @@ final class KernelLauncher {
         }
     }
 
+    /** {@code groups} 1-D groups of {@code groupSize} work-items: kernels that reduce within a group. */
+    void groups(String kernel, int groups, int groupSize, Object... args) {
+        if (groups > 0) {
+            runtime.launch(program, kernel, groups, 1, groupSize, 1, args);
+        }
+    }
+
     /** {@code groupsX x groupsY} groups of TILE x TILE work-items. */
     void tiles(String kernel, int groupsX, int groupsY, Object... args) {
         if (groupsX > 0 && groupsY > 0) {

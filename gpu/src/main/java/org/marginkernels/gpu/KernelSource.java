@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import org.marginkernels.spec.CDialect;
 import org.marginkernels.spec.CPrinter;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spec.RegressionSpec;
 
 /**
  * Prints the device source of one loss: the dialect prelude, the loss functions printed from the kernel spec by
@@ -15,7 +16,8 @@ import org.marginkernels.spec.KernelSpec;
  */
 public final class KernelSource {
 
-    private static final String BODY = loadBody();
+    private static final String BODY = load("margin_kernels.c");
+    private static final String REGRESSION_BODY = load("regression_kernels.c");
 
     private KernelSource() {
     }
@@ -33,6 +35,17 @@ public final class KernelSource {
         return header(dialect) + CPrinter.lossFunctions(spec, dialect) + BODY;
     }
 
+    /**
+     * The complete source of a regression loss in {@code dialect}: the header, its device functions
+     * ({@link CPrinter#regressionFunctions}) and the regression kernel (resource {@code regression_kernels.c}).
+     *
+     * @param spec the loss. Not modified.
+     * @param dialect OpenCL C or CUDA C
+     */
+    public static String printRegression(RegressionSpec spec, CDialect dialect) {
+        return header(dialect) + CPrinter.regressionFunctions(spec, dialect) + REGRESSION_BODY;
+    }
+
     /** The loss-independent head of every program: a banner and the dialect's macro prelude. */
     static String header(CDialect dialect) {
         return "/* margin-kernels generated source; do not edit */\n" + dialect.prelude() + "\n";
@@ -43,10 +56,15 @@ public final class KernelSource {
         return BODY;
     }
 
-    private static String loadBody() {
-        try (InputStream in = KernelSource.class.getResourceAsStream("margin_kernels.c")) {
+    /** The regression kernel body (resource {@code regression_kernels.c}), the same for every loss and dialect. */
+    static String regressionBody() {
+        return REGRESSION_BODY;
+    }
+
+    private static String load(String resource) {
+        try (InputStream in = KernelSource.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("resource org/marginkernels/gpu/margin_kernels.c is missing");
+                throw new IllegalStateException("resource org/marginkernels/gpu/" + resource + " is missing");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

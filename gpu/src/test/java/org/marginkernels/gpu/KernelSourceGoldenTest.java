@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.marginkernels.LossCatalogue;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.RegressionLoss;
 import org.marginkernels.spec.CDialect;
 import org.marginkernels.spec.CPrinter;
 
@@ -38,6 +39,15 @@ class KernelSourceGoldenTest {
         for (CDialect dialect : CDialect.values()) {
             tests.add(DynamicTest.dynamicTest("template" + extension(dialect), () -> assertGolden(
                     "template" + extension(dialect), KernelSource.header(dialect) + KernelSource.body())));
+            tests.add(DynamicTest.dynamicTest("regression-template" + extension(dialect), () -> assertGolden(
+                    "regression-template" + extension(dialect),
+                    KernelSource.header(dialect) + KernelSource.regressionBody())));
+            for (Map.Entry<String, RegressionLoss> e : LossCatalogue.regressions().entrySet()) {
+                String name = "regression " + e.getKey() + extension(dialect);
+                tests.add(DynamicTest.dynamicTest(name, () -> assertEquals(KernelSource.header(dialect)
+                        + CPrinter.regressionFunctions(e.getValue().spec(), dialect) + KernelSource.regressionBody(),
+                        KernelSource.printRegression(e.getValue().spec(), dialect), "program layout of " + name)));
+            }
             for (Map.Entry<String, MarginSoftmax> e : LossCatalogue.all().entrySet()) {
                 String name = e.getKey() + extension(dialect);
                 // the loss functions are pinned once, by the kernels module's golden files of CPrinter.lossFunctions

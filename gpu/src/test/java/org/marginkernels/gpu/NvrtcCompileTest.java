@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.marginkernels.LossCatalogue;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.RegressionLoss;
 import org.marginkernels.gpu.cuda.NvrtcCompiler;
 import org.marginkernels.spec.CDialect;
 
@@ -49,6 +50,15 @@ class NvrtcCompileTest {
             for (String entry : ENTRIES) {
                 assertTrue(ptx.contains(".entry " + entry + "("), e.getKey() + ": PTX lacks " + entry);
             }
+        }
+    }
+
+    @Test
+    void everyRegressionLossCompilesToPtx() {
+        for (Map.Entry<String, RegressionLoss> e : LossCatalogue.regressions().entrySet()) {
+            String ptx = new String(nvrtc.compileToPtx(KernelSource.printRegression(e.getValue().spec(),
+                    CDialect.CUDA), "compute_90"), StandardCharsets.UTF_8);
+            assertTrue(ptx.contains(".entry mk_regression_forward("), e.getKey() + ": PTX lacks mk_regression_forward");
         }
     }
 

@@ -8,6 +8,8 @@ import org.marginkernels.AdaCosScale;
 import org.marginkernels.LossDiagnostics;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.RegressionLoss;
+import org.marginkernels.spec.RegressionSpec;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.TopKSelector;
 
@@ -176,6 +178,23 @@ public final class ReferenceBackend implements KernelBackend {
             bb += (double) b[bi + k] * b[bi + k];
         }
         return dot / (Math.sqrt(aa) * Math.sqrt(bb));
+    }
+
+    /** The residual in double (exact for two floats of similar magnitude) and l, dl/dx by the spec's evaluators. */
+    @Override
+    public double regressionLoss(RegressionLoss loss, float[] predictions, float[] targets, double weight,
+            float[] gradOut) {
+        RegressionSpec spec = loss.spec();
+        double sum = 0;
+        for (int i = 0; i < predictions.length; i++) {
+            double y = targets[i];
+            double x = predictions[i] - y;
+            sum += spec.value(x, y);
+            if (gradOut != null) {
+                gradOut[i] = (float) (weight * spec.gradient(x, y));
+            }
+        }
+        return weight * sum;
     }
 
     @Override

@@ -19,7 +19,8 @@ public enum CDialect {
     /** OpenCL C 1.2: overloaded float built-ins. */
     OPENCL("OpenCL C", "inline float", Map.of(
             UnaryOp.SQRT, "sqrt", UnaryOp.EXP, "exp", UnaryOp.EXPM1, "expm1", UnaryOp.LOG, "log",
-            UnaryOp.COS, "cos", UnaryOp.SIN, "sin", UnaryOp.ACOS, "acos"),
+            UnaryOp.COS, "cos", UnaryOp.SIN, "sin", UnaryOp.ACOS, "acos", UnaryOp.ABS, "fabs",
+            UnaryOp.LOG1P, "log1p"),
             Map.of(BinaryOp.MIN, "fmin", BinaryOp.MAX, "fmax", BinaryOp.POW, "pow"),
             List.of("KERNEL __kernel", "GLOBAL __global", "LOCAL_MEM __local", "LOCAL_PTR __local", "DEVICE inline",
                     "BARRIER() barrier(CLK_LOCAL_MEM_FENCE)", "LOCAL_X ((int) get_local_id(0))",
@@ -31,7 +32,8 @@ public enum CDialect {
     /** CUDA C compiled by NVRTC: the {@code f}-suffixed float functions of the CUDA math library. */
     CUDA("CUDA C (NVRTC)", "__device__ __forceinline__ float", Map.of(
             UnaryOp.SQRT, "sqrtf", UnaryOp.EXP, "expf", UnaryOp.EXPM1, "expm1f", UnaryOp.LOG, "logf",
-            UnaryOp.COS, "cosf", UnaryOp.SIN, "sinf", UnaryOp.ACOS, "acosf"),
+            UnaryOp.COS, "cosf", UnaryOp.SIN, "sinf", UnaryOp.ACOS, "acosf", UnaryOp.ABS, "fabsf",
+            UnaryOp.LOG1P, "log1pf"),
             Map.of(BinaryOp.MIN, "fminf", BinaryOp.MAX, "fmaxf", BinaryOp.POW, "powf"),
             List.of("KERNEL extern \"C\" __global__", "GLOBAL", "LOCAL_MEM __shared__", "LOCAL_PTR",
                     "DEVICE __device__ __forceinline__", "BARRIER() __syncthreads()", "LOCAL_X ((int) threadIdx.x)",

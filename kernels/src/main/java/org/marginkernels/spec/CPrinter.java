@@ -84,6 +84,21 @@ public final class CPrinter {
                 + function("mk_negative_target_grad", fns.get(2), cfy, true, dialect) + "\n";
     }
 
+    /**
+     * The device functions of a regression loss ({@link RegressionSpec}): mk_regression l(x, y) and
+     * mk_regression_grad dl/dx, printed from {@link RegressionSpec#arguments()}, so the loss's parameters are read
+     * from the kernel argument {@code args} and one program serves every parameter value.
+     *
+     * @param spec the loss. Not modified.
+     * @param dialect OpenCL C or CUDA C
+     */
+    public static String regressionFunctions(RegressionSpec spec, CDialect dialect) {
+        List<Expr.Var> xy = List.of(Exprs.RESIDUAL, Exprs.REGRESSION_TARGET);
+        List<Expr> fns = spec.arguments().structure();
+        return function("mk_regression", fns.get(0), xy, true, dialect) + "\n"
+                + function("mk_regression_grad", fns.get(1), xy, true, dialect) + "\n";
+    }
+
     /** Prints a single expression (no temporaries), for inline use and for tests. */
     public static String expression(Expr e, CDialect dialect) {
         return new CPrinter(dialect).print(e, false);

@@ -8,8 +8,10 @@ import static org.marginkernels.spec.Exprs.cos;
 import static org.marginkernels.spec.Exprs.div;
 import static org.marginkernels.spec.Exprs.exp;
 import static org.marginkernels.spec.Exprs.ge;
+import static org.marginkernels.spec.Exprs.gt;
 import static org.marginkernels.spec.Exprs.le;
 import static org.marginkernels.spec.Exprs.log;
+import static org.marginkernels.spec.Exprs.lt;
 import static org.marginkernels.spec.Exprs.mul;
 import static org.marginkernels.spec.Exprs.neg;
 import static org.marginkernels.spec.Exprs.pow;
@@ -73,6 +75,9 @@ public final class Derivative {
             // d acos(a) = -a' / sqrt((1 - a)(1 + a)); the factored form keeps float precision near +-1, and
             // callers clamp a away from +-1 first
             case ACOS -> neg(div(da, sqrt(mul(sub(ONE, a), add(ONE, a)))));
+            // d |a| = sign(a) a', with sign(0) = 0: the subgradient of the Wing loss layers at the kink
+            case ABS -> select(gt(a, ZERO), da, select(lt(a, ZERO), neg(da), ZERO));
+            case LOG1P -> div(da, add(ONE, a));
         };
     }
 

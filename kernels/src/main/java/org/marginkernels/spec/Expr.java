@@ -106,7 +106,13 @@ public sealed interface Expr {
     int MAX_VARIABLES = 3;
 
     /** One-argument functions of the IR. */
-    enum UnaryOp { NEG, SQRT, EXP, EXPM1, LOG, COS, SIN, ACOS }
+    enum UnaryOp {
+        NEG, SQRT, EXP, EXPM1, LOG, COS, SIN, ACOS,
+        /** |a|; its derivative is sign(a), 0 at a = 0 (the subgradient the Wing loss layers use). */
+        ABS,
+        /** log(1 + a) without cancellation near 0. */
+        LOG1P
+    }
 
     /** Two-argument functions of the IR; POW is real power {@code left^right} for {@code left >= 0}. */
     enum BinaryOp { ADD, SUB, MUL, DIV, MIN, MAX, POW }

@@ -35,6 +35,16 @@ public final class Exprs {
     public static final Var ROW_MARGIN = new Var("mi", 2);
     /** The log-probability of the target class, log p_y (slot 0): the variable of a row loss. */
     public static final Var LOG_PROB = new Var("lp", 0);
+    /**
+     * The residual x = prediction - target of one coordinate (slot 0): the variable of a regression loss (Wing),
+     * which is differentiated with respect to it.
+     */
+    public static final Var RESIDUAL = new Var("x", 0);
+    /**
+     * The target value y of the same coordinate (slot 1): a constant of a regression loss's backward pass that the
+     * loss may read (Adaptive Wing's exponent alpha - y).
+     */
+    public static final Var REGRESSION_TARGET = new Var("y", 1);
 
     public static final Const ZERO = new Const(0);
     public static final Const ONE = new Const(1);
@@ -158,6 +168,15 @@ public final class Exprs {
 
     public static Expr log(Expr a) {
         return new Unary(UnaryOp.LOG, a);
+    }
+
+    public static Expr abs(Expr a) {
+        return new Unary(UnaryOp.ABS, a);
+    }
+
+    /** {@code log(1 + a)} without cancellation near 0. */
+    public static Expr log1p(Expr a) {
+        return new Unary(UnaryOp.LOG1P, a);
     }
 
     public static Expr cos(Expr a) {

@@ -105,6 +105,8 @@ public final class ScalarEvaluator {
             case COS -> (x0, x1, x2) -> Math.cos(a.apply(x0, x1, x2));
             case SIN -> (x0, x1, x2) -> Math.sin(a.apply(x0, x1, x2));
             case ACOS -> (x0, x1, x2) -> Math.acos(a.apply(x0, x1, x2));
+            case ABS -> (x0, x1, x2) -> Math.abs(a.apply(x0, x1, x2));
+            case LOG1P -> (x0, x1, x2) -> Math.log1p(a.apply(x0, x1, x2));
         };
     }
 

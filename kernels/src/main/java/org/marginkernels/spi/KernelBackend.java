@@ -2,6 +2,7 @@ package org.marginkernels.spi;
 
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.RegressionLoss;
 
 /**
  * What a backend implements. The {@code org.marginkernels.Backend} facade has checked every argument before a call
@@ -71,6 +72,16 @@ public interface KernelBackend extends AutoCloseable {
      * indices[q*k + r] and scores[q*k + r]. Extra memory is bounded independently of the gallery size.
      */
     void topK(float[] queries, float[] gallery, int dim, int k, int[] indices, float[] scores);
+
+    /**
+     * A coordinate-wise regression loss (Wing): returns weight * sum_i l(x_i, y_i) with x_i = predictions_i -
+     * targets_i and y_i = targets_i, summed in double in a fixed order, and writes gradOut_i = weight dl/dx(x_i, y_i)
+     * when {@code gradOut} is not null. The facade has checked equal lengths, finite values, targets in the loss's
+     * range and |x_i| &lt;= {@link RegressionLoss#MAX_RESIDUAL}.
+     *
+     * @param weight the reduction's factor: 1 / samples for the mean, 1 for the sum
+     */
+    double regressionLoss(RegressionLoss loss, float[] predictions, float[] targets, double weight, float[] gradOut);
 
     /** Releases native resources; idempotent. */
     @Override

@@ -32,11 +32,36 @@ class CPrinterGoldenTest {
                 .flatMap(name -> Stream.of(CDialect.values()).map(d -> Arguments.of(name, d)));
     }
 
+    /** The regression losses of distinct structure: Wing (every w, epsilon) and Adaptive Wing. */
+    static Stream<Arguments> regressionCases() {
+        return Stream.of("wing", "adaptive-wing")
+                .flatMap(name -> Stream.of(CDialect.values()).map(d -> Arguments.of(name, d)));
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void printedSourceMatchesGolden(String name, CDialect dialect) throws IOException {
-        String text = print(LossCatalogue.all().get(name), dialect);
-        String file = name + (dialect == CDialect.OPENCL ? ".cl" : ".cu");
+        assertGolden(name + (dialect == CDialect.OPENCL ? ".cl" : ".cu"), print(LossCatalogue.all().get(name),
+                dialect));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("regressionCases")
+    void printedRegressionSourceMatchesGolden(String name, CDialect dialect) throws IOException {
+        assertGolden("regression-" + name + (dialect == CDialect.OPENCL ? ".cl" : ".cu"),
+                CPrinter.regressionFunctions(LossCatalogue.regressions().get(name).spec(), dialect));
+    }
+
+    @Test
+    void wingPrintsNoParameterValue() {
+        String a = CPrinter.regressionFunctions(LossCatalogue.regressions().get("wing").spec(), CDialect.OPENCL);
+        String b = CPrinter.regressionFunctions(LossCatalogue.regressions().get("wing-narrow").spec(),
+                CDialect.OPENCL);
+        assertEquals(a, b, "Wing losses of any w and epsilon print the same functions");
+        assertTrue(a.contains("fabs(x)") && a.contains("log1p("), a);
+    }
+
+    private void assertGolden(String file, String text) throws IOException {
         if (Boolean.getBoolean("marginkernels.golden.update")) {
             Path dir = Path.of("src/test/resources/golden");
             Files.createDirectories(dir);

@@ -4,13 +4,19 @@ import java.util.ArrayList;
 import java.util.List;
 import org.marginkernels.spec.Expr;
 
-/** Where a piecewise expression may have a kink: the constants it compares its variable with or clamps it to. */
+/**
+ * Where a piecewise expression may have a kink: the constants and parameters it compares its variable with or clamps
+ * it to, and 0 for every |.| it takes.
+ */
 public final class Kinks {
 
     private Kinks() {
     }
 
-    /** Constants compared with (or clamped against) the variable: the points where a piecewise expression may kink. */
+    /**
+     * Constants and parameters compared with (or clamped against) the variable, and 0 where it takes an absolute
+     * value: the points where a piecewise expression may kink.
+     */
     public static List<Double> of(Expr e) {
         List<Double> out = new ArrayList<>();
         collect(e, out);
@@ -28,7 +34,12 @@ public final class Kinks {
 
     private static void collect(Expr e, List<Double> out) {
         switch (e) {
-            case Expr.Unary u -> collect(u.arg(), out);
+            case Expr.Unary u -> {
+                if (u.op() == Expr.UnaryOp.ABS) {
+                    out.add(0.0);
+                }
+                collect(u.arg(), out);
+            }
             case Expr.Binary b -> {
                 if (b.op() == Expr.BinaryOp.MIN || b.op() == Expr.BinaryOp.MAX) {
                     constantSide(b.left(), b.right(), out);
@@ -56,11 +67,12 @@ public final class Kinks {
     }
 
     private static void constantSide(Expr a, Expr b, List<Double> out) {
-        if (a instanceof Expr.Const k) {
-            out.add(k.value());
-        }
-        if (b instanceof Expr.Const k) {
-            out.add(k.value());
+        for (Expr side : new Expr[] {a, b}) {
+            if (side instanceof Expr.Const k) {
+                out.add(k.value());
+            } else if (side instanceof Expr.Param p) {
+                out.add(p.value());
+            }
         }
     }
 }

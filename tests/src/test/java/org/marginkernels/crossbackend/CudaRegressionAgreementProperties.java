@@ -1,0 +1,6 @@
+package org.marginkernels.crossbackend;
+
+/** Regression losses on "cuda" against the reference. */
+@BackendUnderTest("cuda")
+class CudaRegressionAgreementProperties extends RegressionAgreementContract {
+}
