@@ -269,7 +269,7 @@ public final class CpuBackend implements KernelBackend {
                 continue;
             }
             float fy = (float) spec.target(cosines[row + y]);
-            kernels.logits(code, cosines, row, classes, fy, 1f, margined, row);
+            kernels.logits(code, cosines, row, classes, kernels.rowArgument(code, fy), 1f, margined, row);
             margined[row + y] = fy;
         }
     }
@@ -289,12 +289,13 @@ public final class CpuBackend implements KernelBackend {
             }
             double cy = cosines[row + y];
             float fy = (float) spec.target(cy);
+            float arg = kernels.rowArgument(code, fy);
             // dg/dfy summed over j != y before cosineGrad (which may alias nothing) is overwritten
-            double through = marginedGrad[row + y]
-                    + kernels.targetPathDot(code, cosines, row, marginedGrad, row, y, fy)
+            double through = marginedGrad[row + y] + kernels.rowArgumentGradient(code, fy)
+                    * (kernels.targetPathDot(code, cosines, row, marginedGrad, row, y, arg)
                     + kernels.targetPathDot(code, cosines, row + y + 1, marginedGrad, row + y + 1, classes - y - 1,
-                            fy);
-            kernels.chain(code, cosines, row, marginedGrad, row, classes, fy, cosineGrad, row);
+                            arg));
+            kernels.chain(code, cosines, row, marginedGrad, row, classes, arg, cosineGrad, row);
             cosineGrad[row + y] = (float) (through * spec.targetGradient(cy));
         }
     }

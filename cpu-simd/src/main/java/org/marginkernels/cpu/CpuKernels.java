@@ -101,6 +101,19 @@ interface CpuKernels {
      */
     NegativeCode compileAlternative(KernelSpec spec);
 
+    /**
+     * What the code takes in f_y's place for a row whose target logit is f_y: f_y itself, or the per-row value
+     * H(f_y) of the code's {@link org.marginkernels.spec.RowHoisting}, computed in double and rounded once.
+     */
+    default float rowArgument(NegativeCode code, float fy) {
+        return fy;
+    }
+
+    /** d{@link #rowArgument}/df_y: the factor that turns the code's dg/d(argument) into dg/df_y. */
+    default double rowArgumentGradient(NegativeCode code, float fy) {
+        return 1;
+    }
+
     /** z_j = s g(c_j, fy) for j &lt; n (g the identity when code is null). z modified. */
     void logits(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float[] z, int zOff);
 

@@ -70,6 +70,8 @@ final class FusedMarginSoftmax {
         private final double[] partSum;
         // whether the cached tiles hold their cosines (after the first pass) and the weights have been checked
         private boolean filled;
+        // f_y of the last softmax pass, and what the negative code takes in its place (CpuKernels.rowArgument)
+        private float[] targets;
         private float[] fy;
         private float[] lse;
         private float lastScale = 1;
@@ -134,13 +136,15 @@ final class FusedMarginSoftmax {
             // a pass after the first reads the cached tiles' cosines instead of computing them again
             boolean again = filled;
             NegativeCode g = rowTargets == null ? null : code;
+            float[] arguments = rowTargets == null ? null : rowArguments(rowTargets);
             pool.run(ct.tiles, (t, w) -> cosinesAndPartials(ct, t, w, cache, cached, !(again && t < cached),
-                    labels, ignore, g, rowTargets, s, partMax, partSum));
+                    labels, ignore, g, arguments, s, partMax, partSum));
             if (!filled) {
                 ct.rejectInvalidWeights();
                 filled = true;
             }
-            fy = rowTargets;
+            targets = rowTargets;
+            fy = arguments;
             lastScale = s;
             double[] lse = new double[ct.batch];
             for (int i = 0; i < ct.batch; i++) {
@@ -165,9 +169,19 @@ final class FusedMarginSoftmax {
             return max;
         }
 
+        /** Per row what the negative code takes in f_y's place: f_y, or its per-row part computed once. */
+        private float[] rowArguments(float[] rowTargets) {
+            float[] arguments = new float[rowTargets.length];
+            for (int i = 0; i < arguments.length; i++) {
+                arguments[i] = kernels.rowArgument(code, rowTargets[i]);
+            }
+            return arguments;
+        }
+
         @Override
         public double[] nonTargetSums(float[] rowTargets) {
             int batch = ct.batch;
+            float[] arguments = rowArguments(rowTargets);
             // partSum is not read after the merge: it takes the per-tile sums, merged in tile order
             pool.run(ct.tiles, (t, w) -> {
                 float[] tileArr = tileArray(ct, cache, cached, t, w);
@@ -179,7 +193,7 @@ final class FusedMarginSoftmax {
                 for (int i = 0; i < batch; i++) {
                     if (labels[i] != ignore) {
                         partSum[t * batch + i] = kernels.logitSumSkipping(code, tileArr, off + i * ct.tile,
-                                ct.width(t), labels[i] - j0, rowTargets[i]);
+                                ct.width(t), labels[i] - j0, arguments[i]);
                     }
                 }
             });
@@ -247,7 +261,8 @@ final class FusedMarginSoftmax {
             });
             double[] path = tileOrderSums(batch);
             for (int i = 0; i < batch; i++) {
-                path[i] *= Math.exp(lseF[i] - rows.lse()[i]);
+                // dg/df_y = dg/d(argument) d(argument)/df_y
+                path[i] *= Math.exp(lseF[i] - rows.lse()[i]) * kernels.rowArgumentGradient(code, targets[i]);
             }
             return path;
         }

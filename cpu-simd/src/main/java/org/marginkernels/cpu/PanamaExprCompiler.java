@@ -18,6 +18,7 @@ import org.marginkernels.spec.Expr.Unary;
 import org.marginkernels.spec.Expr.Var;
 import org.marginkernels.spec.KernelSpec;
 import org.marginkernels.spec.RegressionSpec;
+import org.marginkernels.spec.RowHoisting;
 
 /**
  * Compiles kernel-spec expressions into vector code: trees of vector lambdas, the vector twin of
@@ -53,8 +54,9 @@ final class PanamaExprCompiler {
             return null;
         }
         // the structure (g, dg/dc, dg/dfy) with the parameters in argument slots: one compiled class per structure
-        // serves every parameter value
-        ArgumentSlots lifted = spec.negativeArguments();
+        // serves every parameter value; a per-row part of g is left to the callers (RowHoisting)
+        RowHoisting hoisting = spec.rowHoisting().orElse(null);
+        ArgumentSlots lifted = hoisting == null ? spec.negativeArguments() : hoisting.arguments();
         float[] values = lifted.values();
         FloatVector[] arguments = new FloatVector[values.length];
         for (int k = 0; k < values.length; k++) {
@@ -63,7 +65,7 @@ final class PanamaExprCompiler {
         List<Expr> fns = lifted.structure();
         PanamaExpr targetGradient = spec.negativeIgnoresTarget() ? null : compile(fns.get(2), arguments, generated);
         return new PanamaNegativeCode(compile(fns.get(0), arguments, generated),
-                compile(fns.get(1), arguments, generated), targetGradient);
+                compile(fns.get(1), arguments, generated), targetGradient, hoisting);
     }
 
     /**

@@ -9,6 +9,7 @@ import org.marginkernels.cpu.PanamaJobs.RowKernels;
 import org.marginkernels.cpu.PanamaJobs.Transpose;
 import org.marginkernels.spec.KernelSpec;
 import org.marginkernels.spec.RegressionSpec;
+import org.marginkernels.spec.RowHoisting;
 
 /**
  * The Vector API micro-kernels for the species {@link #S}, delegating each job to a class of its own:
@@ -127,6 +128,18 @@ final class PanamaKernels implements CpuKernels {
     @Override
     public double logitExpSum(NegativeCode code, float[] c, int cOff, int n, float fy, float s, float max) {
         return ROWS.logitExpSum(code, c, cOff, n, fy, s, max);
+    }
+
+    @Override
+    public float rowArgument(NegativeCode code, float fy) {
+        RowHoisting h = code == null ? null : ((PanamaNegativeCode) code).hoisting();
+        return h == null ? fy : (float) h.rowValue(fy);
+    }
+
+    @Override
+    public double rowArgumentGradient(NegativeCode code, float fy) {
+        RowHoisting h = code == null ? null : ((PanamaNegativeCode) code).hoisting();
+        return h == null ? 1 : h.rowValueGradient(fy);
     }
 
     @Override

@@ -31,6 +31,7 @@ public final class KernelSpec {
     private final ScalarFunction regularizerFn;
     private final ScalarFunction regularizerGradientFn;
     private final ArgumentSlots negativeArguments;
+    private final Optional<RowHoisting> rowHoisting;
 
     private final ScalarFunction targetFn;
     private final ScalarFunction targetGradientFn;
@@ -80,6 +81,7 @@ public final class KernelSpec {
         this.regularizerGradientFn = ScalarEvaluator.compile(Derivative.of(this.regularizer, FEATURE_NORM));
         this.negativeArguments = ArgumentSlots.lift(List.of(negative().orElse(Exprs.COSINE),
                 negativeGradient().orElse(Exprs.ONE), negativeTargetGradient().orElse(Exprs.ZERO)));
+        this.rowHoisting = this.negative == null ? Optional.empty() : RowHoisting.of(this.negative);
         this.targetFn = ScalarEvaluator.compile(this.target);
         this.targetGradientFn = ScalarEvaluator.compile(targetGradient);
         this.targetNormGradientFn = ScalarEvaluator.compile(targetNormGradient);
@@ -220,6 +222,14 @@ public final class KernelSpec {
             throw new IllegalStateException("this target reads the feature norm |x_i|: evaluate it with the norm");
         }
         return 0;
+    }
+
+    /**
+     * The negative transform split into a per-row value H(f_y) and a per-element rest, for code that computes the
+     * per-row value once (see {@link RowHoisting}); empty when the transform has no such part.
+     */
+    public Optional<RowHoisting> rowHoisting() {
+        return rowHoisting;
     }
 
     /** True when a negative transform is present. */
