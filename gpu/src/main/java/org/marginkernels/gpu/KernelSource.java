@@ -33,6 +33,22 @@ public final class KernelSource {
         return header(dialect) + CPrinter.lossFunctions(spec, dialect) + BODY;
     }
 
+    /**
+     * The source for {@code spec} with {@code subCenters} sub-centers per class (Sub-center ArcFace): for K &gt; 1
+     * the header, then {@code #define MK_SUBCENTERS K}, then the rest of {@link #print(KernelSpec, CDialect)}; for
+     * K = 1 exactly that source.
+     *
+     * @param subCenters K, at least 1
+     */
+    public static String print(KernelSpec spec, CDialect dialect, int subCenters) {
+        if (subCenters < 1) {
+            throw new IllegalArgumentException("subCenters must be >= 1, got " + subCenters);
+        }
+        return subCenters == 1 ? print(spec, dialect)
+                : header(dialect) + "#define MK_SUBCENTERS " + subCenters + "\n" + CPrinter.lossFunctions(spec, dialect)
+                        + BODY;
+    }
+
     /** The loss-independent head of every program: a banner and the dialect's macro prelude. */
     static String header(CDialect dialect) {
         return "/* margin-kernels generated source; do not edit */\n" + dialect.prelude() + "\n";
