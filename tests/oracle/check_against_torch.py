@@ -109,12 +109,17 @@ L = {
  'elasticface-arc': elastic_arc(0.5), 'elasticface-arc-plus': elastic_arc(0.5), 'elasticface-cos': elastic_cos(0.35),
  'focal': dict(f=arcface(0.5), gamma=2.0), 'focal-half': dict(f=cosface(0.35), gamma=0.5),
  'arcface-sum': dict(f=arcface(0.5), reduction='sum'),
+ # Deng et al., ECCV 2020; deepinsight/insightface recognition/subcenter_arcface/train_parall.py: fc7 of the
+ # normalized rows reshaped to (B, C, K) and max over K, then the margin on the pooled cosine
+ 'subcenter-arcface': dict(f=arcface(0.5), K=3),
 }
 
 def loss_fn(spec, x, w, y, mi, st):
     xn = x / x.norm(dim=1, keepdim=True)
     wn = w / w.norm(dim=1, keepdim=True)
     c = xn @ wn.T
+    if 'K' in spec:
+        c = c.reshape(c.shape[0], -1, spec['K']).max(dim=2).values
     keep = y >= 0
     yk = y.clamp(min=0)
     B, C = c.shape

@@ -341,8 +341,8 @@ final class FusedMarginSoftmax {
                         }
                     }
                     if (sub > 1) {
-                        SubCenterPooling.scatter(dc, nearestArray(t, w), 0, pooledTile, n, sub, batch, dcTile, 0,
-                                tile);
+                        SubCenterPooling.scatter(dc, 0, nearestArray(t, w), off, pooledTile, n, sub, batch, dcTile,
+                                0, tile);
                     }
                     ct.backwardTile(t, dcTile, 0, tile, pack, dwHat, partials, task * partialSize, weightGrad);
                 }

@@ -44,20 +44,21 @@ final class SubCenterPooling {
      * The backward of {@link #pool} for rows [0, batch): dc[i][j K + k] = pooledGrad[i][j] where k = nearest[i][j],
      * 0 for the class's other sub-centers.
      *
-     * @param pooledGrad dL/dc per class, laid out as {@link #pool}'s output. Not modified.
-     * @param nearest as {@link #pool} wrote it. Not modified.
+     * @param pooledGrad dL/dc per class, row i from {@code pooledOff + i * pooledStride}. Not modified.
+     * @param nearest as {@link #pool} wrote it, row i from {@code nearestOff + i * pooledStride}. Not modified.
      * @param dc receives dL/dc per sub-center, n K columns per row from {@code dcOff + i * dcStride}. Modified.
      */
-    static void scatter(float[] pooledGrad, byte[] nearest, int pooledOff, int pooledStride, int n, int sub,
-            int batch, float[] dc, int dcOff, int dcStride) {
+    static void scatter(float[] pooledGrad, int pooledOff, byte[] nearest, int nearestOff, int pooledStride, int n,
+            int sub, int batch, float[] dc, int dcOff, int dcStride) {
         for (int i = 0; i < batch; i++) {
             int p = pooledOff + i * pooledStride;
+            int q = nearestOff + i * pooledStride;
             int d = dcOff + i * dcStride;
             for (int j = 0; j < n; j++, d += sub) {
                 for (int k = 0; k < sub; k++) {
                     dc[d + k] = 0f;
                 }
-                dc[d + nearest[p + j]] = pooledGrad[p + j];
+                dc[d + nearest[q + j]] = pooledGrad[p + j];
             }
         }
     }
