@@ -134,10 +134,11 @@ final class FusedMarginSoftmax {
             float[] cy = new float[ct.batch];
             for (int i = 0; i < ct.batch; i++) {
                 if (labels[i] != ignore) {
-                    // the pooled cosine: the max over the class's sub-centers, as the tiles pool them
+                    // the pooled cosine by SubCenterPooling's comparison (so -0 and 0 pool alike): bit for bit the tile's
                     float c = ct.cosine(i, labels[i] * sub);
                     for (int k = 1; k < sub; k++) {
-                        c = Math.max(c, ct.cosine(i, labels[i] * sub + k));
+                        float ck = ct.cosine(i, labels[i] * sub + k);
+                        c = ck > c ? ck : c;
                     }
                     cy[i] = c;
                 }
