@@ -40,7 +40,8 @@ public final class OracleDump {
                     LossState state = LossState.empty();
                     for (int step = 1; step <= steps; step++) {
                         int[] s = shapes[seed];
-                        Problem p = Problem.random(100 + seed + 1000L * (step - 1), s[0], s[1], s[2], 0.3, 0.15);
+                        Problem p = Problem.forLoss(e.getValue(), 100 + seed + 1000L * (step - 1), s[0], s[1], s[2],
+                                0.3, 0.15);
                         Path dir = Files.createDirectories(out.resolve(e.getKey() + "-" + seed + "@" + step));
                         float[] gx = new float[p.features().length];
                         float[] gw = new float[p.weights().length];
@@ -65,7 +66,7 @@ public final class OracleDump {
                             Files.write(dir.resolve("mi.f64"), mi.array());
                         }
                         Files.writeString(dir.resolve("meta.txt"), String.format(Locale.ROOT, "%d %d %d %.17g %.17g",
-                                s[0], s[1], s[2], r.result().loss(), r.result().scale()));
+                                s[0], s[1], p.classes(), r.result().loss(), r.result().scale()));
                     }
                 }
             }

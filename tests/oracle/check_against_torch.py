@@ -111,12 +111,17 @@ L = {
  'arcface-sum': dict(f=arcface(0.5), reduction='sum'),
  'arcface-label-smoothing': dict(f=arcface(0.5), ls=0.1),
  'mv-softmax-label-smoothing': dict(f=cosface(0.35), g=mv(0.2), ls=0.2),
+ # Deng et al., ECCV 2020; deepinsight/insightface recognition/subcenter_arcface/train_parall.py: fc7 of the
+ # normalized rows reshaped to (B, C, K) and max over K, then the margin on the pooled cosine
+ 'subcenter-arcface': dict(f=arcface(0.5), K=3),
 }
 
 def loss_fn(spec, x, w, y, mi, st):
     xn = x / x.norm(dim=1, keepdim=True)
     wn = w / w.norm(dim=1, keepdim=True)
     c = xn @ wn.T
+    if 'K' in spec:
+        c = c.reshape(c.shape[0], -1, spec['K']).max(dim=2).values
     keep = y >= 0
     yk = y.clamp(min=0)
     B, C = c.shape

@@ -11,7 +11,8 @@ import org.marginkernels.spi.RowCheck;
  * from {@link Backends}; close it to release native resources.
  *
  * <p>Shapes: features float[batch * dim], weights float[classes * dim], row-major, raw (not normalized);
- * labels int[batch], batch = labels.length, classes = weights.length / dim. Sizes are checked in long arithmetic:
+ * labels int[batch], batch = labels.length, classes = weights.length / dim (weights.length / (K dim) for a loss of
+ * K {@link MarginSoftmax#subCenters() sub-centers} per class). Sizes are checked in long arithmetic:
  * an output that would exceed the largest Java array is an IllegalArgumentException.
  *
  * <p><b>What every method accepts.</b> Every element finite. Rows that are normalized (features, weights, queries,
@@ -55,11 +56,13 @@ public final class Backend implements AutoCloseable {
      *
      * @param loss the loss; its scale is in (0, {@link ScalePolicy#MAX_SCALE}]. Not modified.
      * @param features raw embeddings, batch x dim, finite, row norms in [1e-15, 2^126]. Not modified.
-     * @param weights raw class weights, classes x dim, finite, row norms in [1e-15, 2^126]. Not modified.
+     * @param weights raw class weights, classes x dim (classes x K x dim for K sub-centers per class), finite, row
+     *     norms in [1e-15, 2^126]. Not modified.
      * @param labels class per row in [0, classes), or the loss's ignore label. Not modified.
      * @param dim the embedding dimension, &gt; 0
      * @param featureGrad receives dL/dfeatures (batch x dim), or null to skip; not an input array. Modified.
-     * @param weightGrad receives dL/dweights (classes x dim), or null to skip; not an input array. Modified.
+     * @param weightGrad receives dL/dweights (the shape of weights), or null to skip; not an input array.
+     *     Modified.
      * @return the loss, the scale used and the number of counted rows; all finite
      * @throws IllegalArgumentException on any invalid argument; nothing is written then
      * @throws IllegalStateException after {@link #close()}
@@ -119,6 +122,7 @@ public final class Backend implements AutoCloseable {
         for (int y : labels) {
             counted += y == loss.ignoreLabel() ? 0 : 1;
         }
+        int sub = loss.subCenters();
         double[] cosines = new double[counted];
         double[] norms = new double[counted];
         int n = 0;
@@ -127,18 +131,23 @@ public final class Backend implements AutoCloseable {
             if (y == loss.ignoreLabel()) {
                 continue;
             }
-            double dot = 0;
-            for (int k = 0; k < dim; k++) {
-                dot += (double) features[i * dim + k] * weights[y * dim + k];
+            // the class cosine: the largest of its sub-centers' (one row when K = 1)
+            double best = Double.NEGATIVE_INFINITY;
+            for (int row = y * sub; row < (y + 1) * sub; row++) {
+                double dot = 0;
+                for (int k = 0; k < dim; k++) {
+                    dot += (double) features[i * dim + k] * weights[row * dim + k];
+                }
+                double wSquares = RowCheck.sumOfSquares(weights, row * dim, dim);
+                if (!RowCheck.passes(wSquares)) {
+                    Checks.finiteRowsWithNorm("weights", weights, dim);
+                }
+                best = Math.max(best, dot / featureNorms[i] / Math.sqrt(wSquares));
             }
-            double wSquares = RowCheck.sumOfSquares(weights, y * dim, dim);
-            if (!RowCheck.passes(wSquares)) {
-                Checks.finiteRowsWithNorm("weights", weights, dim);
-            }
-            cosines[n] = Math.min(1, Math.max(-1, dot / featureNorms[i] / Math.sqrt(wSquares)));
+            cosines[n] = Math.min(1, Math.max(-1, best));
             norms[n++] = featureNorms[i];
         }
-        return new BatchStatistics(cosines, norms, weights.length / dim);
+        return new BatchStatistics(cosines, norms, weights.length / dim / sub);
     }
 
     /**
@@ -336,6 +345,7 @@ public final class Backend implements AutoCloseable {
             throw new IllegalArgumentException("loss " + loss + " adds a regularizer of the feature norm, which this "
                     + "layer method does not see: use forwardBackward or step");
         }
+        pooledCosinesSuffice(loss);
         int classes = checkMatrix(loss, "margined", margined, labels);
         sampleWeightsFit(loss, labels.length);
         Checks.scale(scale);
@@ -356,6 +366,7 @@ public final class Backend implements AutoCloseable {
     public double scaleFor(MarginSoftmax loss, float[] cosines, int[] labels) {
         open();
         int classes = checkMatrix(loss, "cosines", cosines, labels);
+        pooledCosinesSuffice(loss);
         Checks.cosines("cosines", cosines);
         Checks.labels(labels, classes, loss.ignoreLabel());
         checkScalePolicy(loss, classes);
@@ -517,7 +528,7 @@ public final class Backend implements AutoCloseable {
         Checks.notNull("loss", loss);
         Checks.positive("dim", dim);
         int batch = Checks.rows("features", features, dim);
-        int classes = Checks.rows("weights", weights, dim);
+        int classes = Checks.subCenterRows("weights", weights, dim, loss.subCenters());
         Checks.notNull("labels", labels);
         if (labels.length != batch) {
             throw new IllegalArgumentException("labels must have one entry per features row: features has " + batch
@@ -557,6 +568,7 @@ public final class Backend implements AutoCloseable {
      * per-row margins bound for a step belong to that step's batch.
      */
     private static void cosinesSuffice(MarginSoftmax loss) {
+        pooledCosinesSuffice(loss);
         if (loss.hasRowMargins() && loss.spec().readsRowMargin()) {
             throw new IllegalArgumentException("loss " + loss.margin() + " reads per-row margins, which the "
                     + "layer-level margin methods do not take: use forwardBackward or step");
@@ -564,6 +576,17 @@ public final class Backend implements AutoCloseable {
         if (loss.spec().readsNorm()) {
             throw new IllegalArgumentException("loss " + loss.margin() + " reads the feature norm |x_i|, which the "
                     + "layer-level margin methods do not see: use forwardBackward or step, which take the raw rows");
+        }
+    }
+
+    /**
+     * The layer-level methods take one cosine per class: a loss of K &gt; 1 sub-centers pools each class's K cosines
+     * (their max) inside the fused pass, which {@link #cosineLogits} (one column per weight row) does not do.
+     */
+    private static void pooledCosinesSuffice(MarginSoftmax loss) {
+        if (loss != null && loss.subCenters() > 1) {
+            throw new IllegalArgumentException("loss " + loss + " pools " + loss.subCenters() + " sub-centers per "
+                    + "class, which the layer-level methods do not: use forwardBackward or step");
         }
     }
 

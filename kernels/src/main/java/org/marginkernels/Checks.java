@@ -42,6 +42,19 @@ final class Checks {
     }
 
     /**
+     * Checks that {@code array} holds whole groups of {@code subCenters} rows of {@code dim} floats (one group per
+     * class) and returns the class count.
+     */
+    static int subCenterRows(String name, float[] array, int dim, int subCenters) {
+        int rows = rows(name, array, dim);
+        if (rows % subCenters != 0) {
+            throw new IllegalArgumentException(name + " must hold classes x subCenters = classes x " + subCenters
+                    + " rows of dim=" + dim + " floats, got " + rows + " rows (not a multiple of " + subCenters + ")");
+        }
+        return rows / subCenters;
+    }
+
+    /**
      * rows x cols as the length of an output array: an IllegalArgumentException naming {@code what} when the product
      * exceeds the largest Java array.
      */

@@ -16,6 +16,9 @@ public final class LossCatalogue {
     /** The catalogue's ElasticFace sigma: the paper's 0.05, so the per-row margins differ visibly. */
     public static final double ELASTIC_SIGMA = 0.05;
 
+    /** The catalogue's Sub-center ArcFace K: the paper's 3 (Deng et al., ECCV 2020, Table 1). */
+    public static final int SUB_CENTERS = 3;
+
     private LossCatalogue() {
     }
 
@@ -76,6 +79,7 @@ public final class LossCatalogue {
         m.put("mv-softmax-label-smoothing", loss().margin(Margins.cosFace(0.35))
                 .negative(NegativeTransform.mvSoftmax(0.2)).labelSmoothing(0.2).scale(s).build());
         m.put("arcface-sum", loss().margin(Margins.arcFace(0.5)).reduction(Reduction.SUM).scale(s).build());
+        m.put("subcenter-arcface", loss().margin(Margins.arcFace(0.5)).subCenters(SUB_CENTERS).scale(s).build());
         return Collections.unmodifiableMap(m);
     }
 

@@ -34,6 +34,7 @@ public final class MarginSoftmax {
     private final StateRule stateRule;
     private final Expr regularizer;
     private final String regularizerName;
+    private final int subCenters;
     private final KernelSpec spec;
     // per-row margins m_i bound for one step (Backend.step), null when none
     private final double[] rowMargins;
@@ -55,6 +56,7 @@ public final class MarginSoftmax {
         this.stateRule = b.stateRule;
         this.regularizer = b.regularizer;
         this.regularizerName = b.regularizerName;
+        this.subCenters = b.subCenters;
         this.spec = spec;
         this.rowMargins = rowMargins;
         this.sampleWeights = sampleWeights;
@@ -78,6 +80,7 @@ public final class MarginSoftmax {
         b.stateRule = stateRule;
         b.regularizer = regularizer;
         b.regularizerName = regularizerName;
+        b.subCenters = subCenters;
         return b;
     }
 
@@ -166,6 +169,9 @@ public final class MarginSoftmax {
     public int rowMarginRows() {
         return rowMargins == null ? -1 : rowMargins.length;
     }
+
+    /** The most sub-centers per class {@link Builder#subCenters} accepts (the paper uses 3 to 10). */
+    public static final int MAX_SUB_CENTERS = 64;
 
     /** The largest sample weight: with it every gradient stays many orders inside the float range. */
     public static final double MAX_SAMPLE_WEIGHT = 1e6;
@@ -308,6 +314,15 @@ public final class MarginSoftmax {
         return reduction;
     }
 
+    /**
+     * K, the sub-centers per class (Sub-center ArcFace, Deng et al., ECCV 2020): the weights hold classes x K rows,
+     * class c's sub-centers at rows c K .. c K + K - 1, and the class cosine is the largest of its sub-centers'
+     * cosines. 1 (the default) is one weight row per class.
+     */
+    public int subCenters() {
+        return subCenters;
+    }
+
     /** The compiled kernel spec that backends execute. */
     public KernelSpec spec() {
         return spec;
@@ -317,7 +332,8 @@ public final class MarginSoftmax {
     public String toString() {
         return "MarginSoftmax[" + margin + ", negative=" + negative
                 + (stateRule == null ? "" : ", state=" + stateRule)
-                + (regularizerName == null ? "" : ", regularizer=" + regularizerName) + ", scale=" + scalePolicy
+                + (regularizerName == null ? "" : ", regularizer=" + regularizerName)
+                + (subCenters == 1 ? "" : ", subCenters=" + subCenters) + ", scale=" + scalePolicy
                 + (focalGamma == 0 ? "" : ", focal gamma=" + focalGamma)
                 + (labelSmoothing == 0 ? "" : ", label smoothing=" + labelSmoothing) + ", ignore=" + ignoreLabel + ", "
                 + reduction + "]";
@@ -335,6 +351,7 @@ public final class MarginSoftmax {
         private double labelSmoothing;
         private int ignoreLabel = DEFAULT_IGNORE_LABEL;
         private Reduction reduction = Reduction.MEAN;
+        private int subCenters = 1;
 
         private Builder() {
         }
@@ -431,6 +448,22 @@ public final class MarginSoftmax {
             UserExpressions.bounded(what, r, false);
             this.regularizer = r;
             this.regularizerName = name;
+            return this;
+        }
+
+        /**
+         * K sub-centers per class (Sub-center ArcFace, Deng et al., ECCV 2020, Sec. 3.1; insightface
+         * recognition/subcenter_arcface/train_parall.py): the weights hold classes x K rows, class c's at rows
+         * c K .. c K + K - 1, and c_ic = max_k x^_i . w^_(c K + k), so the gradient of each class reaches only its
+         * nearest sub-center (ties: the lowest k). 1 (the default) is the plain loss.
+         *
+         * @throws IllegalArgumentException unless k is in [1, {@value #MAX_SUB_CENTERS}]
+         */
+        public Builder subCenters(int k) {
+            if (k < 1 || k > MAX_SUB_CENTERS) {
+                throw new IllegalArgumentException("subCenters must be in [1, " + MAX_SUB_CENTERS + "], got " + k);
+            }
+            this.subCenters = k;
             return this;
         }
 

@@ -44,7 +44,7 @@ class LossInvariantProperties {
             @ForAll @IntRange(min = 3, max = 13) int classes, @ForAll long seed, @ForAll boolean scale128) {
         MarginSoftmax loss = scale128 && LOSSES.get(name).scalePolicy() instanceof ScalePolicy.Fixed
                 ? LOSSES.get(name).toBuilder().scale(128).build() : LOSSES.get(name);
-        Problem p = Problem.random(seed, batch, dim, classes, 0.5, 0.2);
+        Problem p = Problem.forLoss(loss, seed, batch, dim, classes, 0.5, 0.2);
         float[] gx = new float[p.features().length];
         float[] gw = new float[p.weights().length];
         LossResult r = reference.forwardBackward(loss, p.features(), p.weights(), p.labels(), dim, gx, gw);
@@ -75,11 +75,13 @@ class LossInvariantProperties {
             @ForAll @IntRange(min = 1, max = 6) int batch, @ForAll @IntRange(min = 2, max = 9) int dim,
             @ForAll @IntRange(min = 3, max = 9) int classes, @ForAll long seed) {
         MarginSoftmax loss = LOSSES.get(name);
-        Problem p = Problem.random(seed, batch, dim, classes, 0.3, 0.2);
+        Problem p = Problem.forLoss(loss, seed, batch, dim, classes, 0.3, 0.2);
         int[] perm = permutation(new Random(seed), classes);
+        // a class's rows move together: its K sub-centers (one row when K = 1)
+        int block = loss.subCenters() * dim;
         float[] w2 = new float[p.weights().length];
         for (int j = 0; j < classes; j++) {
-            System.arraycopy(p.weights(), j * dim, w2, perm[j] * dim, dim);
+            System.arraycopy(p.weights(), j * block, w2, perm[j] * block, block);
         }
         int[] y2 = p.labels().clone();
         for (int i = 0; i < batch; i++) {
@@ -96,7 +98,7 @@ class LossInvariantProperties {
         Tolerance.assertClose(name + " dX", gx, gx2, 1e-6 * Tolerance.maxAbs(gx) + 1e-12, 1e-6);
         float[] gwBack = new float[gw.length];
         for (int j = 0; j < classes; j++) {
-            System.arraycopy(gw2, perm[j] * dim, gwBack, j * dim, dim);
+            System.arraycopy(gw2, perm[j] * block, gwBack, j * block, block);
         }
         Tolerance.assertClose(name + " dW", gw, gwBack, 1e-6 * Tolerance.maxAbs(gw) + 1e-12, 1e-6);
     }
@@ -113,7 +115,7 @@ class LossInvariantProperties {
         MarginSoftmax loss = LOSSES.get(name);
         // a loss that reads the feature norm (AdaFace, MagFace) depends on the scale of a feature row by design
         Assume.that(!(scaleFeature && loss.spec().readsNorm()));
-        Problem p = Problem.random(seed, batch, dim, classes, 0.3, 0.2);
+        Problem p = Problem.forLoss(loss, seed, batch, dim, classes, 0.3, 0.2);
         Problem q = p.copy();
         float factor = (float) Math.scalb(1.0, exponent);
         float[] scaled = scaleFeature ? q.features() : q.weights();

@@ -40,18 +40,33 @@ class LossStateTest {
         int[] none = {-1, -1, -1};
         for (Map.Entry<String, MarginSoftmax> e : LossCatalogue.all().entrySet()) {
             MarginSoftmax loss = e.getValue();
-            LossState after = ref.step(loss, LossState.empty(), x, w, y, 2, null, null).state();
+            float[] wk = subCenters(w, loss.subCenters());
+            LossState after = ref.step(loss, LossState.empty(), x, wk, y, 2, null, null).state();
             float[] gx = {9, 9, 9, 9, 9, 9};
-            float[] gw = {9, 9, 9, 9, 9, 9};
-            StepResult r = ref.step(loss, after, x, w, none, 2, gx, gw);
+            float[] gw = new float[wk.length];
+            java.util.Arrays.fill(gw, 9);
+            StepResult r = ref.step(loss, after, x, wk, none, 2, gx, gw);
             assertEquals(0, r.result().loss(), 0, e.getKey());
             assertEquals(0, r.result().rows(), e.getKey());
             assertEquals(after, r.state(), e.getKey());
             for (int k = 0; k < gx.length; k++) {
                 assertEquals(0f, gx[k], e.getKey());
+            }
+            for (int k = 0; k < gw.length; k++) {
                 assertEquals(0f, gw[k], e.getKey());
             }
         }
+    }
+
+    /** Each class row of dim 2 repeated k times: k identical sub-centers per class. */
+    private static float[] subCenters(float[] rows, int k) {
+        float[] out = new float[rows.length * k];
+        for (int r = 0; r < rows.length / 2; r++) {
+            for (int c = 0; c < k; c++) {
+                System.arraycopy(rows, 2 * r, out, 2 * (r * k + c), 2);
+            }
+        }
+        return out;
     }
 
     @Test

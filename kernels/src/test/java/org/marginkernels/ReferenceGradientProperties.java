@@ -64,7 +64,7 @@ class ReferenceGradientProperties {
             @ForAll @IntRange(min = 2, max = 5) int dim, @ForAll @IntRange(min = 3, max = 6) int classes,
             @ForAll long seed) {
         MarginSoftmax loss = LOSSES.get(name);
-        Problem p = GradientCheck.gridProblem(seed, batch, dim, classes);
+        Problem p = GradientCheck.gridProblem(seed, batch, dim, classes, loss.subCenters());
         Assume.that(GradientCheck.distanceToKinks(loss, reference, p) > 0.02);
         float[] gx = new float[p.features().length];
         float[] gw = new float[p.weights().length];

@@ -22,13 +22,16 @@ final class ClassTiles {
     private static final int X_NORM_SQ = 3;
     private static final int W_NORM_SQ = 6;
     static final int WORKER_SLOTS = 8;
-    static final int SLOTS_PER_WORKER = 4;
-    // per-worker slots: a packed W tile, a dW^ tile, a cosine tile (or a scaled copy of a dL/dc block), and a
-    // tile's inverse norms (when the norms are not kept for the whole problem)
+    static final int SLOTS_PER_WORKER = 6;
+    // per-worker slots: a packed W tile, a dW^ tile, a cosine tile (or a scaled copy of a dL/dc block), a tile's
+    // inverse norms (when the norms are not kept for the whole problem), and a tile pooled over sub-centers with
+    // each class's nearest sub-center (a loss of K > 1 sub-centers)
     static final int PACK = 0;
     static final int DW_HAT = 1;
     static final int COSINE_TILE = 2;
     private static final int TILE_NORMS = 3;
+    static final int POOLED_TILE = 4;
+    static final int NEAREST = 5;
 
     final CpuKernels kernels;
     final float[] features;
@@ -109,6 +112,11 @@ final class ClassTiles {
     /** The per-worker buffer {@code which} (0..SLOTS_PER_WORKER-1) of worker {@code worker}. */
     float[] workerBuffer(int worker, int which, long size) {
         return workspace.floats(WORKER_SLOTS + worker * SLOTS_PER_WORKER + which, size);
+    }
+
+    /** The per-worker byte buffer {@code which} of worker {@code worker} (the slot holds bytes only). */
+    byte[] workerBytes(int worker, int which, long size) {
+        return workspace.bytes(WORKER_SLOTS + worker * SLOTS_PER_WORKER + which, size);
     }
 
     /** The first class of tile t. */

@@ -15,6 +15,8 @@ final class FusedMarginSoftmax {
     /** Workspace slots of this class (between those of {@link ClassTiles}, below its worker slots). */
     private static final int CACHE = 4;
     static final int DX_PARTIALS = 5;
+    /** The cached tiles' nearest sub-centers (a loss of K &gt; 1 sub-centers). */
+    private static final int NEAREST_CACHE = 7;
     /** The most dX^ partials: enough tasks to balance many cores, few enough to merge cheaply. */
     static final int MAX_CHUNKS = 16;
 
@@ -47,17 +49,30 @@ final class FusedMarginSoftmax {
      */
     LossResult run(MarginSoftmax loss, NegativeCode code, float[] features, float[] weights, int[] labels, int dim,
             float[] featureGrad, float[] weightGrad) {
-        ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, true);
+        int sub = loss.subCenters();
+        // a tile of K sub-centers per class: tileClasses classes, tileClasses K weight rows
+        ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses * sub, true);
+        int classes = ct.classes / sub;
         boolean backward = featureGrad != null || weightGrad != null;
-        boolean dynamicScale = loss.fixedScale(ct.classes).isEmpty();
-        return FusedPlan.run(loss, labels, ct.classes,
-                new Call(ct, loss.ignoreLabel(), labels, code, featureGrad, weightGrad, dynamicScale), backward);
+        boolean dynamicScale = loss.fixedScale(classes).isEmpty();
+        return FusedPlan.run(loss, labels, classes,
+                new Call(ct, sub, loss.ignoreLabel(), labels, code, featureGrad, weightGrad, dynamicScale), backward);
     }
 
-    /** The tiles of one call: the workspace plan, the cosine cache and the per-tile (max, sum) partials. */
+    /**
+     * The tiles of one call: the workspace plan, the cosine cache and the per-tile (max, sum) partials. With K &gt; 1
+     * sub-centers a tile's K-wide cosines are pooled to one cosine per class ({@link SubCenterPooling}) before any row
+     * reduction; the cache keeps the pooled tile and each class's nearest sub-center, so the backward scatters dL/dc
+     * to the nearest sub-centers without computing the K-wide tile again. With K = 1 the pooled tile is the cosine
+     * tile itself.
+     */
     private final class Call implements FusedPlan.Tiles {
 
         private final ClassTiles ct;
+        private final int sub;
+        /** Classes per pooled tile row: the tile's weight rows / K, rounded up. */
+        private final int pooledTile;
+        private final byte[] nearestCache;
         private final int ignore;
         private final int[] labels;
         private final NegativeCode code;
@@ -76,9 +91,11 @@ final class FusedMarginSoftmax {
         private float[] lse;
         private float lastScale = 1;
 
-        Call(ClassTiles ct, int ignore, int[] labels, NegativeCode code, float[] featureGrad, float[] weightGrad,
-                boolean dynamicScale) {
+        Call(ClassTiles ct, int sub, int ignore, int[] labels, NegativeCode code, float[] featureGrad,
+                float[] weightGrad, boolean dynamicScale) {
             this.ct = ct;
+            this.sub = sub;
+            this.pooledTile = (ct.tile + sub - 1) / sub;
             this.ignore = ignore;
             this.labels = labels;
             this.code = code;
@@ -87,7 +104,7 @@ final class FusedMarginSoftmax {
             int batch = ct.batch;
             int tiles = ct.tiles;
             // plan the workspace: dX^ partials (count independent of threads), then cached tiles with what is left
-            long tileBytes = 4L * batch * ct.tile;
+            long tileBytes = (sub == 1 ? 4L : 5L) * batch * pooledTile;
             long fixedBytes = 4L * ClassTiles.sharedFloats(batch, ct.classes, ct.dimPadded) + 16L * tiles * batch
                     + 8L * 8 * batch;
             // 1/16 of the budget is kept back for what the plan does not itemize (the pool's task objects,
@@ -97,12 +114,15 @@ final class FusedMarginSoftmax {
             long partialFloats = (long) batch * ct.dimPadded;
             this.chunks = featureGrad == null ? 0 : dxChunks(tiles, partialFloats, left);
             left -= 4L * chunks * batch * ct.dimPadded;
-            left -= (long) pool.size() * 4L * (2 * ct.packFloats() + ct.tileFloats());
+            left -= (long) pool.size() * (4L * (2 * ct.packFloats() + ct.tileFloats())
+                    + (sub == 1 ? 0 : 5L * batch * pooledTile));
             boolean secondPass = featureGrad != null || weightGrad != null || dynamicScale;
             // the cache is one array: at most as many tiles as a Java array holds, whatever the budget
             this.cached = secondPass ? (int) Math.max(0, Math.min(Math.min(tiles, left / tileBytes),
-                    Workspace.MAX_ARRAY / ct.tileFloats())) : 0;
-            this.cache = cached == 0 ? null : workspace.floats(CACHE, cached * ct.tileFloats());
+                    Workspace.MAX_ARRAY / pooledFloats())) : 0;
+            this.cache = cached == 0 ? null : workspace.floats(CACHE, cached * pooledFloats());
+            this.nearestCache = cached == 0 || sub == 1 ? null : workspace.bytes(NEAREST_CACHE,
+                    cached * pooledFloats());
             if (weightGrad != null) {
                 ct.packedFeatures();
             }
@@ -116,10 +136,66 @@ final class FusedMarginSoftmax {
             float[] cy = new float[ct.batch];
             for (int i = 0; i < ct.batch; i++) {
                 if (labels[i] != ignore) {
-                    cy[i] = ct.cosine(i, labels[i]);
+                    // the pooled cosine by SubCenterPooling's comparison (so -0 and 0 pool alike): bit for bit the tile's
+                    float c = ct.cosine(i, labels[i] * sub);
+                    for (int k = 1; k < sub; k++) {
+                        float ck = ct.cosine(i, labels[i] * sub + k);
+                        c = ck > c ? ck : c;
+                    }
+                    cy[i] = c;
                 }
             }
             return cy;
+        }
+
+        /** Floats of one pooled tile: batch rows of {@link #pooledTile}. */
+        private long pooledFloats() {
+            return (long) ct.batch * pooledTile;
+        }
+
+        /** The array holding tile t's pooled cosines: the cache, or the worker's buffer. */
+        private float[] pooledArray(int t, int worker) {
+            if (t < cached) {
+                return cache;
+            }
+            return sub == 1 ? ct.workerBuffer(worker, ClassTiles.COSINE_TILE, ct.tileFloats())
+                    : ct.workerBuffer(worker, ClassTiles.POOLED_TILE, pooledFloats());
+        }
+
+        /** The array holding tile t's nearest sub-centers (K &gt; 1), at {@link #pooledOffset}. */
+        private byte[] nearestArray(int t, int worker) {
+            return t < cached ? nearestCache : ct.workerBytes(worker, ClassTiles.NEAREST, pooledFloats());
+        }
+
+        private int pooledOffset(int t) {
+            return t < cached ? (int) (t * pooledFloats()) : 0;
+        }
+
+        /**
+         * Rows [row0, row0 + rows) of tile t's cosines from its packed weights, pooled into
+         * {@link #pooledArray} (K = 1: computed there directly).
+         */
+        private void computeRows(int t, int worker, float[] pack, int row0, int rows) {
+            float[] pooled = pooledArray(t, worker);
+            int off = pooledOffset(t);
+            if (sub == 1) {
+                ct.cosineRows(pack, pooled, off, row0, rows);
+                return;
+            }
+            float[] raw = ct.workerBuffer(worker, ClassTiles.COSINE_TILE, ct.tileFloats());
+            ct.cosineRows(pack, raw, 0, row0, rows);
+            SubCenterPooling.pool(raw, 0, ct.tile, ct.width(t) / sub, sub, row0, rows, pooled,
+                    nearestArray(t, worker), off, pooledTile);
+        }
+
+        /** The first class of tile t. */
+        private int classStart(int t) {
+            return ct.start(t) / sub;
+        }
+
+        /** The classes of tile t. */
+        private int classWidth(int t) {
+            return ct.width(t) / sub;
         }
 
         @Override
@@ -137,8 +213,8 @@ final class FusedMarginSoftmax {
             boolean again = filled;
             NegativeCode g = rowTargets == null ? null : code;
             float[] arguments = rowTargets == null ? null : rowArguments(rowTargets);
-            pool.run(ct.tiles, (t, w) -> cosinesAndPartials(ct, t, w, cache, cached, !(again && t < cached),
-                    labels, ignore, g, arguments, s, partMax, partSum));
+            pool.run(ct.tiles, (t, w) -> cosinesAndPartials(this, t, w, !(again && t < cached), labels, ignore, g,
+                    arguments, s, partMax, partSum));
             if (!filled) {
                 ct.rejectInvalidWeights();
                 filled = true;
@@ -184,16 +260,18 @@ final class FusedMarginSoftmax {
             float[] arguments = rowArguments(rowTargets);
             // partSum is not read after the merge: it takes the per-tile sums, merged in tile order
             pool.run(ct.tiles, (t, w) -> {
-                float[] tileArr = tileArray(ct, cache, cached, t, w);
-                int off = tileOffset(ct, cached, t);
+                float[] tileArr = pooledArray(t, w);
+                int off = pooledOffset(t);
                 if (t >= cached) {
-                    ct.cosineTile(t, w, ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats()), tileArr, off);
+                    float[] pack = ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats());
+                    ct.packTile(t, w, pack);
+                    computeRows(t, w, pack, 0, batch);
                 }
-                int j0 = ct.start(t);
+                int j0 = classStart(t);
                 for (int i = 0; i < batch; i++) {
                     if (labels[i] != ignore) {
-                        partSum[t * batch + i] = kernels.logitSumSkipping(code, tileArr, off + i * ct.tile,
-                                ct.width(t), labels[i] - j0, arguments[i]);
+                        partSum[t * batch + i] = kernels.logitSumSkipping(code, tileArr, off + i * pooledTile,
+                                classWidth(t), labels[i] - j0, arguments[i]);
                     }
                 }
             });
@@ -246,16 +324,18 @@ final class FusedMarginSoftmax {
             }
             // partSum is not read after the merge: it takes the per-tile path sums, so no third array
             pool.run(ct.tiles, (t, w) -> {
-                float[] tileArr = tileArray(ct, cache, cached, t, w);
-                int off = tileOffset(ct, cached, t);
+                float[] tileArr = pooledArray(t, w);
+                int off = pooledOffset(t);
                 if (t >= cached) {
-                    ct.cosineTile(t, w, ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats()), tileArr, off);
+                    float[] pack = ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats());
+                    ct.packTile(t, w, pack);
+                    computeRows(t, w, pack, 0, batch);
                 }
-                int j0 = ct.start(t);
+                int j0 = classStart(t);
                 for (int i = 0; i < batch; i++) {
                     if (labels[i] != ignore) {
-                        partSum[t * batch + i] = kernels.targetPathSumSkipping(code, tileArr, off + i * ct.tile,
-                                ct.width(t), labels[i] - j0, fy[i], rows.s(), lseF[i], mass[i]);
+                        partSum[t * batch + i] = kernels.targetPathSumSkipping(code, tileArr, off + i * pooledTile,
+                                classWidth(t), labels[i] - j0, fy[i], rows.s(), lseF[i], mass[i]);
                     }
                 }
             });
@@ -293,20 +373,23 @@ final class FusedMarginSoftmax {
                 float[] dwHat = ct.workerBuffer(w, ClassTiles.DW_HAT, ct.packFloats());
                 // dC goes to the worker's tile buffer, not over a cached tile: the cache lines stay clean, so the
                 // cache is only read back from memory, never written back a second time (an uncached tile is
-                // recomputed into this same buffer, and dC overwrites it in place)
-                float[] dc = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
+                // recomputed into this same buffer, and dC overwrites it in place); with K > 1 the pooled dC is
+                // then scattered into the K-wide tile buffer
+                float[] dcTile = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
+                float[] dc = sub == 1 ? dcTile : ct.workerBuffer(w, ClassTiles.POOLED_TILE, pooledFloats());
                 for (int t = firstTile; t < lastTile; t++) {
-                    float[] tileArr = tileArray(ct, cache, cached, t, w);
-                    int off = tileOffset(ct, cached, t);
+                    float[] tileArr = pooledArray(t, w);
+                    int off = pooledOffset(t);
                     if (t >= cached) {
-                        ct.cosineTile(t, w, pack, tileArr, off);
+                        ct.packTile(t, w, pack);
+                        computeRows(t, w, pack, 0, batch);
                     }
-                    int j0 = ct.start(t);
-                    int n = ct.width(t);
+                    int j0 = classStart(t);
+                    int n = classWidth(t);
                     for (int i = 0; i < batch; i++) {
                         int y = labels[i];
-                        int rowOff = off + i * tile;
-                        int dcRow = i * tile;
+                        int rowOff = off + i * pooledTile;
+                        int dcRow = i * pooledTile;
                         if (y == ignore) {
                             Arrays.fill(dc, dcRow, dcRow + n, 0f);
                             continue;
@@ -317,7 +400,11 @@ final class FusedMarginSoftmax {
                             dc[dcRow + y - j0] = targetGrad[i];
                         }
                     }
-                    ct.backwardTile(t, dc, 0, tile, pack, dwHat, partials, task * partialSize, weightGrad);
+                    if (sub > 1) {
+                        SubCenterPooling.scatter(dc, 0, nearestArray(t, w), off, pooledTile, n, sub, batch, dcTile,
+                                0, tile);
+                    }
+                    ct.backwardTile(t, dcTile, 0, tile, pack, dwHat, partials, task * partialSize, weightGrad);
                 }
             });
             if (featureGrad != null) {
@@ -327,13 +414,12 @@ final class FusedMarginSoftmax {
     }
 
     /**
-     * Tile t's cosines (unless {@code compute} is false: they are cached already) and its non-target partials,
-     * {@link #ROW_CHUNK} rows at a time.
+     * Tile t's cosines, pooled over sub-centers (unless {@code compute} is false: they are cached already), and its
+     * non-target partials, {@link #ROW_CHUNK} rows at a time.
      */
-    private void cosinesAndPartials(ClassTiles ct, int t, int worker, float[] cache, int cached, boolean compute,
-            int[] labels, int ignore, NegativeCode code, float[] fy, float s, double[] partMax, double[] partSum) {
-        float[] tileArr = tileArray(ct, cache, cached, t, worker);
-        int off = tileOffset(ct, cached, t);
+    private void cosinesAndPartials(Call c, int t, int worker, boolean compute, int[] labels, int ignore,
+            NegativeCode code, float[] fy, float s, double[] partMax, double[] partSum) {
+        ClassTiles ct = c.ct;
         float[] pack = ct.workerBuffer(worker, ClassTiles.PACK, ct.packFloats());
         if (compute) {
             ct.packTile(t, worker, pack);
@@ -341,42 +427,37 @@ final class FusedMarginSoftmax {
         for (int row0 = 0; row0 < ct.batch; row0 += ROW_CHUNK) {
             int rows = Math.min(ROW_CHUNK, ct.batch - row0);
             if (compute) {
-                ct.cosineRows(pack, tileArr, off, row0, rows);
+                c.computeRows(t, worker, pack, row0, rows);
             }
-            nonTargetPartials(ct, t, tileArr, off, row0, rows, labels, ignore, code, fy, s, partMax, partSum);
+            nonTargetPartials(c, t, worker, row0, rows, labels, ignore, code, fy, s, partMax, partSum);
         }
     }
 
     /**
      * For counted rows [row0, row0 + rows) of tile t, the max and sum exp(z - max) of the non-target logits
-     * z = s g(c, f_y) (g the identity when code is null), written to the tile's slots; a tile holding only a row's
-     * target gets (-infinity, 0). The target is left out by cutting the row around it, so no logit is stored.
+     * z = s g(c, f_y) (g the identity when code is null) over the tile's classes, written to the tile's slots; a
+     * tile holding only a row's target gets (-infinity, 0). The target is left out by cutting the row around it, so
+     * no logit is stored.
      */
-    private void nonTargetPartials(ClassTiles ct, int t, float[] tileArr, int off, int row0, int rows,
-            int[] labels, int ignore, NegativeCode code, float[] fy, float s, double[] partMax, double[] partSum) {
-        int batch = ct.batch;
-        int j0 = ct.start(t);
-        int n = ct.width(t);
+    private void nonTargetPartials(Call c, int t, int worker, int row0, int rows, int[] labels, int ignore,
+            NegativeCode code, float[] fy, float s, double[] partMax, double[] partSum) {
+        int batch = c.ct.batch;
+        float[] tileArr = c.pooledArray(t, worker);
+        int off = c.pooledOffset(t);
+        int j0 = c.classStart(t);
+        int n = c.classWidth(t);
         for (int i = row0; i < row0 + rows; i++) {
             int y = labels[i];
             if (y == ignore) {
                 continue;
             }
-            int row = off + i * ct.tile;
+            int row = off + i * c.pooledTile;
             float f = fy == null ? 0f : fy[i];
             float m = kernels.logitMaxSkipping(code, tileArr, row, n, y - j0, f, s);
             partMax[t * batch + i] = m;
             partSum[t * batch + i] = m == Float.NEGATIVE_INFINITY ? 0
                     : kernels.logitExpSumSkipping(code, tileArr, row, n, y - j0, f, s, m);
         }
-    }
-
-    private static float[] tileArray(ClassTiles ct, float[] cache, int cached, int t, int worker) {
-        return t < cached ? cache : ct.workerBuffer(worker, ClassTiles.COSINE_TILE, ct.tileFloats());
-    }
-
-    private static int tileOffset(ClassTiles ct, int cached, int t) {
-        return t < cached ? t * ct.batch * ct.tile : 0;
     }
 
     /** M + log S of a row's per-tile (max, sum) partials, merged in tile order in double; -inf if all are empty. */

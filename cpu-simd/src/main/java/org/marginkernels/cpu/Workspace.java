@@ -28,6 +28,11 @@ final class Workspace {
         return array(slot, size, float[]::new);
     }
 
+    /** The byte array of slot {@code slot}, as {@link #floats}. */
+    byte[] bytes(int slot, long size) {
+        return array(slot, size, byte[]::new);
+    }
+
     /** The double array of slot {@code slot}, as {@link #floats}. */
     double[] doubles(int slot, long size) {
         return array(slot, size, double[]::new);

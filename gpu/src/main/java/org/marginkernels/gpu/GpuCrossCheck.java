@@ -52,12 +52,13 @@ final class GpuCrossCheck {
                             batch, classes, dim);
                     continue;
                 }
+                float[] wk = subCenters(w, dim, loss.subCenters());
                 float[] gx = new float[x.length];
-                float[] gw = new float[w.length];
+                float[] gw = new float[wk.length];
                 float[] rx = new float[x.length];
-                float[] rw = new float[w.length];
-                LossResult got = gpu.forwardBackward(loss, x, w, y, dim, gx, gw);
-                LossResult want = reference.forwardBackward(loss, x, w, y, dim, rx, rw);
+                float[] rw = new float[wk.length];
+                LossResult got = gpu.forwardBackward(loss, x, wk, y, dim, gx, gw);
+                LossResult want = reference.forwardBackward(loss, x, wk, y, dim, rx, rw);
                 double el = Math.abs(got.loss() - want.loss()) / Math.max(1, Math.abs(want.loss()));
                 double ex = relativeError(gx, rx);
                 double ew = relativeError(gw, rw);
@@ -87,6 +88,22 @@ final class GpuCrossCheck {
                     et <= TOLERANCE ? "ok" : "FAIL");
         }
         return failures;
+    }
+
+    /**
+     * K sub-centers per class row: the row scaled by 1, 2, 4, ... (powers of two normalize to the same bits, so the
+     * class cosines are those of the plain problem and the nearest sub-center, a tie, is the first on every backend).
+     */
+    private static float[] subCenters(float[] w, int dim, int k) {
+        float[] out = new float[w.length * k];
+        for (int c = 0; c < w.length / dim; c++) {
+            for (int s = 0; s < k; s++) {
+                for (int t = 0; t < dim; t++) {
+                    out[(c * k + s) * dim + t] = Math.scalb(w[c * dim + t], s);
+                }
+            }
+        }
+        return out;
     }
 
     private boolean farFromKinks(MarginSoftmax loss, float[] x, float[] w, int[] y, int dim) {

@@ -11,7 +11,9 @@ import org.marginkernels.spi.FusedPlan;
  * kernel combines in chunk order; the backward recomputes every cosine tile, accumulating dX per (row, chunk)
  * partial (summed in chunk order) and dW per class tile in one work-group. Extra device memory: O(batch x chunks)
  * partials (at most {@value #MAX_FORWARD_CHUNKS} chunks, whatever the class count) plus dX partials bounded by the
- * workspace budget.
+ * workspace budget. With K sub-centers per class (a compile-time constant of the program, see
+ * {@link KernelSource#print(org.marginkernels.spec.KernelSpec, org.marginkernels.spec.CDialect, int)}) every
+ * kernel walks classes, each class's cosine the max over its K weight rows; dW covers all classes x K rows.
  *
  * <p>The orchestration and every per-row scalar are the one fused plan's ({@link FusedPlan}, on the host in double:
  * f(c_y) and f'(c_y), so the clamp of c to 1 - 1e-7, which float cannot hold, is exact; log p_y, the row loss and
@@ -69,8 +71,9 @@ final class GpuFusedMarginSoftmax {
     LossResult run(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim, float[] featureGrad,
             float[] weightGrad) {
         int batch = labels.length;
-        int classes = weights.length / dim;
-        KernelLauncher k = backend.launcher(loss.spec());
+        int rows = weights.length / dim;
+        int classes = rows / loss.subCenters();
+        KernelLauncher k = backend.launcher(loss.spec(), loss.subCenters());
         if (batch == 0) {
             zero(featureGrad);
             zero(weightGrad);
@@ -78,7 +81,7 @@ final class GpuFusedMarginSoftmax {
         }
         try (DeviceSession s = new DeviceSession(backend.runtime())) {
             GpuKernelBackend.Normalized x = GpuKernelBackend.normalize(k, s, features, batch, dim, true);
-            GpuKernelBackend.Normalized w = GpuKernelBackend.normalize(k, s, weights, classes, dim, false);
+            GpuKernelBackend.Normalized w = GpuKernelBackend.normalize(k, s, weights, rows, dim, false);
             int chunk = forwardChunk(classes);
             int chunks = KernelLauncher.ceil(classes, chunk);
             // f_y, gm and shift start at zero: the AdaCos pass reads them without using them
@@ -217,7 +220,7 @@ final class GpuFusedMarginSoftmax {
                 s.read(gx, featureGrad);
             }
             if (weightGrad != null) {
-                DeviceBuffer gw = s.floats((long) classes * dim);
+                DeviceBuffer gw = s.floats(weightGrad.length);
                 k.tiles("mk_fused_dw", KernelLauncher.ceil(classes, KernelLauncher.TILE), 1, call.args(),
                         call.x().hat(), call.w().raw(), call.w().inv(), call.labels(), call.fy(), call.gm(),
                         call.shift(), gDev, tDev, batch, classes, dim, scale, (float) rows.q(), gw);

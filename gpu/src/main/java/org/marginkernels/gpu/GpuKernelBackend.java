@@ -53,7 +53,11 @@ public final class GpuKernelBackend implements KernelBackend {
      * used first; evicted programs are released. A new spec of a known structure (a parameter schedule, a state
      * rule's binding) finds its program without printing any source.
      */
-    private final LinkedHashMap<List<Expr>, DeviceProgram> programs = new LinkedHashMap<>(16, 0.75f, true);
+    private final LinkedHashMap<ProgramKey, DeviceProgram> programs = new LinkedHashMap<>(16, 0.75f, true);
+
+    /** What a program is printed from: the loss structure and the sub-centers per class (a compile-time constant). */
+    private record ProgramKey(List<Expr> structure, int subCenters) {
+    }
     private int compiled;
     private boolean closed;
 
@@ -97,7 +101,12 @@ public final class GpuKernelBackend implements KernelBackend {
      * a launcher holds cannot be evicted while its call runs.
      */
     synchronized KernelLauncher launcher(KernelSpec spec) {
-        return launcher(spec.negativeArguments(), () -> KernelSource.print(spec, dialect));
+        return launcher(spec, 1);
+    }
+
+    /** {@link #launcher(KernelSpec)} for a loss of {@code subCenters} sub-centers per class. */
+    synchronized KernelLauncher launcher(KernelSpec spec, int subCenters) {
+        return launcher(spec.negativeArguments(), subCenters, () -> KernelSource.print(spec, dialect, subCenters));
     }
 
     /**
@@ -105,18 +114,19 @@ public final class GpuKernelBackend implements KernelBackend {
      * (a regression structure, two expressions of x and y, never equals a margin structure, three of c and f_y).
      */
     synchronized KernelLauncher launcher(RegressionLoss loss) {
-        return launcher(loss.spec().arguments(), () -> KernelSource.printRegression(loss.spec(), dialect));
+        return launcher(loss.spec().arguments(), 1, () -> KernelSource.printRegression(loss.spec(), dialect));
     }
 
-    private KernelLauncher launcher(ArgumentSlots lifted, Supplier<String> source) {
+    private KernelLauncher launcher(ArgumentSlots lifted, int subCenters, Supplier<String> source) {
         if (closed) {
             throw new IllegalStateException("backend " + name + " is closed");
         }
-        DeviceProgram program = programs.get(lifted.structure());
+        ProgramKey key = new ProgramKey(lifted.structure(), subCenters);
+        DeviceProgram program = programs.get(key);
         if (program == null) {
             program = runtime.compile(source.get());
             compiled++;
-            programs.put(lifted.structure(), program);
+            programs.put(key, program);
             if (programs.size() > MAX_PROGRAMS) {
                 Iterator<DeviceProgram> eldest = programs.values().iterator();
                 eldest.next().close();

@@ -36,6 +36,22 @@ public final class KernelSource {
     }
 
     /**
+     * The source for {@code spec} with {@code subCenters} sub-centers per class (Sub-center ArcFace): for K &gt; 1
+     * the header, then {@code #define MK_SUBCENTERS K}, then the rest of {@link #print(KernelSpec, CDialect)}; for
+     * K = 1 exactly that source.
+     *
+     * @param subCenters K, at least 1
+     */
+    public static String print(KernelSpec spec, CDialect dialect, int subCenters) {
+        if (subCenters < 1) {
+            throw new IllegalArgumentException("subCenters must be >= 1, got " + subCenters);
+        }
+        return subCenters == 1 ? print(spec, dialect)
+                : header(dialect) + "#define MK_SUBCENTERS " + subCenters + "\n" + CPrinter.lossFunctions(spec, dialect)
+                        + BODY;
+    }
+
+    /**
      * The complete source of a regression loss in {@code dialect}: the header, its device functions
      * ({@link CPrinter#regressionFunctions}) and the regression kernel (resource {@code regression_kernels.c}).
      *

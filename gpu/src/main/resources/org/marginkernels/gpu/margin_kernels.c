@@ -15,33 +15,63 @@
  * one work-item per row (or per element) in 1-D or 2-D groups of any size.
  */
 #define TILE 16
+/*
+ * Sub-center ArcFace (Deng et al., ECCV 2020): K sub-centers per class, class c's at weight rows c K .. c K + K - 1,
+ * the class cosine their max and its gradient to that sub-center only. A program of K > 1 defines MK_SUBCENTERS
+ * above this body; every use is a compile-time constant, so K = 1 compiles to the plain kernels.
+ */
+#ifndef MK_SUBCENTERS
+#define MK_SUBCENTERS 1
+#endif
 #define TILE_PAD (TILE + 1)
 #define NEG_INF (-INFINITY)
 /* 2^-80: a float sum of squares at least this large lost no significant digit to subnormal squares */
 #define SAFE_SUM_OF_SQUARES 8.27180613e-25f
 
 /*
- * c = (xhat_row . w_cls) * winv_cls for row = row0 + LOCAL_Y, cls = class0 + LOCAL_X; 0 outside [rows, classEnd).
- * The products are accumulated with FMAF in k order (zero padding included), so mk_target_cosines, which repeats
- * this order, gives every target cosine bit for bit.
+ * c = (xhat_row . w_r) * winv_r for row = row0 + LOCAL_Y and weight row r = cls * stride + sub of class
+ * cls = class0 + LOCAL_X; 0 outside [rows, classEnd). The products are accumulated with FMAF in k order (zero
+ * padding included), so mk_target_cosines, which repeats this order, gives every target cosine bit for bit.
  */
 DEVICE float mk_cosine_tile(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
-        const int rows, const int classEnd, const int dim, const int row0, const int class0,
-        LOCAL_PTR float* xs, LOCAL_PTR float* ws) {
+        const int rows, const int classEnd, const int dim, const int row0, const int class0, const int stride,
+        const int sub, LOCAL_PTR float* xs, LOCAL_PTR float* ws) {
     const int ty = LOCAL_Y;
     const int tx = LOCAL_X;
     float acc = 0.0f;
     for (int k0 = 0; k0 < dim; k0 += TILE) {
         const int k = k0 + tx;
         xs[ty * TILE_PAD + tx] = (row0 + ty < rows && k < dim) ? xhat[(long) (row0 + ty) * dim + k] : 0.0f;
-        ws[ty * TILE_PAD + tx] = (class0 + ty < classEnd && k < dim) ? w[(long) (class0 + ty) * dim + k] : 0.0f;
+        ws[ty * TILE_PAD + tx] = (class0 + ty < classEnd && k < dim)
+                ? w[((long) (class0 + ty) * stride + sub) * dim + k] : 0.0f;
         BARRIER();
         for (int kk = 0; kk < TILE; kk++) {
             acc = FMAF(xs[ty * TILE_PAD + kk], ws[tx * TILE_PAD + kk], acc);
         }
         BARRIER();
     }
-    return class0 + tx < classEnd ? acc * winv[class0 + tx] : 0.0f;
+    return class0 + tx < classEnd ? acc * winv[(class0 + tx) * stride + sub] : 0.0f;
+}
+
+/*
+ * The class cosine: the max of mk_cosine_tile over the class's MK_SUBCENTERS sub-centers; *nearest receives the k
+ * of the max (ties: the lowest k). The plain cosine tile when MK_SUBCENTERS is 1.
+ */
+DEVICE float mk_class_cosine(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
+        const int rows, const int classEnd, const int dim, const int row0, const int class0,
+        LOCAL_PTR float* xs, LOCAL_PTR float* ws, int* nearest) {
+    float c = mk_cosine_tile(xhat, w, winv, rows, classEnd, dim, row0, class0, MK_SUBCENTERS, 0, xs, ws);
+    int best = 0;
+    for (int k = 1; k < MK_SUBCENTERS; k++) {
+        const float ck = mk_cosine_tile(xhat, w, winv, rows, classEnd, dim, row0, class0, MK_SUBCENTERS, k, xs,
+                ws);
+        if (ck > c) {
+            c = ck;
+            best = k;
+        }
+    }
+    *nearest = best;
+    return c;
 }
 
 /* scale * (a - b) where a - b itself may overflow (a, b up to FLT_MAX apart): halving is exact above subnormals. */
@@ -161,7 +191,7 @@ KERNEL void mk_cosine_matrix(GLOBAL const float* xhat, GLOBAL const float* w, GL
     LOCAL_MEM float ws[TILE * TILE_PAD];
     const int row0 = rowBegin + GROUP_Y * TILE;
     const int class0 = GROUP_X * TILE;
-    const float c = mk_cosine_tile(xhat, w, winv, rowEnd, classes, dim, row0, class0, xs, ws);
+    const float c = mk_cosine_tile(xhat, w, winv, rowEnd, classes, dim, row0, class0, 1, 0, xs, ws);
     const int row = row0 + LOCAL_Y;
     const int cls = class0 + LOCAL_X;
     if (row < rowEnd && cls < classes) {
@@ -315,9 +345,9 @@ KERNEL void mk_pair_cosines(GLOBAL const float* left, GLOBAL const float* right,
 }
 
 /*
- * c_iy per row (0 on ignored rows), bit for bit the cosine mk_cosine_tile computes for (i, y_i): the same FMAF
- * steps over the same zero-padded k range, so a class whose weight row equals the target's ties with it exactly at
- * the hard-negative test. One work-item per row.
+ * c_iy per row (0 on ignored rows), bit for bit the cosine mk_class_cosine computes for (i, y_i): the same FMAF
+ * steps over the same zero-padded k range and the same max over sub-centers, so a class whose weight row equals the
+ * target's ties with it exactly at the hard-negative test. One work-item per row.
  */
 KERNEL void mk_target_cosines(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
         GLOBAL const int* labels, const int rows, const int dim, GLOBAL float* cy) {
@@ -330,14 +360,20 @@ KERNEL void mk_target_cosines(GLOBAL const float* xhat, GLOBAL const float* w, G
         cy[i] = 0.0f;
         return;
     }
-    float acc = 0.0f;
-    for (int k0 = 0; k0 < dim; k0 += TILE) {
-        for (int kk = 0; kk < TILE; kk++) {
-            const int k = k0 + kk;
-            acc = FMAF(k < dim ? xhat[(long) i * dim + k] : 0.0f, k < dim ? w[(long) y * dim + k] : 0.0f, acc);
+    float best = 0.0f;
+    for (int sub = 0; sub < MK_SUBCENTERS; sub++) {
+        const long r = (long) y * MK_SUBCENTERS + sub;
+        float acc = 0.0f;
+        for (int k0 = 0; k0 < dim; k0 += TILE) {
+            for (int kk = 0; kk < TILE; kk++) {
+                const int k = k0 + kk;
+                acc = FMAF(k < dim ? xhat[(long) i * dim + k] : 0.0f, k < dim ? w[r * dim + k] : 0.0f, acc);
+            }
         }
+        const float c = acc * winv[r];
+        best = sub == 0 || c > best ? c : best;
     }
-    cy[i] = acc * winv[y];
+    cy[i] = best;
 }
 
 /*
@@ -370,7 +406,8 @@ KERNEL void mk_fused_partials(GLOBAL const float* args, GLOBAL const float* xhat
     float m = NEG_INF;
     float s = 0.0f;
     for (int class0 = begin; class0 < end; class0 += TILE) {
-        const float c = mk_cosine_tile(xhat, w, winv, rows, end, dim, row0, class0, xs, ws);
+        int nearest = 0;
+        const float c = mk_class_cosine(xhat, w, winv, rows, end, dim, row0, class0, xs, ws, &nearest);
         const int cls = class0 + tx;
         if (row < rows && cls < end && cls != y) {
             if (mode == 2) {
@@ -446,6 +483,7 @@ KERNEL void mk_fused_dx_partials(GLOBAL const float* args, GLOBAL const float* x
     LOCAL_MEM float ws[TILE * TILE_PAD];
     LOCAL_MEM float dcs[TILE * TILE_PAD];
     LOCAL_MEM float wi[TILE];
+    LOCAL_MEM int nr[TILE * TILE_PAD];
     const int ty = LOCAL_Y;
     const int tx = LOCAL_X;
     const int row0 = GROUP_Y * TILE;
@@ -465,12 +503,16 @@ KERNEL void mk_fused_dx_partials(GLOBAL const float* args, GLOBAL const float* x
         }
     }
     for (int class0 = begin; class0 < end; class0 += TILE) {
-        const float c = mk_cosine_tile(xhat, w, winv, rows, end, dim, row0, class0, xs, ws);
+        int nearest = 0;
+        const float c = mk_class_cosine(xhat, w, winv, rows, end, dim, row0, class0, xs, ws, &nearest);
         const int cls = class0 + tx;
         dcs[ty * TILE_PAD + tx] = (row < rows && cls < end)
                 ? mk_cosine_grad(c, cls, y, fy, gm, shift, g, tcoef, scale, q, args) : 0.0f;
+        if (MK_SUBCENTERS > 1) {
+            nr[ty * TILE_PAD + tx] = nearest;
+        }
         if (ty == 0) {
-            wi[tx] = cls < end ? winv[cls] : 0.0f;
+            wi[tx] = cls < end ? winv[(long) cls * MK_SUBCENTERS] : 0.0f;
         }
         BARRIER();
         if (row < rows) {
@@ -478,7 +520,11 @@ KERNEL void mk_fused_dx_partials(GLOBAL const float* args, GLOBAL const float* x
             for (int k = tx; k < dim; k += TILE) {
                 float sum = acc[k];
                 for (int jj = 0; jj < count; jj++) {
-                    sum += dcs[ty * TILE_PAD + jj] * (w[(long) (class0 + jj) * dim + k] * wi[jj]);
+                    /* dL/dc of the class reaches its nearest sub-center's row only */
+                    const long r = (long) (class0 + jj) * MK_SUBCENTERS
+                            + (MK_SUBCENTERS == 1 ? 0 : nr[ty * TILE_PAD + jj]);
+                    const float inv = MK_SUBCENTERS == 1 ? wi[jj] : winv[r];
+                    sum += dcs[ty * TILE_PAD + jj] * (w[r * dim + k] * inv);
                 }
                 acc[k] = sum;
             }
@@ -516,7 +562,8 @@ KERNEL void mk_fused_dx_finish(GLOBAL const float* partials, GLOBAL const float*
 /*
  * dL/dw_j of the fused backward, TILE x TILE groups (x = class tile): walks every row tile, recomputes the cosine
  * tile, and accumulates sum_i dL/dc_ij xhat_i for its own classes only (work-item (ty, tx) owns class class0 + ty,
- * components tx, tx + TILE, ...), then applies the normalization backward with a fixed-order reduction.
+ * all its sub-centers' rows, components tx, tx + TILE, ...; row i's dL/dc_ij goes to its nearest sub-center of j),
+ * then applies the normalization backward with a fixed-order reduction.
  */
 KERNEL void mk_fused_dw(GLOBAL const float* args, GLOBAL const float* xhat, GLOBAL const float* w,
         GLOBAL const float* winv, GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
@@ -525,18 +572,20 @@ KERNEL void mk_fused_dw(GLOBAL const float* args, GLOBAL const float* xhat, GLOB
     LOCAL_MEM float xs[TILE * TILE_PAD];
     LOCAL_MEM float ws[TILE * TILE_PAD];
     LOCAL_MEM float dcs[TILE * TILE_PAD];
+    LOCAL_MEM int nr[TILE * TILE_PAD];
     const int ty = LOCAL_Y;
     const int tx = LOCAL_X;
     const int class0 = GROUP_X * TILE;
     const int own = class0 + ty;
-    GLOBAL float* acc = gw + (long) (own < classes ? own : 0) * dim;
+    GLOBAL float* acc = gw + (long) (own < classes ? own : 0) * MK_SUBCENTERS * dim;
     if (own < classes) {
-        for (int k = tx; k < dim; k += TILE) {
+        for (int k = tx; k < MK_SUBCENTERS * dim; k += TILE) {
             acc[k] = 0.0f;
         }
     }
     for (int row0 = 0; row0 < rows; row0 += TILE) {
-        const float c = mk_cosine_tile(xhat, w, winv, rows, classes, dim, row0, class0, xs, ws);
+        int nearest = 0;
+        const float c = mk_class_cosine(xhat, w, winv, rows, classes, dim, row0, class0, xs, ws, &nearest);
         const int row = row0 + ty;
         const int cls = class0 + tx;
         float dc = 0.0f;
@@ -545,36 +594,51 @@ KERNEL void mk_fused_dw(GLOBAL const float* args, GLOBAL const float* xhat, GLOB
                     tRows[row], scale, q, args);
         }
         dcs[ty * TILE_PAD + tx] = dc;
+        if (MK_SUBCENTERS > 1) {
+            nr[ty * TILE_PAD + tx] = nearest;
+        }
         BARRIER();
         if (own < classes) {
             const int count = rows - row0 < TILE ? rows - row0 : TILE;
-            for (int k = tx; k < dim; k += TILE) {
-                float sum = acc[k];
-                for (int ii = 0; ii < count; ii++) {
-                    sum += dcs[ii * TILE_PAD + ty] * xhat[(long) (row0 + ii) * dim + k];
+            for (int sub = 0; sub < MK_SUBCENTERS; sub++) {
+                for (int k = tx; k < dim; k += TILE) {
+                    float sum = acc[(long) sub * dim + k];
+                    for (int ii = 0; ii < count; ii++) {
+                        /* 0 from the rows whose nearest sub-center of this class is another */
+                        const float d = MK_SUBCENTERS == 1 || nr[ii * TILE_PAD + ty] == sub
+                                ? dcs[ii * TILE_PAD + ty] : 0.0f;
+                        sum += d * xhat[(long) (row0 + ii) * dim + k];
+                    }
+                    acc[(long) sub * dim + k] = sum;
                 }
-                acc[k] = sum;
             }
         }
     }
-    /* normalization backward: dw = (g - (g . w^) w^) / |w| with g the accumulated dL/dw^ and w^ = w * (1 / |w|) */
-    float dot = 0.0f;
-    const float inv = own < classes ? winv[own] : 0.0f;
-    if (own < classes) {
-        for (int k = tx; k < dim; k += TILE) {
-            dot += acc[k] * (w[(long) own * dim + k] * inv);
+    /*
+     * normalization backward per sub-center row r: dw = (g - (g . w^) w^) / |w| with g the accumulated dL/dw^ and
+     * w^ = w * (1 / |w|)
+     */
+    for (int sub = 0; sub < MK_SUBCENTERS; sub++) {
+        const long r = (long) own * MK_SUBCENTERS + sub;
+        GLOBAL float* accr = acc + (long) sub * dim;
+        float dot = 0.0f;
+        const float inv = own < classes ? winv[r] : 0.0f;
+        if (own < classes) {
+            for (int k = tx; k < dim; k += TILE) {
+                dot += accr[k] * (w[r * dim + k] * inv);
+            }
         }
-    }
-    BARRIER();
-    dcs[ty * TILE_PAD + tx] = dot;
-    BARRIER();
-    if (own < classes) {
-        float total = 0.0f;
-        for (int t = 0; t < TILE; t++) {
-            total += dcs[ty * TILE_PAD + t];
-        }
-        for (int k = tx; k < dim; k += TILE) {
-            acc[k] = (acc[k] - total * (w[(long) own * dim + k] * inv)) * inv;
+        BARRIER();
+        dcs[ty * TILE_PAD + tx] = dot;
+        BARRIER();
+        if (own < classes) {
+            float total = 0.0f;
+            for (int t = 0; t < TILE; t++) {
+                total += dcs[ty * TILE_PAD + t];
+            }
+            for (int k = tx; k < dim; k += TILE) {
+                accr[k] = (accr[k] - total * (w[r * dim + k] * inv)) * inv;
+            }
         }
     }
 }

@@ -61,6 +61,41 @@ final class GpuTestSupport {
             }
             return new Problem(x, w, y, batch, classes, dim);
         }
+
+        /** This problem for {@code loss}: its weights as {@link #subCenterWeights} for the loss's K (itself for 1). */
+        Problem forLoss(MarginSoftmax loss) {
+            return loss.subCenters() == 1 ? this
+                    : new Problem(x, subCenterWeights(w, dim, loss.subCenters()), y, batch, classes, dim);
+        }
+    }
+
+    /** Each row of {@code w} repeated k times: k identical sub-centers per class. */
+    static float[] repeatedRows(float[] w, int dim, int k) {
+        float[] out = new float[w.length * k];
+        for (int r = 0; r < w.length / dim * k; r++) {
+            System.arraycopy(w, r / k * dim, out, r * dim, dim);
+        }
+        return out;
+    }
+
+    /**
+     * K sub-centers per class row of {@code w}: sub-center 0 is the row itself (so a feature built from it keeps its
+     * cosine near +-1), the others the row plus seeded gaussian noise of its own size, so that the nearest
+     * sub-center varies from row to row.
+     */
+    static float[] subCenterWeights(float[] w, int dim, int k) {
+        Random r = new Random(w.length + 31L * k);
+        float[] out = new float[w.length * k];
+        for (int c = 0; c < w.length / dim; c++) {
+            for (int s = 0; s < k; s++) {
+                for (int t = 0; t < dim; t++) {
+                    float v = w[c * dim + t];
+                    out[(c * k + s) * dim + t] = s == 0 ? v
+                            : (float) (v + r.nextGaussian() * Math.abs(v) + 0.1 * r.nextGaussian());
+                }
+            }
+        }
+        return out;
     }
 
     static float[] gaussian(Random r, int n) {
@@ -87,8 +122,24 @@ final class GpuTestSupport {
      * may take different branches there, a discrepancy of the input's rounding, not of the kernel).
      */
     static boolean farFromKinks(MarginSoftmax loss, Problem p, double distance) {
+        // the class cosines: the max over each class's sub-centers, which must not be near-tied either
+        int sub = p.w().length / p.dim() / p.classes();
+        float[] raw = new float[p.batch() * p.classes() * sub];
+        REFERENCE.cosineLogits(p.x(), p.w(), p.dim(), raw);
         float[] cos = new float[p.batch() * p.classes()];
-        REFERENCE.cosineLogits(p.x(), p.w(), p.dim(), cos);
+        for (int e = 0; e < cos.length; e++) {
+            float first = Float.NEGATIVE_INFINITY;
+            float second = Float.NEGATIVE_INFINITY;
+            for (int k = 0; k < sub; k++) {
+                float c = raw[e * sub + k];
+                second = Math.max(second, Math.min(first, c));
+                first = Math.max(first, c);
+            }
+            if (first - second < distance) {
+                return false;
+            }
+            cos[e] = first;
+        }
         KernelSpec spec = loss.spec();
         for (int i = 0; i < p.batch(); i++) {
             int y = p.y()[i];

@@ -74,6 +74,18 @@ class KernelSourceGoldenTest {
                 + " differs from its golden file");
     }
 
+    /** A program of K &gt; 1 sub-centers is the K = 1 program with MK_SUBCENTERS defined after the header. */
+    @Test
+    void subCenterProgramsDefineTheirK() {
+        MarginSoftmax loss = LossCatalogue.all().get("subcenter-arcface");
+        for (CDialect dialect : CDialect.values()) {
+            assertEquals(KernelSource.print(loss.spec(), dialect), KernelSource.print(loss.spec(), dialect, 1));
+            assertEquals(KernelSource.header(dialect) + "#define MK_SUBCENTERS " + loss.subCenters() + "\n"
+                    + CPrinter.lossFunctions(loss.spec(), dialect) + KernelSource.body(),
+                    KernelSource.print(loss.spec(), dialect, loss.subCenters()));
+        }
+    }
+
     @Test
     void printingIsDeterministic() {
         for (MarginSoftmax loss : LossCatalogue.all().values()) {

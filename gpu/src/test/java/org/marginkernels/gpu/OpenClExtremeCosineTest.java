@@ -77,8 +77,10 @@ class OpenClExtremeCosineTest {
         }
     }
 
-    private static void compare(String what, MarginSoftmax loss, float[] x, float[] w, int[] y, int dim) {
+    private static void compare(String what, MarginSoftmax loss, float[] x, float[] classWeights, int[] y, int dim) {
         Backend gpu = GpuTestSupport.openCl();
+        float[] w = loss.subCenters() == 1 ? classWeights
+                : GpuTestSupport.subCenterWeights(classWeights, dim, loss.subCenters());
         float[] gx = new float[x.length];
         float[] gw = new float[w.length];
         float[] rx = new float[x.length];

@@ -30,4 +30,22 @@ class OpenClProgramCacheTest {
         GpuTestSupport.openCl().forward(LossCatalogue.all().get("focal"), p.x(), p.w(), p.y(), p.dim());
         assertEquals(compiled, impl.compiledPrograms(), "no recompilation for an already printed source");
     }
+
+    @Test
+    void subCentersAreCompiledIntoTheirOwnProgram() {
+        GpuKernelBackend impl = (GpuKernelBackend) GpuTestSupport.openCl().implementation();
+        GpuTestSupport.Problem p = GpuTestSupport.Problem.random(GpuTestSupport.SEED, 3, 17, 8, false, -1);
+        MarginSoftmax sub = LossCatalogue.all().get("subcenter-arcface");
+        GpuTestSupport.Problem q = p.forLoss(sub);
+        GpuTestSupport.openCl().forward(LossCatalogue.all().get("arcface"), p.x(), p.w(), p.y(), p.dim());
+        GpuTestSupport.openCl().forward(sub, q.x(), q.w(), q.y(), q.dim());
+        int compiled = impl.compiledPrograms();
+        // the same expression structure as arcface, but K = 3 is a constant of its source: a program of its own,
+        // then reused
+        GpuTestSupport.openCl().forward(sub, q.x(), q.w(), q.y(), q.dim());
+        GpuTestSupport.openCl().forward(LossCatalogue.all().get("arcface"), p.x(), p.w(), p.y(), p.dim());
+        assertEquals(compiled, impl.compiledPrograms());
+        assertEquals(false, KernelSource.print(sub.spec(), org.marginkernels.spec.CDialect.OPENCL, 3)
+                .equals(KernelSource.print(sub.spec(), org.marginkernels.spec.CDialect.OPENCL)));
+    }
 }

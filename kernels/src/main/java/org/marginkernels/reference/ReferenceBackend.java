@@ -32,12 +32,17 @@ public final class ReferenceBackend implements KernelBackend {
     public LossResult forwardBackward(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
             float[] featureGrad, float[] weightGrad) {
         int batch = labels.length;
-        int classes = weights.length / dim;
+        int rows = weights.length / dim;
+        int sub = loss.subCenters();
+        int classes = rows / sub;
         double[] xNorm = new double[batch];
-        double[] wNorm = new double[classes];
+        double[] wNorm = new double[rows];
         double[] xHat = ReferenceMath.normalize(toDouble(features), dim, xNorm);
         double[] wHat = ReferenceMath.normalize(toDouble(weights), dim, wNorm);
-        double[] cos = ReferenceMath.multTransB(xHat, wHat, batch, classes, dim);
+        double[] rowCos = ReferenceMath.multTransB(xHat, wHat, batch, rows, dim);
+        // the class cosine: the max over the class's sub-centers (the identity when K = 1)
+        int[] nearest = sub == 1 ? null : new int[batch * classes];
+        double[] cos = sub == 1 ? rowCos : ReferenceMath.poolSubCenters(rowCos, batch, classes, sub, nearest);
         double scale = AdaCosScale.resolve(loss, labels, classes, (i, j) -> cos[i * classes + j]);
         double[] f = ReferenceMath.margin(loss, cos, labels, classes, xNorm);
         boolean backward = featureGrad != null || weightGrad != null;
@@ -56,13 +61,16 @@ public final class ReferenceBackend implements KernelBackend {
         if (backward) {
             double[] normGrad = loss.spec().hasNormPath() ? new double[batch] : null;
             double[] dc = ReferenceMath.marginBackward(loss, cos, labels, classes, df, xNorm, normGrad);
+            if (sub > 1) {
+                dc = ReferenceMath.scatterSubCenters(dc, batch, classes, sub, nearest);
+            }
             for (int i = 0; normGrad != null && i < batch; i++) {
                 if (labels[i] != loss.ignoreLabel()) {
                     normGrad[i] += reducer.weight(i) * loss.spec().regularizerGradient(xNorm[i]);
                 }
             }
             if (featureGrad != null) {
-                double[] dxHat = ReferenceMath.mult(dc, wHat, batch, classes, dim);
+                double[] dxHat = ReferenceMath.mult(dc, wHat, batch, rows, dim);
                 double[] dx = ReferenceMath.normalizeBackward(xHat, xNorm, dxHat, dim);
                 // the norm path: d|x_i|/dx_i = x^_i
                 for (int i = 0; normGrad != null && i < batch; i++) {
@@ -73,7 +81,7 @@ public final class ReferenceBackend implements KernelBackend {
                 store(dx, featureGrad);
             }
             if (weightGrad != null) {
-                double[] dwHat = ReferenceMath.multTransA(dc, xHat, batch, classes, dim);
+                double[] dwHat = ReferenceMath.multTransA(dc, xHat, batch, rows, dim);
                 store(ReferenceMath.normalizeBackward(wHat, wNorm, dwHat, dim), weightGrad);
             }
         }

@@ -94,6 +94,41 @@ final class ReferenceMath {
     }
 
     /**
+     * Sub-center pooling (Sub-center ArcFace, Deng et al., ECCV 2020, Sec. 3.1): c_ij = max_k c_i(jK + k) over the K
+     * sub-center columns of class j, as insightface's subcenter_arcface reshapes fc7 to (B, C, K) and takes the max.
+     *
+     * @param rowCos batch x classes K cosines. Not modified.
+     * @param nearest receives, per (i, j), the k of the largest (ties: the lowest k). Modified.
+     * @return batch x classes
+     */
+    static double[] poolSubCenters(double[] rowCos, int batch, int classes, int sub, int[] nearest) {
+        double[] out = new double[batch * classes];
+        for (int i = 0; i < batch; i++) {
+            for (int j = 0; j < classes; j++) {
+                int base = (i * classes + j) * sub;
+                int best = 0;
+                for (int k = 1; k < sub; k++) {
+                    if (rowCos[base + k] > rowCos[base + best]) {
+                        best = k;
+                    }
+                }
+                nearest[i * classes + j] = best;
+                out[i * classes + j] = rowCos[base + best];
+            }
+        }
+        return out;
+    }
+
+    /** The backward of {@link #poolSubCenters}: dL/dc_ij to sub-center nearest[i, j] of class j, 0 to the others. */
+    static double[] scatterSubCenters(double[] dc, int batch, int classes, int sub, int[] nearest) {
+        double[] out = new double[batch * classes * sub];
+        for (int e = 0; e < batch * classes; e++) {
+            out[e * sub + nearest[e]] = dc[e];
+        }
+        return out;
+    }
+
+    /**
      * f_ij = target(c_iy, |x_i|) on the target, negative(c_ij, f_iy) elsewhere; ignored rows copy c.
      *
      * @param norms |x_i| per row, or null when the target reads no norm (the layer-level methods)

@@ -24,9 +24,14 @@ public final class GradientCheck {
 
     /** A small problem on the 2^-6 grid with row norms of at least 0.5 (so the normalizations stay smooth). */
     public static Problem gridProblem(long seed, int batch, int dim, int classes) {
+        return gridProblem(seed, batch, dim, classes, 1);
+    }
+
+    /** {@link #gridProblem(long, int, int, int)} with classes x subCenters weight rows (the same draws for 1). */
+    public static Problem gridProblem(long seed, int batch, int dim, int classes, int subCenters) {
         Random r = new Random(seed);
         float[] x = new float[batch * dim];
-        float[] w = new float[classes * dim];
+        float[] w = new float[classes * subCenters * dim];
         fillRows(r, x, dim);
         fillRows(r, w, dim);
         int[] y = new int[batch];
@@ -51,28 +56,44 @@ public final class GradientCheck {
 
     /**
      * The smallest distance of any kink-relevant quantity from its kink: target cosines from the target's thresholds,
-     * non-target cosines from the row's margined target (where a negative transform switches branch).
+     * non-target cosines from the row's margined target (where a negative transform switches branch), and for a
+     * loss of K &gt; 1 sub-centers the gap between each class's two largest sub-center cosines (where the max
+     * switches sub-center).
      */
     public static double distanceToKinks(MarginSoftmax loss, Backend backend, Problem p) {
-        float[] cos = new float[p.batch() * p.classes()];
-        backend.cosineLogits(p.features(), p.weights(), p.dim(), cos);
-        KernelSpec spec = loss.spec();
+        int sub = loss.subCenters();
+        int classes = p.classes() / sub;
+        float[] raw = new float[p.batch() * p.classes()];
+        backend.cosineLogits(p.features(), p.weights(), p.dim(), raw);
+        float[] cos = new float[p.batch() * classes];
         double d = Double.POSITIVE_INFINITY;
+        for (int e = 0; e < cos.length; e++) {
+            float first = Float.NEGATIVE_INFINITY;
+            float second = Float.NEGATIVE_INFINITY;
+            for (int k = 0; k < sub; k++) {
+                float c = raw[e * sub + k];
+                second = Math.max(second, Math.min(first, c));
+                first = Math.max(first, c);
+            }
+            cos[e] = first;
+            d = Math.min(d, first - second);
+        }
+        KernelSpec spec = loss.spec();
         for (int i = 0; i < p.batch(); i++) {
             int y = p.labels()[i];
             if (y < 0) {
                 continue;
             }
-            double cy = cos[i * p.classes() + y];
+            double cy = cos[i * classes + y];
             for (double k : Kinks.of(spec.target())) {
                 d = Math.min(d, Math.abs(cy - k));
             }
             if (spec.hasNegative()) {
                 double fy = spec.target(cy, Math.sqrt(RowCheck.sumOfSquares(p.features(), i * p.dim(), p.dim())),
                         loss.rowMargin(i));
-                for (int j = 0; j < p.classes(); j++) {
+                for (int j = 0; j < classes; j++) {
                     if (j != y) {
-                        d = Math.min(d, Math.abs(cos[i * p.classes() + j] - fy));
+                        d = Math.min(d, Math.abs(cos[i * classes + j] - fy));
                     }
                 }
             }

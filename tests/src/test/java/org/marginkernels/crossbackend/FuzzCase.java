@@ -90,7 +90,7 @@ final class FuzzCase {
         int batch = 1 + r.nextInt(LARGE ? 40 : 9);
         // mostly small, sometimes past one 256-class tile of the cpu backend (always, in the large mode)
         int classes = 1 + r.nextInt(LARGE ? 3000 : r.nextInt(8) == 0 ? 700 : 40);
-        Problem p = Problem.random(r.nextLong(), batch, realDim, classes, 0.4, 0.15);
+        Problem p = Problem.forLoss(loss, r.nextLong(), batch, realDim, classes, 0.4, 0.15);
         float[] a = p.features();
         float[] b = p.weights();
         int[] y = p.labels();
