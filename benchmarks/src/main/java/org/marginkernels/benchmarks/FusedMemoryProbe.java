@@ -66,7 +66,7 @@ public final class FusedMemoryProbe {
         // a catalogue loss by name (third argument), stepping through Backend.step with its state carried
         MarginSoftmax loss = args.length > 2 ? LossCatalogue.named(args[2]) : ArcFaceLosses.arcFace();
         LossState state = LossState.empty();
-        LossProblem p = LossProblem.random(shape, LossProblem.SEED);
+        LossProblem p = LossProblem.random(shape, loss.subCenters(), LossProblem.SEED);
         long inputBytes = 4L * (p.features().length + p.weights().length) + 4L * p.labels().length;
         long gradientBytes = 4L * (p.featureGrad().length + p.weightGrad().length);
 

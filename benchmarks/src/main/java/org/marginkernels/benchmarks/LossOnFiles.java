@@ -23,7 +23,8 @@ import org.marginkernels.StepResult;
  * <p>The folder holds (raw little-endian, row-major):
  * <ul>
  *   <li>{@code shape.txt}: "B D C";</li>
- *   <li>{@code features.f32} (B x D float32), {@code weights.f32} (C x D float32), {@code labels.i32} (B int32, -1 =
+ *   <li>{@code features.f32} (B x D float32), {@code weights.f32} (C x D float32; C K x D for a loss of K
+ *       sub-centers per class), {@code labels.i32} (B int32, -1 =
  *       ignore);</li>
  *   <li>optional {@code state.txt}: the state the step starts from, one "name value" per line (as written
  *       below);</li>
@@ -69,7 +70,6 @@ public final class LossOnFiles {
         String[] dims = Files.readString(dir.resolve("shape.txt")).trim().split("\\s+");
         Shape shape = new Shape(Integer.parseInt(dims[0]), Integer.parseInt(dims[1]), Integer.parseInt(dims[2]));
         float[] features = readFloats(dir.resolve("features.f32"), shape.batch() * shape.dim());
-        float[] weights = readFloats(dir.resolve("weights.f32"), shape.classes() * shape.dim());
         int[] labels = readInts(dir.resolve("labels.i32"), shape.batch());
         MarginSoftmax loss = lossName.equals("arcface") && scale == ArcFaceLosses.SCALE ? ArcFaceLosses.arcFace()
                 : LossCatalogue.withScale(scale).get(lossName);
@@ -78,6 +78,8 @@ public final class LossOnFiles {
                     + lossName);
         }
         loss = loss.toBuilder().reduction(reduction).labelSmoothing(labelSmoothing).build();
+        // a sub-center loss's weights hold K rows per class
+        float[] weights = readFloats(dir.resolve("weights.f32"), shape.classes() * loss.subCenters() * shape.dim());
         if (Files.exists(dir.resolve("sample-weights.f32"))) {
             loss = loss.withSampleWeights(readFloats(dir.resolve("sample-weights.f32"), shape.batch()));
         }

@@ -34,9 +34,17 @@ public final class LossProblem {
      * block of rows, so the content depends on the seed only.
      */
     public static LossProblem random(Shape shape, long seed) {
+        return random(shape, 1, seed);
+    }
+
+    /**
+     * {@link #random(Shape, long)} for a loss of {@code subCenters} sub-centers per class: shape.classes() x
+     * subCenters weight rows, labels below shape.classes().
+     */
+    public static LossProblem random(Shape shape, int subCenters, long seed) {
         SplittableRandom root = new SplittableRandom(seed);
         float[] features = uniform(shape.batch(), shape.dim(), root.split());
-        float[] weights = uniform(shape.classes(), shape.dim(), root.split());
+        float[] weights = uniform(Math.multiplyExact(shape.classes(), subCenters), shape.dim(), root.split());
         SplittableRandom labelRandom = root.split();
         int[] labels = new int[shape.batch()];
         for (int i = 0; i < labels.length; i++) {

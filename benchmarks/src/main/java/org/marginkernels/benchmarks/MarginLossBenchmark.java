@@ -82,7 +82,7 @@ public class MarginLossBenchmark {
         impl = Backends.named(backend, BackendOptions.defaults().withThreads(threads));
         margin = loss.equals("arcface") ? ArcFaceLosses.arcFace() : LossCatalogue.named(loss);
         state = LossState.empty();
-        problem = LossProblem.random(s, LossProblem.SEED);
+        problem = LossProblem.random(s, margin.subCenters(), LossProblem.SEED);
     }
 
     @TearDown(Level.Trial)

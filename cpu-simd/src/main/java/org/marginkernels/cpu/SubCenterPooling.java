@@ -22,6 +22,10 @@ final class SubCenterPooling {
      */
     static void pool(float[] raw, int rawOff, int rawStride, int n, int sub, int row0, int rows, float[] pooled,
             byte[] nearest, int pooledOff, int pooledStride) {
+        if (sub == 3) {
+            poolThree(raw, rawOff, rawStride, n, row0, rows, pooled, nearest, pooledOff, pooledStride);
+            return;
+        }
         for (int i = row0; i < row0 + rows; i++) {
             int r = rawOff + i * rawStride;
             int p = pooledOff + i * pooledStride;
@@ -40,6 +44,26 @@ final class SubCenterPooling {
         }
     }
 
+    /** {@link #pool} for K = 3, the paper's and the catalogue's choice: the k loop unrolled, no branches. */
+    private static void poolThree(float[] raw, int rawOff, int rawStride, int n, int row0, int rows, float[] pooled,
+            byte[] nearest, int pooledOff, int pooledStride) {
+        for (int i = row0; i < row0 + rows; i++) {
+            int r = rawOff + i * rawStride;
+            int p = pooledOff + i * pooledStride;
+            for (int j = 0; j < n; j++, r += 3) {
+                float c0 = raw[r];
+                float c1 = raw[r + 1];
+                float c2 = raw[r + 2];
+                // strict comparisons, as the general loop: a tie keeps the lower k
+                boolean one = c1 > c0;
+                float best = one ? c1 : c0;
+                boolean two = c2 > best;
+                pooled[p + j] = two ? c2 : best;
+                nearest[p + j] = (byte) (two ? 2 : one ? 1 : 0);
+            }
+        }
+    }
+
     /**
      * The backward of {@link #pool} for rows [0, batch): dc[i][j K + k] = pooledGrad[i][j] where k = nearest[i][j],
      * 0 for the class's other sub-centers.
@@ -54,10 +78,9 @@ final class SubCenterPooling {
             int p = pooledOff + i * pooledStride;
             int q = nearestOff + i * pooledStride;
             int d = dcOff + i * dcStride;
+            // one vectorized fill of the row, then one store per class: half the passes of a per-class zeroing
+            java.util.Arrays.fill(dc, d, d + n * sub, 0f);
             for (int j = 0; j < n; j++, d += sub) {
-                for (int k = 0; k < sub; k++) {
-                    dc[d + k] = 0f;
-                }
                 dc[d + nearest[q + j]] = pooledGrad[p + j];
             }
         }

@@ -16,7 +16,7 @@ import org.marginkernels.ScalePolicy;
  * The loss as chosen on the command line; NaN means "the loss's usual default".
  *
  * @param name arcface, arcface-easy, cosface, combined, sphereface, none, adacos, adacos-fixed, curricularface,
- *     adaface, magface, elasticface-arc or elasticface-cos
+ *     adaface, magface, elasticface-arc, elasticface-cos or subcenter-arcface (K = 3)
  * @param margin m of arcface / arcface-easy / curricularface / elasticface-arc (0.5 rad), cosface /
  *     elasticface-cos (0.35), adaface (0.4) or sphereface (4, an integer); magface takes its code's defaults
  * @param m1 multiplicative angular margin of the combined loss (1.0)
@@ -34,7 +34,7 @@ public record LossSettings(String name, double margin, double m1, double m2, dou
     /** The accepted loss names. */
     public static final List<String> LOSSES = List.of("arcface", "arcface-easy", "cosface", "combined", "sphereface",
             "none", "adacos", "adacos-fixed", "curricularface", "adaface", "magface", "elasticface-arc",
-            "elasticface-cos");
+            "elasticface-cos", "subcenter-arcface");
 
     /** The seed of ElasticFace's margin draws in the trainer. */
     private static final long ELASTIC_SEED = 1;
@@ -81,6 +81,8 @@ public record LossSettings(String name, double margin, double m1, double m2, dou
                     ElasticFace.Assignment.RANDOM, scale);
             case "elasticface-cos" -> ElasticFace.cos(or(margin, 0.35), LossCatalogue.ELASTIC_SIGMA, ELASTIC_SEED,
                     ElasticFace.Assignment.RANDOM, scale);
+            case "subcenter-arcface" -> MarginSoftmax.builder().margin(Margins.arcFace(or(margin, 0.5)))
+                    .subCenters(LossCatalogue.SUB_CENTERS).scale(scale).build();
             default -> null;
         };
     }

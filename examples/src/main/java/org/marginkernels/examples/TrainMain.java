@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
 public final class TrainMain implements Callable<Integer> {
 
     @Option(names = "--loss", paramLabel = "NAME", description = "arcface, arcface-easy, cosface, combined,"
-            + " sphereface, none, adacos or adacos-fixed (default: ${DEFAULT-VALUE})")
+            + " sphereface, none, adacos, adacos-fixed, curricularface, adaface, magface, elasticface-arc,"
+            + " elasticface-cos or subcenter-arcface (default: ${DEFAULT-VALUE})")
     String loss = "arcface";
 
     @Option(names = {"--margin", "-m"}, paramLabel = "M", description = "margin m: arcface/arcface-easy 0.5 rad,"

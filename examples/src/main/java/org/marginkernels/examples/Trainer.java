@@ -66,14 +66,17 @@ public final class Trainer {
         int stepsPerEpoch = train.size() / batch;
         int[] sizes = layerSizes(train.dim());
         Mlp model = new Mlp(sizes, config.seed(), par);
-        Parameter head = Parameter.of("classWeights", initialClassWeights(classes, dim, config.seed() + 1), true);
+        MarginSoftmax loss = config.loss().build();
+        // K rows per class for a sub-center loss (class c's at c K .. c K + K - 1)
+        int sub = loss.subCenters();
+        Parameter head = Parameter.of("classWeights", initialClassWeights(classes * sub, dim, config.seed() + 1),
+                true);
         List<Parameter> params = new ArrayList<>(model.parameters());
         params.add(head);
         SgdMomentum optimizer = new SgdMomentum(config.momentum(), config.weightDecay());
         int totalSteps = config.epochs() * stepsPerEpoch;
         int warmup = Math.min(totalSteps - 1, (int) Math.round(config.warmupEpochs() * stepsPerEpoch));
         LearningRateSchedule schedule = new LearningRateSchedule(config.lr(), warmup, totalSteps);
-        MarginSoftmax loss = config.loss().build();
         // the running statistics of a stateful loss (dynamic AdaCos's scale, CurricularFace's t), step to step
         LossState state = LossState.empty();
         java.util.Set<String> warned = new java.util.HashSet<>();
@@ -93,7 +96,7 @@ public final class Trainer {
         float[] nearestScore = new float[batch];
         long headNanos = 0;
         long firstEpochHeadNanos = 0;
-        double headFlops = 6.0 * batch * classes * dim;
+        double headFlops = 6.0 * batch * classes * sub * dim;
         long trainStart = System.nanoTime();
         int step = 0;
         for (int epoch = 0; epoch < config.epochs(); epoch++) {
@@ -127,7 +130,7 @@ public final class Trainer {
                     // nearest class weight before this step's update: the batch as the head scored it
                     backend.topK(emb, head.value(), dim, 1, nearest, nearestScore);
                     for (int r = 0; r < batch; r++) {
-                        correct += nearest[r] == y[r] ? 1 : 0;
+                        correct += nearest[r] / sub == y[r] ? 1 : 0;
                     }
                     scored += batch;
                 }
