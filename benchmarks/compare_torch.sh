@@ -3,7 +3,7 @@
 # (m = 0.5, s = 64), with the same thread count on both sides, then one markdown table from both result files.
 #
 # Needs: benchmarks/target/benchmarks.jar (mvn -o -q -pl benchmarks -am package -DskipTests), JDK 25, and
-#   apt-get install -y python3-torch libopenblas0-pthread
+#   apt-get install -y python3-torch libopenblas0-pthread python3-threadpoolctl
 # Usage (from anywhere): benchmarks/compare_torch.sh
 #   THREADS=2 BACKEND=cpu SHAPES="256x512x10000 256x512x100000 512x128x10575" JMH_ARGS="-wi 1 -i 3 -f 1"
 set -euo pipefail
@@ -27,8 +27,10 @@ BLAS_DIR=$(dirname "$(dpkg -L libopenblas0-pthread | grep '/libblas\.so\.3$')")
 mkdir -p "$OUT"
 
 echo "== PyTorch: $THREADS threads, BLAS from $BLAS_DIR"
-# /usr/bin/python3: Debian's torch lives there, not in a pyenv python that may come first on PATH
-OPENBLAS_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS LD_LIBRARY_PATH="$BLAS_DIR" \
+# /usr/bin/python3: Debian's torch lives there, not in a pyenv python that may come first on PATH.
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for this command alone: some machines pin them for old OpenBLAS
+# builds, and a pinned core type runs a slower kernel than OpenBLAS 0.3.21 picks itself (torch_compare.py prints it).
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS LD_LIBRARY_PATH="$BLAS_DIR" \
     /usr/bin/python3 benchmarks/torch_compare.py --threads "$THREADS" --shapes $SHAPES \
     --json "$OUT/torch.json" --check-jar "$JAR" --check-backend "$BACKEND" --java "$JAVA"
 

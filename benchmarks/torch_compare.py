@@ -135,6 +135,19 @@ def loaded_blas():
         return ["unknown"]
 
 
+def blas_kernel():
+    """Which OpenBLAS kernel (core type) the loaded library runs, from threadpoolctl: a pinned OPENBLAS_CORETYPE or
+    an old OpenBLAS that does not know the processor falls back to a slower generic kernel."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (python3-threadpoolctl not installed)"
+    found = [f"{i.get('internal_api')} {i.get('version')} kernel {i.get('architecture')}, "
+             f"{i.get('num_threads')} threads ({i.get('filepath')})"
+             for i in threadpool_info() if i.get("user_api") == "blas"]
+    return "; ".join(found) or "no BLAS found by threadpoolctl"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shapes", nargs="+", default=["256x512x10000", "256x512x100000", "512x128x10575"],
@@ -154,6 +167,8 @@ def main():
           f"LD_LIBRARY_PATH={os.environ.get('LD_LIBRARY_PATH')}")
     torch.mm(torch.ones(2, 2), torch.ones(2, 2))
     print("BLAS loaded: " + ", ".join(loaded_blas()))
+    print(f"BLAS kernel: {blas_kernel()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}, "
+          f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE')}")
     ok = True
     if args.check_jar:
         ok = check_against_java(args.check_jar, args.java, args.check_backend)
