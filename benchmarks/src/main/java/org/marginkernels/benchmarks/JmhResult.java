@@ -1,6 +1,13 @@
 package org.marginkernels.benchmarks;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,34 +37,43 @@ public record JmhResult(String benchmark, Map<String, String> params, int thread
      * @throws IllegalArgumentException if it is not a JMH JSON result array
      */
     public static List<JmhResult> read(Path file) throws IOException {
-        Object root = JsonReader.parse(Files.readString(file));
-        if (!(root instanceof List<?> entries)) {
+        JsonElement root;
+        try {
+            // strict: Gson's default leniency would read a truncated or hand-edited file as something else
+            JsonReader reader = new JsonReader(new StringReader(Files.readString(file)));
+            reader.setStrictness(Strictness.STRICT);
+            root = JsonParser.parseReader(reader);
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException(file + ": not JSON: " + e.getMessage(), e);
+        }
+        if (!root.isJsonArray()) {
             throw new IllegalArgumentException(file + ": expected a JSON array of JMH results");
         }
         List<JmhResult> out = new ArrayList<>();
-        for (Object entry : entries) {
-            out.add(of(asMap(entry, file + " entry")));
+        for (JsonElement entry : root.getAsJsonArray()) {
+            out.add(of(object(entry, file + " entry")));
         }
         return out;
     }
 
-    private static JmhResult of(Map<String, Object> e) {
-        String full = String.valueOf(e.get("benchmark"));
+    private static JmhResult of(JsonObject e) {
+        String full = e.has("benchmark") ? e.get("benchmark").getAsString() : "";
         int method = full.lastIndexOf('.');
         int type = full.lastIndexOf('.', method - 1);
         String name = full.substring(type + 1);
         Map<String, String> params = new LinkedHashMap<>();
-        if (e.get("params") instanceof Map<?, ?> p) {
-            p.forEach((k, v) -> params.put(String.valueOf(k), String.valueOf(v)));
+        if (e.get("params") instanceof JsonObject p) {
+            p.entrySet().forEach(kv -> params.put(kv.getKey(), kv.getValue().getAsString()));
         }
-        Map<String, Object> primary = asMap(e.get("primaryMetric"), name + " primaryMetric");
+        JsonObject primary = object(e.get("primaryMetric"), name + " primaryMetric");
         Map<String, Double> secondary = new LinkedHashMap<>();
-        if (e.get("secondaryMetrics") instanceof Map<?, ?> s) {
-            s.forEach((k, v) -> secondary.put(String.valueOf(k), number(asMap(v, name + " " + k).get("score"))));
+        if (e.get("secondaryMetrics") instanceof JsonObject s) {
+            s.entrySet().forEach(kv -> secondary.put(kv.getKey(),
+                    number(object(kv.getValue(), name + " " + kv.getKey()).get("score"))));
         }
-        int threads = e.get("threads") instanceof Double d ? d.intValue() : 1;
+        int threads = e.has("threads") ? e.get("threads").getAsInt() : 1;
         return new JmhResult(name, params, threads, number(primary.get("score")), number(primary.get("scoreError")),
-                String.valueOf(primary.get("scoreUnit")), secondary);
+                primary.has("scoreUnit") ? primary.get("scoreUnit").getAsString() : "null", secondary);
     }
 
     /** The primary score in milliseconds per operation. @throws IllegalStateException for a throughput unit */
@@ -80,19 +96,15 @@ public record JmhResult(String benchmark, Map<String, String> params, int thread
         };
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> asMap(Object o, String what) {
-        if (o instanceof Map<?, ?> m) {
-            return (Map<String, Object>) m;
+    private static JsonObject object(JsonElement o, String what) {
+        if (o instanceof JsonObject m) {
+            return m;
         }
         throw new IllegalArgumentException(what + ": expected a JSON object, got " + o);
     }
 
-    // JMH writes NaN (too few iterations for an error) as the string "NaN"
-    private static double number(Object o) {
-        if (o instanceof Double d) {
-            return d;
-        }
-        return o == null ? Double.NaN : Double.parseDouble(String.valueOf(o));
+    // JMH writes NaN (too few iterations for an error) as the string "NaN", which Gson's getAsDouble parses
+    private static double number(JsonElement o) {
+        return o == null || o.isJsonNull() ? Double.NaN : o.getAsDouble();
     }
 }
