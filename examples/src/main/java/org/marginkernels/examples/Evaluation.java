@@ -12,14 +12,18 @@ public final class Evaluation {
     private Evaluation() {
     }
 
-    /** Verification results: 10-fold accuracy, TAR at {@link TrainingReport#FAR}, and the pair scores. */
-    public record Verification(VerificationMetrics.FoldAccuracy accuracy, double tarAtFar, float[] genuineScores,
-            float[] impostorScores) {
+    /**
+     * Verification results: 10-fold accuracy, TAR at each of {@link TrainingReport#FARS} (NaN where there are too
+     * few impostor pairs), the pair scores, and 1:N identification on the same held-out classes.
+     */
+    public record Verification(VerificationMetrics.FoldAccuracy accuracy, double[] tarAtFar, float[] genuineScores,
+            float[] impostorScores, Identification identification) {
     }
 
     /**
      * Embeds the held-out samples, draws balanced pairs, scores them with {@link Backend#pairCosines} and measures
-     * accuracy (threshold chosen by 10-fold cross-validation on the pairs) and TAR at FAR = 1e-3.
+     * accuracy (threshold chosen by 10-fold cross-validation on the pairs) and TAR at FAR = 1e-3 and 1e-4, then
+     * runs 1:N identification over the same embeddings.
      *
      * @param model the trained model. Its forward cache is overwritten.
      * @param heldOut samples of classes never trained on. Not modified.
@@ -45,8 +49,14 @@ public final class Evaluation {
                 imp[i++] = scores[p];
             }
         }
-        return new Verification(VerificationMetrics.kFoldAccuracy(scores, genuine, FOLDS),
-                VerificationMetrics.tarAtFar(scores, genuine, TrainingReport.FAR), gen, imp);
+        double[] tar = new double[TrainingReport.FARS.length];
+        for (int f = 0; f < tar.length; f++) {
+            tar[f] = VerificationMetrics.tarAtFar(scores, genuine, TrainingReport.FARS[f]);
+        }
+        Identification identification = Identification.evaluate(backend, emb, heldOut.labels(), heldOut.classes(),
+                dim);
+        return new Verification(VerificationMetrics.kFoldAccuracy(scores, genuine, FOLDS), tar, gen, imp,
+                identification);
     }
 
     /**

@@ -24,12 +24,19 @@ public final class ReportPrinter {
                 split.verification().classes(), r.genuineScores().length, r.impostorScores().length,
                 Evaluation.FOLDS, 100 * r.verification().mean(), 100 * r.verification().std(),
                 r.verification().threshold());
-        if (Double.isNaN(r.tarAtFar())) {
-            out.printf(Locale.ROOT, "TAR@FAR=%.0e: n/a (needs >= %d impostor pairs, have %d)%n", TrainingReport.FAR,
-                    (int) Math.ceil(1 / TrainingReport.FAR), r.impostorScores().length);
-        } else {
-            out.printf(Locale.ROOT, "TAR@FAR=%.0e: %.2f%%%n", TrainingReport.FAR, 100 * r.tarAtFar());
+        for (int f = 0; f < TrainingReport.FARS.length; f++) {
+            double far = TrainingReport.FARS[f];
+            if (Double.isNaN(r.tarAtFar()[f])) {
+                out.printf(Locale.ROOT, "TAR@FAR=%.0e: n/a (needs >= %d impostor pairs, have %d)%n", far,
+                        (int) Math.ceil(1 / far), r.impostorScores().length);
+            } else {
+                out.printf(Locale.ROOT, "TAR@FAR=%.0e: %.2f%%%n", far, 100 * r.tarAtFar()[f]);
+            }
         }
+        Identification id = r.identification();
+        out.printf(Locale.ROOT, "1:N identification (%d unseen classes enrolled with one sample each, %d probes):"
+                + " rank-1 %.2f%%, rank-%d %.2f%%%n", id.galleryClasses(), id.probes(), 100 * id.rank1(),
+                Identification.RANKS, 100 * id.rank5());
         out.printf(Locale.ROOT, "closed-set top-1 accuracy (%d held-out samples of %d training classes, nearest class"
                 + " weight): %.2f%%%n", split.closedSetTest().size(), split.train().classes(),
                 100 * r.closedSetAccuracy());

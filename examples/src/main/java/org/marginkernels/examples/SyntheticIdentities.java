@@ -38,6 +38,12 @@ public record SyntheticIdentities(int identities, int samplesPerIdentity, int te
                 latentNoise, inputNoise);
     }
 
+    /** The same generator with samples of another width. */
+    public SyntheticIdentities withInputDim(int newInputDim) {
+        return new SyntheticIdentities(identities, samplesPerIdentity, testPerIdentity, latentDim, newInputDim,
+                latentNoise, inputNoise);
+    }
+
     /** The train part (first samples of each identity) and the test part (the last {@code testPerIdentity}). */
     public Dataset[] generate(long seed) {
         SplittableRandom random = new SplittableRandom(seed);

@@ -23,6 +23,7 @@ import org.marginkernels.BackendOptions;
  * @param holdout classes held out for verification; -1 picks 2 (Fashion-MNIST) or a fifth (synthetic)
  * @param identities synthetic identities
  * @param samplesPerIdentity synthetic samples per identity
+ * @param inputDim the width of the synthetic samples
  * @param maxTrainSamples use at most this many training samples (0 = all), for quick runs
  * @param pairsPerKind genuine (and impostor) verification pairs
  * @param plotsDir where to write PNG charts, or null
@@ -30,7 +31,7 @@ import org.marginkernels.BackendOptions;
  */
 public record TrainConfig(LossSettings loss, int epochs, int batch, double lr, double momentum, double weightDecay,
         double warmupEpochs, String backend, int threads, String data, Path dataDir, long seed, int[] hidden,
-        int embeddingDim, int holdout, int identities, int samplesPerIdentity, int maxTrainSamples,
+        int embeddingDim, int holdout, int identities, int samplesPerIdentity, int inputDim, int maxTrainSamples,
         int pairsPerKind, Path plotsDir, boolean quiet) {
 
     public TrainConfig {
@@ -39,6 +40,7 @@ public record TrainConfig(LossSettings loss, int epochs, int batch, double lr, d
         positive("batch", batch);
         positive("embeddingDim", embeddingDim);
         positive("pairsPerKind", pairsPerKind);
+        positive("inputDim", inputDim);
         if (!(lr > 0) || Double.isInfinite(lr)) {
             throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
         }

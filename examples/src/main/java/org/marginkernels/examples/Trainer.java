@@ -159,7 +159,7 @@ public final class Trainer {
                 config.seed() + 3);
         double closed = Evaluation.closedSetAccuracy(backend, model, head.value(), split.closedSetTest());
         return new TrainingReport(backend.name(), loss.toString(), stepLosses, epochLosses, epochAccuracy,
-                ver.accuracy(), ver.tarAtFar(), closed, ver.genuineScores(), ver.impostorScores(), totalSteps,
+                ver.accuracy(), ver.tarAtFar(), ver.identification(), closed, ver.genuineScores(), ver.impostorScores(), totalSteps,
                 headNanos, totalSteps - stepsPerEpoch, headNanos - firstEpochHeadNanos, headFlops * totalSteps, (long) totalSteps * batch, trainNanos);
     }
 

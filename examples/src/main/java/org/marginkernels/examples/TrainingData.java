@@ -47,7 +47,7 @@ public final class TrainingData {
             log.println(FashionMnist.installHint(config.dataDir()) + "; using the synthetic identities instead");
         }
         SyntheticIdentities gen = SyntheticIdentities.defaults().withSize(config.identities(),
-                config.samplesPerIdentity(), Math.max(1, config.samplesPerIdentity() / 5));
+                config.samplesPerIdentity(), Math.max(1, config.samplesPerIdentity() / 5)).withInputDim(config.inputDim());
         Dataset[] parts = gen.generate(config.seed());
         int holdout = config.holdout() < 0 ? Math.max(1, config.identities() / 5) : config.holdout();
         return limit(OpenSetSplit.holdLastClasses(parts[0], parts[1], holdout), config.maxTrainSamples());

@@ -10,7 +10,8 @@ package org.marginkernels.examples;
  * @param epochTrainAccuracy the fraction of training samples whose nearest class weight was their own, per epoch
  *        (measured on every 4th batch, before that batch's update)
  * @param verification 10-fold verification accuracy on pairs of held-out classes
- * @param tarAtFar the true accept rate at a false accept rate of {@link #FAR}, NaN when too few impostor pairs
+ * @param tarAtFar the true accept rate at each false accept rate of {@link #FARS}, NaN when too few impostor pairs
+ * @param identification 1:N identification on the held-out classes
  * @param closedSetAccuracy top-1 accuracy of the nearest class weight on held-out samples of training classes
  * @param genuineScores cosine of every genuine verification pair
  * @param impostorScores cosine of every impostor verification pair
@@ -23,12 +24,13 @@ package org.marginkernels.examples;
  * @param trainNanos wall time of the training loop (all epochs, without evaluation)
  */
 public record TrainingReport(String backend, String lossName, float[] stepLosses, double[] epochLosses,
-        double[] epochTrainAccuracy, VerificationMetrics.FoldAccuracy verification, double tarAtFar,
+        double[] epochTrainAccuracy, VerificationMetrics.FoldAccuracy verification, double[] tarAtFar,
+        Identification identification,
         double closedSetAccuracy, float[] genuineScores, float[] impostorScores, long headSteps, long headNanos,
         long warmHeadSteps, long warmHeadNanos, double headFlops, long trainSamples, long trainNanos) {
 
-    /** The false accept rate TAR is reported at. */
-    public static final double FAR = 1e-3;
+    /** The false accept rates TAR is reported at. */
+    static final double[] FARS = {1e-3, 1e-4};
 
     /** Milliseconds per margin-head step. */
     public double headMillisPerStep() {

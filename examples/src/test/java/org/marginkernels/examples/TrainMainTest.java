@@ -28,7 +28,7 @@ class TrainMainTest {
         cmd.setOut(new PrintWriter(help));
         assertEquals(0, cmd.execute("--help"));
         for (String option : new String[] {"--loss", "--margin", "--m1", "--scale", "--negative", "--t", "--focal",
-            "--epochs", "--batch", "--lr", "--momentum", "--weight-decay", "--backend", "--threads", "--data",
+            "--epochs", "--batch", "--lr", "--momentum", "--weight-decay", "--backend", "--threads", "--data", "--input-dim",
             "--data-dir", "--seed", "--plots", "--quiet"}) {
             assertTrue(help.toString().contains(option), option + " missing from:\n" + help);
         }
@@ -64,6 +64,10 @@ class TrainMainTest {
         assertTrue(!text.contains("epoch "), "quiet prints no epoch lines:\n" + text);
         assertTrue(text.contains("verification (12 unseen classes"), text);
         assertTrue(text.contains("TAR@FAR=1e-03: n/a"), "200 impostor pairs cannot resolve FAR 1e-3:\n" + text);
+        assertTrue(text.contains("TAR@FAR=1e-04: n/a"), text);
+        // 12 unseen classes x 6 samples: one enrolled per class, 60 probes
+        assertTrue(text.contains("1:N identification (12 unseen classes enrolled with one sample each, 60 probes)"),
+                text);
         assertTrue(text.contains("margin head ["), text);
         for (String png : new String[] {Plots.LOSS_PNG, Plots.SIMILARITY_PNG}) {
             Path file = plots.resolve(png);

@@ -14,7 +14,7 @@ import org.marginkernels.Backend;
 class TrainerSyntheticTest {
 
     private static final String[] ARGS = {"--data", "synthetic", "--identities", "300", "--samples-per-identity",
-        "10", "--epochs", "8", "--hidden", "128", "--embedding-dim", "64", "--pairs", "1000", "--seed", "5",
+        "10", "--epochs", "8", "--batch", "128", "--lr", "0.05", "--input-dim", "784", "--hidden", "128", "--embedding-dim", "64", "--pairs", "1000", "--seed", "5",
         "--backend", TestBackend.name()};
 
     @Test
