@@ -16,7 +16,8 @@ class TrainerFashionMnistTest {
     void lossDropsAndHeldOutClassesAreVerified() {
         assumeTrue(FashionMnist.locate(null).isPresent(), FashionMnist.INSTALL_HINT);
         TrainConfig config = TrainMain.parse("--data", "fashion-mnist", "--max-train-samples", "8000", "--epochs",
-                "3", "--hidden", "128", "--pairs", "1000", "--backend", TestBackend.name());
+                "3", "--hidden", "128", "--batch", "128", "--lr", "0.05", "--pairs", "1000", "--backend",
+                TestBackend.name());
         OpenSetSplit split = TrainingData.load(config, System.out);
         TrainingReport report = new Trainer(config, new PrintStream(new ByteArrayOutputStream(), true,
                 StandardCharsets.UTF_8)).run(split);
