@@ -14,7 +14,7 @@ import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.RegressionLoss;
 import org.marginkernels.StepResult;
-import org.marginkernels.testing.Problem;
+import org.marginkernels.testsupport.Problem;
 
 /**
  * Writes, for every catalogue loss and four seeded problems (with rows whose target cosine is within rounding of

@@ -9,8 +9,8 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.constraints.IntRange;
-import org.marginkernels.testing.GradientCheck;
-import org.marginkernels.testing.Problem;
+import org.marginkernels.testsupport.GradientCheck;
+import org.marginkernels.testsupport.Problem;
 
 /**
  * Label smoothing as torch's cross_entropy(label_smoothing = epsilon): each row's loss is

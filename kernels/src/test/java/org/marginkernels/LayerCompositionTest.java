@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.marginkernels.testing.Problem;
+import org.marginkernels.testsupport.Problem;
 import org.marginkernels.testing.Tolerance;
 
 /**
@@ -59,7 +59,7 @@ class LayerCompositionTest {
      */
     @Test
     void normalizationBackwardMatchesFiniteDifferences() {
-        Problem p = org.marginkernels.testing.GradientCheck.gridProblem(8, 3, 5, 1);
+        Problem p = org.marginkernels.testsupport.GradientCheck.gridProblem(8, 3, 5, 1);
         float[] x = p.features();
         float[] g = new float[x.length];
         for (int i = 0; i < g.length; i++) {

@@ -14,7 +14,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import org.marginkernels.testing.Problem;
+import org.marginkernels.testsupport.Problem;
 import org.marginkernels.testing.Tolerance;
 
 /** Invariants every catalogue loss must satisfy on the reference backend, at the usual scale 64 and at 128. */

@@ -10,9 +10,9 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.marginkernels.spec.Exprs;
-import org.marginkernels.testing.GradientCheck;
-import org.marginkernels.testing.Problem;
-import org.marginkernels.testing.UserDefinedLosses;
+import org.marginkernels.testsupport.GradientCheck;
+import org.marginkernels.testsupport.Problem;
+import org.marginkernels.testsupport.UserDefinedLosses;
 
 /**
  * A margin that reads the feature norm |x_i|: the reference's gradient, including the path through the norm, against

@@ -6,7 +6,7 @@ import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import org.marginkernels.testing.Kinks;
+import org.marginkernels.spec.Kinks;
 import org.marginkernels.testing.Tolerance;
 
 /**

@@ -7,10 +7,10 @@ import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
-import org.marginkernels.testing.GradientCheck;
-import org.marginkernels.testing.Problem;
+import org.marginkernels.testsupport.GradientCheck;
+import org.marginkernels.testsupport.Problem;
 import org.marginkernels.testing.Tolerance;
-import org.marginkernels.testing.UserDefinedLosses;
+import org.marginkernels.testsupport.UserDefinedLosses;
 
 /**
  * Per-row margins m_i from a state rule: each row is the loss at its own margin, the gradient (m_i a constant)

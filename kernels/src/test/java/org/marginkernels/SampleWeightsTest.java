@@ -9,8 +9,8 @@ import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
-import org.marginkernels.testing.GradientCheck;
-import org.marginkernels.testing.Problem;
+import org.marginkernels.testsupport.GradientCheck;
+import org.marginkernels.testsupport.Problem;
 
 /** Per-sample weights and reduction NONE: the reduction of the row losses, written once (LossResult.Reducer). */
 class SampleWeightsTest {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import org.junit.jupiter.api.Test;
-import org.marginkernels.testing.Problem;
+import org.marginkernels.testsupport.Problem;
 import org.marginkernels.testing.Tolerance;
 
 /**

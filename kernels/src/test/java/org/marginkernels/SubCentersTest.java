@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.marginkernels.testing.Problem;
+import org.marginkernels.testsupport.Problem;
 
 /**
  * Sub-center ArcFace on the reference: the class cosine is the max over its sub-centers (so K identical sub-centers

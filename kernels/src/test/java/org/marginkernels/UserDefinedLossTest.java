@@ -16,8 +16,8 @@ import static org.marginkernels.spec.Exprs.mul;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.marginkernels.spec.Expr;
-import org.marginkernels.testing.Problem;
-import org.marginkernels.testing.UserDefinedLosses;
+import org.marginkernels.testsupport.Problem;
+import org.marginkernels.testsupport.UserDefinedLosses;
 
 /** Margins and negative transforms built by users: what is rejected, and that an ArcFace written by hand is ArcFace. */
 class UserDefinedLossTest {

@@ -14,7 +14,6 @@ import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.constraints.Scale;
 import org.marginkernels.LossCatalogue;
 import org.marginkernels.MarginSoftmax;
-import org.marginkernels.testing.Kinks;
 
 /**
  * The symbolic derivative of every catalogue expression against finite differences, over the whole valid cosine

@@ -8,7 +8,6 @@ import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Assume;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -25,10 +24,12 @@ import org.marginkernels.Margin;
 import org.marginkernels.Margins;
 import org.marginkernels.ScalePolicy;
 import org.marginkernels.StepResult;
-import org.marginkernels.testing.GradientCheck;
-import org.marginkernels.testing.Problem;
+import org.marginkernels.testsupport.GradientCheck;
+import org.marginkernels.testsupport.Problem;
+import org.marginkernels.testing.Shape;
+import org.marginkernels.testing.Shapes;
 import org.marginkernels.testing.Tolerance;
-import org.marginkernels.testing.UserDefinedLosses;
+import org.marginkernels.testsupport.UserDefinedLosses;
 
 /**
  * The cross-backend suite: a backend against the double-precision reference, for every catalogue loss, over shapes
@@ -68,19 +69,11 @@ abstract class BackendAgreementContract {
         reference = SharedBackends.get("reference", BackendOptions.defaults()).backend();
     }
 
-    /** A shape drawn from edge sizes: 1, primes, powers of two +- 1 (SIMD widths), and large class counts. */
-    record Shape(int batch, int dim, int classes) {
-    }
-
+    /** Edge sizes (1, primes, SIMD widths +- 1) from the testing artifact, and large class counts. */
     @Provide
     Arbitrary<Shape> shapes() {
-        Arbitrary<Integer> batch = Arbitraries.of(1, 2, 3, 5, 7, 13, 16, 31);
-        Arbitrary<Integer> dim = Arbitraries.of(1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 128, 257, 513);
-        Arbitrary<Integer> classes = Arbitraries.of(3, 4, 5, 7, 17, 31, 63, 64, 65, 127, 128, 129, 257, 1031);
-        Arbitrary<Shape> edge = Combinators.combine(batch, dim, classes).as(Shape::new);
-        Arbitrary<Shape> large = Arbitraries.of(new Shape(3, 64, 4099), new Shape(16, 128, 2053),
+        return Shapes.shapes(31, 513, 3, 1031, new Shape(3, 64, 4099), new Shape(16, 128, 2053),
                 new Shape(1, 17, 8191));
-        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(9, edge), net.jqwik.api.Tuple.of(1, large));
     }
 
     @Provide
@@ -256,7 +249,7 @@ abstract class BackendAgreementContract {
         Assume.that(!loss.spec().readsNorm() && loss.subCenters() == 1);
         List<Float> special = new java.util.ArrayList<>(List.of(1f, -1f, 0f, Math.nextDown(1f), Math.nextUp(-1f),
                 (float) (1 - Margins.COSINE_EPSILON), (float) (-1 + Margins.COSINE_EPSILON), 0.5f, -0.5f));
-        for (double t : org.marginkernels.testing.Kinks.of(loss.spec().target())) {
+        for (double t : org.marginkernels.spec.Kinks.of(loss.spec().target())) {
             float ft = (float) t;
             special.add(ft);
             special.add(Math.nextUp(ft));

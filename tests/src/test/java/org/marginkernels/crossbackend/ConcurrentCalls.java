@@ -15,7 +15,7 @@ import org.marginkernels.Backend;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.Margins;
-import org.marginkernels.testing.Problem;
+import org.marginkernels.testsupport.Problem;
 
 /**
  * The shared-backend contract: several threads calling one {@link Backend} at the same moment (a barrier releases

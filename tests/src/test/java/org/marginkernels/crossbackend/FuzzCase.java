@@ -21,10 +21,10 @@ import org.marginkernels.NegativeTransform;
 import org.marginkernels.Reduction;
 import org.marginkernels.ScalePolicy;
 import org.marginkernels.spi.RowCheck;
-import org.marginkernels.testing.GradientCheck;
-import org.marginkernels.testing.Problem;
+import org.marginkernels.testsupport.GradientCheck;
+import org.marginkernels.testsupport.Problem;
 import org.marginkernels.testing.Tolerance;
-import org.marginkernels.testing.UserDefinedLosses;
+import org.marginkernels.testsupport.UserDefinedLosses;
 
 /**
  * One fuzz case: a public {@link Backend} call with random arguments, some of them mutated (non-finite, huge, tiny

@@ -1,4 +1,4 @@
-package org.marginkernels.testing;
+package org.marginkernels.testsupport;
 
 import static org.marginkernels.spec.Exprs.COSINE;
 import static org.marginkernels.spec.Exprs.ROW_MARGIN;

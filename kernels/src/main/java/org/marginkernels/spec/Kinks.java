@@ -1,8 +1,7 @@
-package org.marginkernels.testing;
+package org.marginkernels.spec;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.marginkernels.spec.Expr;
 
 /**
  * Where a piecewise expression may have a kink: the constants and parameters it compares its variable with or clamps

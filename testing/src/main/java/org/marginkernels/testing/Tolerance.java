@@ -1,8 +1,9 @@
 package org.marginkernels.testing;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
-/** Element-wise comparison with a mixed absolute/relative tolerance, reporting the worst element on failure. */
+/**
+ * Element-wise comparison with a mixed absolute/relative tolerance, reporting the worst element on failure. Failures
+ * are {@link AssertionError}s, so it works under JUnit, jqwik, TestNG or a plain main.
+ */
 public final class Tolerance {
 
     private Tolerance() {
@@ -40,6 +41,10 @@ public final class Tolerance {
             fail(what + ": expected " + expected + " but was " + actual + " (abs tol " + abs + ", rel tol " + rel
                     + ")");
         }
+    }
+
+    private static void fail(String message) {
+        throw new AssertionError(message);
     }
 
     /** The largest |a_i|, for tolerances relative to the scale of a whole gradient. */

@@ -1,19 +1,19 @@
-package org.marginkernels.testing;
+package org.marginkernels.testsupport;
 
-import java.util.Random;
+import java.util.SplittableRandom;
 import org.marginkernels.Backend;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.ScalePolicy;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spec.Kinks;
 import org.marginkernels.spi.RowCheck;
+import org.marginkernels.testing.FiniteDifferences;
+import org.marginkernels.testing.Tolerance;
 
 /**
- * Finite-difference checks of a backend's loss gradient with respect to the raw inputs.
- *
- * <p>Inputs are multiples of 2^-6, so x +- h with h = 2^-12 or 2^-13 is exact in float and the difference quotient
- * sees exactly the perturbation it divides by. The quotient is Richardson-extrapolated,
- * D = (4 D(h/2) - D(h)) / 3, whose error is O(h^4) times the fifth derivative.
+ * Finite-difference checks of a backend's loss gradient with respect to the raw inputs, with the testing artifact's
+ * {@link FiniteDifferences} (Richardson-extrapolated central differences over inputs on the 2^-6 grid).
  */
 public final class GradientCheck {
 
@@ -27,31 +27,16 @@ public final class GradientCheck {
         return gridProblem(seed, batch, dim, classes, 1);
     }
 
-    /** {@link #gridProblem(long, int, int, int)} with classes x subCenters weight rows (the same draws for 1). */
+    /** {@link #gridProblem(long, int, int, int)} with classes x subCenters weight rows. */
     public static Problem gridProblem(long seed, int batch, int dim, int classes, int subCenters) {
-        Random r = new Random(seed);
-        float[] x = new float[batch * dim];
-        float[] w = new float[classes * subCenters * dim];
-        fillRows(r, x, dim);
-        fillRows(r, w, dim);
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = FiniteDifferences.gridValues(r, batch * dim, dim);
+        float[] w = FiniteDifferences.gridValues(r, classes * subCenters * dim, dim);
         int[] y = new int[batch];
         for (int i = 0; i < batch; i++) {
             y[i] = r.nextInt(classes);
         }
         return new Problem(x, w, y, dim);
-    }
-
-    private static void fillRows(Random r, float[] a, int dim) {
-        for (int row = 0; row < a.length / dim; row++) {
-            double norm;
-            do {
-                norm = 0;
-                for (int k = row * dim; k < (row + 1) * dim; k++) {
-                    a[k] = (r.nextInt(257) - 128) / 64f;
-                    norm += a[k] * a[k];
-                }
-            } while (Math.sqrt(norm) < 0.5);
-        }
     }
 
     /**
@@ -125,32 +110,16 @@ public final class GradientCheck {
     public static float[][] numericGradients(Backend backend, MarginSoftmax loss, Problem p) {
         float[] x = p.features().clone();
         float[] w = p.weights().clone();
-        float[] gx = new float[x.length];
-        float[] gw = new float[w.length];
-        for (int i = 0; i < x.length; i++) {
-            gx[i] = (float) derivative(backend, loss, x, w, p, x, i);
-        }
-        for (int i = 0; i < w.length; i++) {
-            gw[i] = (float) derivative(backend, loss, x, w, p, w, i);
-        }
-        return new float[][] {gx, gw};
+        double[] gx = FiniteDifferences.gradient(v -> backend.forward(loss, v, w, p.labels(), p.dim()).loss(), x, H);
+        double[] gw = FiniteDifferences.gradient(v -> backend.forward(loss, x, v, p.labels(), p.dim()).loss(), w, H);
+        return new float[][] {toFloat(gx), toFloat(gw)};
     }
 
-    private static double derivative(Backend b, MarginSoftmax loss, float[] x, float[] w, Problem p, float[] target,
-            int i) {
-        double d1 = central(b, loss, x, w, p, target, i, H);
-        double d2 = central(b, loss, x, w, p, target, i, H / 2);
-        return (4 * d2 - d1) / 3;
-    }
-
-    private static double central(Backend b, MarginSoftmax loss, float[] x, float[] w, Problem p, float[] target,
-            int i, float h) {
-        float saved = target[i];
-        target[i] = saved + h;
-        double plus = b.forward(loss, x, w, p.labels(), p.dim()).loss();
-        target[i] = saved - h;
-        double minus = b.forward(loss, x, w, p.labels(), p.dim()).loss();
-        target[i] = saved;
-        return (plus - minus) / (2.0 * h);
+    private static float[] toFloat(double[] a) {
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = (float) a[i];
+        }
+        return out;
     }
 }

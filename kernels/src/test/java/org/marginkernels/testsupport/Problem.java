@@ -1,4 +1,4 @@
-package org.marginkernels.testing;
+package org.marginkernels.testsupport;
 
 import java.util.Random;
 import org.marginkernels.MarginSoftmax;
