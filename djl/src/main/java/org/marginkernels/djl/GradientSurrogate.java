@@ -24,7 +24,8 @@ final class GradientSurrogate {
      *
      * @param value the loss, already computed
      * @param inputs the arrays the loss was computed from (they may require gradients). Not modified.
-     * @param grads dL/dinputs[k], same element counts, not requiring gradients. Not modified.
+     * @param grads dL/dinputs[k], same element counts, not requiring gradients; the result and its intermediates
+     *     belong to their managers. Not modified.
      * @throws IllegalArgumentException if the counts of arrays or of elements differ
      */
     static NDArray of(double value, NDArray[] inputs, NDArray[] grads) {
@@ -38,7 +39,11 @@ final class GradientSurrogate {
                 throw new IllegalArgumentException("grads[" + k + "] must have the " + inputs[k].size()
                         + " elements of inputs[" + k + "], got " + grads[k].size());
             }
-            NDArray linear = inputs[k].flatten().dot(grads[k].flatten());
+            // the input's view joins the gradient's manager (the step's): ops attach results to the manager of the
+            // array they are called on, and W's is the parameter's, which lives for the whole training
+            NDArray input = inputs[k].flatten();
+            input.attach(grads[k].getManager());
+            NDArray linear = grads[k].flatten().dot(input);
             NDArray zero = linear.sub(linear.stopGradient());
             out = out == null ? zero : out.add(zero);
         }

@@ -35,6 +35,7 @@ public final class MarginHead extends AbstractBlock {
     private final Backend backend;
     private final int classes;
     private final Parameter weight;
+    private final StepBuffers buffers = new StepBuffers();
     private LossState state = LossState.empty();
     private double lastLoss = Double.NaN;
 
@@ -91,18 +92,20 @@ public final class MarginHead extends AbstractBlock {
         NDArray features = data.singletonOrThrow();
         NDArray weights = parameterStore.getValue(weight, features.getDevice(), true);
         int dim = Math.toIntExact(embeddingDim(features.getShape()));
-        float[] x = NDArrays.floats("features", features);
-        float[] w = NDArrays.floats("weights", weights);
         int[] y = NDArrays.labels(labels.head());
-        float[] featureGrad = new float[x.length];
-        float[] weightGrad = new float[w.length];
-        StepResult step = backend.step(loss, state, x, w, y, dim, featureGrad, weightGrad);
-        state = step.state();
-        lastLoss = step.result().loss();
-        NDManager manager = features.getManager();
-        NDArray[] grads = {NDArrays.create(manager, featureGrad, features.getShape()),
-            NDArrays.create(manager, weightGrad, weights.getShape())};
-        return new NDList(GradientSurrogate.of(lastLoss, new NDArray[] {features, weights}, grads));
+        synchronized (buffers) {
+            buffers.fit(Math.toIntExact(features.size()), Math.toIntExact(weights.size()));
+            NDArrays.readFloats("features", features, buffers.features);
+            NDArrays.readFloats("weights", weights, buffers.weights);
+            StepResult step = backend.step(loss, state, buffers.features, buffers.weights, y, dim,
+                    buffers.featureGrad, buffers.weightGrad);
+            state = step.state();
+            lastLoss = step.result().loss();
+            NDManager manager = features.getManager();
+            NDArray[] grads = {NDArrays.create(manager, buffers.featureGrad, features.getShape()),
+                buffers.weightGradArray(manager, weights.getShape())};
+            return new NDList(GradientSurrogate.of(lastLoss, new NDArray[] {features, weights}, grads));
+        }
     }
 
     /** The inference path: cosine logits c_ij = x^_i . w^_j (the best sub-center's for K &gt; 1). */

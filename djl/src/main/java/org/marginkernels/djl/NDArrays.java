@@ -40,13 +40,6 @@ final class NDArrays {
         view.order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
     }
 
-    /** The array's float32 values, row-major, as a new Java array; see {@link #readFloats}. */
-    static float[] floats(String name, NDArray array) {
-        float[] out = new float[Math.toIntExact(array.size())];
-        readFloats(name, array, out);
-        return out;
-    }
-
     /**
      * Integer labels from an int or float array (DJL datasets often hold labels as float32); a float that is not a
      * whole number is rejected.
