@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One ArcFace step inside DJL, side by side in one JMH run (djl/src/test/.../ArcFaceStepBenchmark): DJL's own
 # ArcFace (NDArray ops + autograd on libtorch 2.7.1), our MarginHead through DJL's autograd, and the fused step alone.
-# libtorch and the cpu backend get 2 threads each. Prints a "vs DJL" table (DJL's time / ours).
-# Extra arguments go to JMH, e.g. -p shape=128x512x50000 -wi 1 -i 2.
+# libtorch and the cpu backend get 2 threads each. Prints a "vs DJL" table (DJL's time / ours), then times the three
+# steps again in alternating rounds (PairedStepTiming), the fairer ratio when other jobs share the machine.
+# Extra arguments go to JMH, e.g. -p shape=128x512x50000 -wi 1 -i 2; ROUNDS sets the paired rounds (default 7).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/java25.sh
@@ -27,3 +28,7 @@ awk -F, 'NR > 1 {
             if (k in score) printf "%-16s %-16s %12.1f %10.1f %7.2fx\n", shape, k, score[k], err[k], score["djlAutograd"] / score[k]
         }
     }' "$csv"
+echo
+OMP_NUM_THREADS=2 java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx6g \
+    -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -Dai.djl.pytorch.num_interop_threads=1 \
+    -cp "$cp" org.marginkernels.djl.PairedStepTiming 256x512x100000 2 "${ROUNDS:-7}"
