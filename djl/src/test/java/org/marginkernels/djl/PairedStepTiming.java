@@ -1,5 +1,6 @@
 package org.marginkernels.djl;
 
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.Arrays;
 
 /**
@@ -41,7 +42,8 @@ public final class PairedStepTiming {
                 ms[2][r] = (t3 - t2) / 1e6;
             }
             String[] names = {"djlAutograd", "marginHead", "fusedStepOnly"};
-            System.out.printf("paired rounds: %d at %s, %d threads%n", rounds, bench.shape, bench.threads);
+            System.out.printf("paired rounds: %d at %s, cpu backend %d threads, libtorch %d intra-op threads%n", rounds,
+                    bench.shape, bench.threads, JniUtils.getNumThreads());
             System.out.printf("%-16s %12s %12s %12s %16s%n", "step", "median ms", "min ms", "max ms",
                     "vs DJL (median)");
             for (int k = 0; k < 3; k++) {
