@@ -114,15 +114,24 @@ public final class MarginHead extends AbstractBlock {
             PairList<String, Object> params) {
         NDArray features = inputs.singletonOrThrow();
         NDArray weights = parameterStore.getValue(weight, features.getDevice(), training);
-        NDArray cosines = unitRows(features).matMul(unitRows(weights).transpose());
+        NDManager manager = features.getManager();
+        NDArray cosines = unitRows(features, manager).matMul(unitRows(weights, manager).transpose());
         if (loss.subCenters() > 1) {
             cosines = cosines.reshape(features.getShape().get(0), classes, loss.subCenters()).max(new int[] {2});
         }
         return new NDList(cosines);
     }
 
-    private static NDArray unitRows(NDArray rows) {
-        return rows.div(rows.norm(new int[] {1}, true));
+    /**
+     * Rows divided by their L2 norms, owned by {@code owner}: ops attach results to the manager of the array they
+     * are called on, and W's is the parameter's, where a result would live as long as the model.
+     */
+    private static NDArray unitRows(NDArray rows, NDManager owner) {
+        NDArray norms = rows.norm(new int[] {1}, true);
+        norms.attach(owner);
+        NDArray unit = rows.div(norms);
+        unit.attach(owner);
+        return unit;
     }
 
     private static long embeddingDim(Shape features) {

@@ -110,6 +110,34 @@ class MarginHeadGradientTest {
         assertClose("dL/dA", theirs, ours);
     }
 
+    /** Without labels the head returns the cosine logits; checked against double-precision cosines, 1e-5. */
+    @Test
+    void withoutLabelsTheHeadReturnsCosines() {
+        SplittableRandom random = new SplittableRandom(18);
+        float[] x = gaussian(random, BATCH * DIM);
+        float[] w = gaussian(random, CLASSES * DIM);
+        try (NDManager scope = manager.newSubManager()) {
+            MarginHead head = initializedHead(scope, w);
+            NDArray cosines = head.forward(new ParameterStore(scope, false),
+                    new NDList(scope.create(x, new Shape(BATCH, DIM))), false).singletonOrThrow();
+            assertEquals(new Shape(BATCH, CLASSES), cosines.getShape());
+            float[] actual = cosines.toFloatArray();
+            for (int i = 0; i < BATCH; i++) {
+                for (int j = 0; j < CLASSES; j++) {
+                    double dot = 0;
+                    double xx = 0;
+                    double ww = 0;
+                    for (int k = 0; k < DIM; k++) {
+                        dot += (double) x[i * DIM + k] * w[j * DIM + k];
+                        xx += (double) x[i * DIM + k] * x[i * DIM + k];
+                        ww += (double) w[j * DIM + k] * w[j * DIM + k];
+                    }
+                    assertEquals(dot / Math.sqrt(xx * ww), actual[i * CLASSES + j], 1e-5, "cos[" + i + "][" + j + "]");
+                }
+            }
+        }
+    }
+
     private record Gradients(double loss, float[] features, float[] weights) {
     }
 
