@@ -1,0 +1,93 @@
+package org.marginkernels.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Moves floats between DJL arrays and the Java arrays the margin-kernels backends read and write.
+ *
+ * <p>Reading: for a contiguous float32 CPU array, {@code toByteBuffer(true)} on the PyTorch engine is a direct buffer
+ * over the tensor's own storage (no copy on the native side); the backends take {@code float[]}, so one bulk copy
+ * from that view into the heap remains. Writing: a direct buffer filled from the heap array becomes the tensor's
+ * storage ({@code torch::from_blob}), so DJL copies nothing more.
+ */
+final class NDArrays {
+
+    private NDArrays() {
+    }
+
+    /**
+     * The array's float32 values, row-major, into {@code out}.
+     *
+     * @param name the argument's name for error messages
+     * @param array a float32 array of {@code out.length} elements. Not modified.
+     * @param out receives the values. Modified.
+     * @throws IllegalArgumentException if the type or the element count differ
+     */
+    static void readFloats(String name, NDArray array, float[] out) {
+        if (array.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException(name + " must be float32, got " + array.getDataType());
+        }
+        if (array.size() != out.length) {
+            throw new IllegalArgumentException(name + " must have " + out.length + " elements, got " + array.size()
+                    + " (shape " + array.getShape() + ")");
+        }
+        ByteBuffer view = array.toByteBuffer(true);
+        view.order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
+    }
+
+    /**
+     * Integer labels from an int or float array (DJL datasets often hold labels as float32); a float that is not a
+     * whole number is rejected.
+     *
+     * @throws IllegalArgumentException naming {@code labels} if a value is not a whole number
+     */
+    static int[] labels(NDArray labels) {
+        DataType type = labels.getDataType();
+        if (type == DataType.INT32) {
+            return labels.toIntArray();
+        }
+        if (type == DataType.INT64) {
+            long[] wide = labels.toLongArray();
+            int[] out = new int[wide.length];
+            for (int i = 0; i < wide.length; i++) {
+                out[i] = toLabel(i, wide[i]);
+            }
+            return out;
+        }
+        if (!type.isFloating()) {
+            throw new IllegalArgumentException("labels must be int32, int64 or a floating type, got " + type);
+        }
+        double[] values = labels.toType(DataType.FLOAT64, false).toDoubleArray();
+        int[] out = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != Math.rint(values[i])) {
+                throw new IllegalArgumentException("labels[" + i + "] must be a whole number, got " + values[i]);
+            }
+            out[i] = toLabel(i, (long) values[i]);
+        }
+        return out;
+    }
+
+    private static int toLabel(int i, long value) {
+        if (value != (int) value) {
+            throw new IllegalArgumentException("labels[" + i + "] must fit an int, got " + value);
+        }
+        return (int) value;
+    }
+
+    /**
+     * A float32 array of the given shape holding {@code values}, on the manager's device, owned by the manager.
+     *
+     * @param values row-major values, shape.size() of them. Not modified.
+     */
+    static NDArray create(NDManager manager, float[] values, Shape shape) {
+        ByteBuffer storage = manager.allocateDirect(Math.multiplyExact(values.length, Float.BYTES));
+        storage.order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
+        return manager.create(storage, shape, DataType.FLOAT32);
+    }
+}
