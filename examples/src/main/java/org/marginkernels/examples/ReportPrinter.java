@@ -44,8 +44,8 @@ public final class ReportPrinter {
                 " (after the first epoch: %.3f ms/step, %.2f GFLOP/s)", r.warmHeadMillisPerStep(),
                 r.warmHeadGflops());
         out.printf(Locale.ROOT, "margin head [%s]: %d steps, %.3f ms/step, %.2f GFLOP/s%s (6*B*C*D, B=%d C=%d"
-                + " D=%d); training %,.0f samples/s; wall %.1f s%n", r.backend(), r.headSteps(),
-                r.headMillisPerStep(), r.headGflops(), warm, batch, split.train().classes(), dim,
-                r.samplesPerSecond(), wallSeconds);
+                + " D=%d), %.0f%% of the training loop; training %,.0f samples/s; wall %.1f s%n", r.backend(),
+                r.headSteps(), r.headMillisPerStep(), r.headGflops(), warm, batch, split.train().classes(), dim,
+                100.0 * r.headNanos() / r.trainNanos(), r.samplesPerSecond(), wallSeconds);
     }
 }

@@ -111,7 +111,7 @@ public final class TrainMain implements Callable<Integer> {
     int[] hidden = {256};
 
     @Option(names = "--embedding-dim", paramLabel = "D", description = "embedding width (default: ${DEFAULT-VALUE})")
-    int embeddingDim = 128;
+    int embeddingDim = 256;
 
     @Option(names = "--holdout", paramLabel = "N", description = "classes held out for verification; default 2"
             + " for Fashion-MNIST (Bag, Ankle boot), a fifth of the synthetic identities")
