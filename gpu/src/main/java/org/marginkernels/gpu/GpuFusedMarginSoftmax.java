@@ -66,32 +66,56 @@ final class GpuFusedMarginSoftmax {
 
     /**
      * The loss and, when a gradient array is given, dL/dfeatures and dL/dweights, through the one fused plan
-     * ({@link FusedPlan}); see KernelBackend.
+     * ({@link FusedPlan}); see KernelBackend. Uploads the weights and reads their gradient back.
      */
     LossResult run(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim, float[] featureGrad,
             float[] weightGrad) {
-        int batch = labels.length;
-        int rows = weights.length / dim;
-        int classes = rows / loss.subCenters();
-        KernelLauncher k = backend.launcher(loss.spec(), loss.subCenters());
-        if (batch == 0) {
+        if (labels.length == 0) {
             zero(featureGrad);
             zero(weightGrad);
-            return new LossResult(0, loss.fixedScale(classes).orElseGet(() -> loss.adaCosPreviousScale(classes)), 0);
+            return emptyBatch(loss, weights.length / dim / loss.subCenters());
         }
         try (DeviceSession s = new DeviceSession(backend.runtime())) {
-            GpuKernelBackend.Normalized x = GpuKernelBackend.normalize(k, s, features, batch, dim, true);
-            GpuKernelBackend.Normalized w = GpuKernelBackend.normalize(k, s, weights, rows, dim, false);
-            int chunk = forwardChunk(classes);
-            int chunks = KernelLauncher.ceil(classes, chunk);
-            // f_y, gm and shift start at zero: the AdaCos pass reads them without using them
-            Call call = new Call(loss, k, s, k.arguments(s), x, w, s.upload(labels), s.upload(new float[batch]),
-                    s.upload(new float[batch]), s.upload(new float[batch]), s.floats((long) chunks * batch),
-                    s.floats((long) chunks * batch), s.floats(batch), s.floats(batch), batch, classes, dim, chunk,
-                    chunks);
-            return FusedPlan.run(loss, labels, classes, new Tiles(call, featureGrad, weightGrad),
-                    featureGrad != null || weightGrad != null);
+            int rows = weights.length / dim;
+            DeviceBuffer gw = weightGrad == null ? null : s.floats(weightGrad.length);
+            GpuKernelBackend.Normalized w = GpuKernelBackend.normalize(
+                    backend.launcher(loss.spec(), loss.subCenters()), s, weights, rows, dim, false);
+            LossResult result = run(loss, s, features, w, rows, labels, dim, featureGrad, gw);
+            if (gw != null) {
+                s.read(gw, weightGrad);
+            }
+            return result;
         }
+    }
+
+    /**
+     * {@link #run(MarginSoftmax, float[], float[], int[], int, float[], float[])} over weights that are on the device
+     * already: only the features, labels, per-row scalars and dL/dfeatures cross the bus. The batch is not empty.
+     *
+     * @param s the session that owns this call's scratch buffers
+     * @param w raw class weights on the device with their norms ({@code rows} x dim). Not modified.
+     * @param rows weight rows: classes x sub-centers
+     * @param weightGrad receives dL/dweights on the device (rows x dim), or null to skip. Modified.
+     */
+    LossResult run(MarginSoftmax loss, DeviceSession s, float[] features, GpuKernelBackend.Normalized w, int rows,
+            int[] labels, int dim, float[] featureGrad, DeviceBuffer weightGrad) {
+        int batch = labels.length;
+        int classes = rows / loss.subCenters();
+        KernelLauncher k = backend.launcher(loss.spec(), loss.subCenters());
+        GpuKernelBackend.Normalized x = GpuKernelBackend.normalize(k, s, features, batch, dim, true);
+        int chunk = forwardChunk(classes);
+        int chunks = KernelLauncher.ceil(classes, chunk);
+        // f_y, gm and shift start at zero: the AdaCos pass reads them without using them
+        Call call = new Call(loss, k, s, k.arguments(s), x, w, s.upload(labels), s.upload(new float[batch]),
+                s.upload(new float[batch]), s.upload(new float[batch]), s.floats((long) chunks * batch),
+                s.floats((long) chunks * batch), s.floats(batch), s.floats(batch), batch, classes, dim, chunk,
+                chunks);
+        return FusedPlan.run(loss, labels, classes, new Tiles(call, featureGrad, weightGrad),
+                featureGrad != null || weightGrad != null);
+    }
+
+    private static LossResult emptyBatch(MarginSoftmax loss, int classes) {
+        return new LossResult(0, loss.fixedScale(classes).orElseGet(() -> loss.adaCosPreviousScale(classes)), 0);
     }
 
     /** Classes per forward chunk: {@value #FORWARD_CHUNK}, or more (a multiple of the tile) for a huge class count. */
@@ -110,11 +134,11 @@ final class GpuFusedMarginSoftmax {
 
         private final Call call;
         private final float[] featureGrad;
-        private final float[] weightGrad;
+        private final DeviceBuffer weightGrad;
         private float[] lastMax;
         private boolean shifted;
 
-        Tiles(Call call, float[] featureGrad, float[] weightGrad) {
+        Tiles(Call call, float[] featureGrad, DeviceBuffer weightGrad) {
             this.call = call;
             this.featureGrad = featureGrad;
             this.weightGrad = weightGrad;
@@ -220,11 +244,9 @@ final class GpuFusedMarginSoftmax {
                 s.read(gx, featureGrad);
             }
             if (weightGrad != null) {
-                DeviceBuffer gw = s.floats(weightGrad.length);
                 k.tiles("mk_fused_dw", KernelLauncher.ceil(classes, KernelLauncher.TILE), 1, call.args(),
                         call.x().hat(), call.w().raw(), call.w().inv(), call.labels(), call.fy(), call.gm(),
-                        call.shift(), gDev, tDev, batch, classes, dim, scale, (float) rows.q(), gw);
-                s.read(gw, weightGrad);
+                        call.shift(), gDev, tDev, batch, classes, dim, scale, (float) rows.q(), weightGrad);
             }
         }
     }

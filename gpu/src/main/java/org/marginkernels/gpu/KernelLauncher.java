@@ -9,6 +9,8 @@ final class KernelLauncher {
 
     /** The tile edge of the body's TILE macro. */
     static final int TILE = 16;
+    /** Work-items of the one group of mk_first_suspect_row: the body's MK_SCAN_GROUP. */
+    static final int SCAN_GROUP = 256;
     /** Work-items per group of the one-per-row kernels. */
     static final int ROW_GROUP = 64;
 

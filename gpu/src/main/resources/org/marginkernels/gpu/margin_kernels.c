@@ -642,3 +642,78 @@ KERNEL void mk_fused_dw(GLOBAL const float* args, GLOBAL const float* xhat, GLOB
         }
     }
 }
+
+/* out_e = 0 for e in [0, n): one work-item per element (a resident gradient and momentum buffer start at zero). */
+KERNEL void mk_zero(GLOBAL float* out, const int n) {
+    const int e = GLOBAL_X;
+    if (e < n) {
+        out[e] = 0.0f;
+    }
+}
+
+/*
+ * One step of SGD with momentum and weight decay on resident weights (torch.optim.SGD, dampening 0, not Nesterov):
+ * d = dw + decay w, v = momentum v + d, w = w - rate v. Written with FMAF so a host can repeat it bit for bit; v
+ * starts at zero, so the first step's v is d, as torch's. One work-item per element.
+ */
+KERNEL void mk_sgd_momentum(GLOBAL float* w, GLOBAL const float* dw, GLOBAL float* v, const int n,
+        const float rate, const float momentum, const float decay) {
+    const int e = GLOBAL_X;
+    if (e >= n) {
+        return;
+    }
+    const float d = FMAF(decay, w[e], dw[e]);
+    const float ve = FMAF(momentum, v[e], d);
+    v[e] = ve;
+    w[e] = FMAF(-rate, ve, w[e]);
+}
+
+/*
+ * out[0] = the lowest row r >= from whose norm is not strictly inside (lo, hi) (NaN included), rows if none: the
+ * rows the host must decide exactly (lo, hi are the accepted norm range narrowed by the slack of a float norm). One
+ * work-group of MK_SCAN_GROUP work-items, each scanning a stride, then a fixed-order tree of minima.
+ */
+#define MK_SCAN_GROUP 256
+KERNEL void mk_first_suspect_row(GLOBAL const float* norms, const int from, const int rows, const float lo,
+        const float hi, GLOBAL int* out) {
+    LOCAL_MEM int best[MK_SCAN_GROUP];
+    const int t = LOCAL_X;
+    int first = rows;
+    for (int r = from + t; r < rows; r += MK_SCAN_GROUP) {
+        const float n = norms[r];
+        if (!(n > lo && n < hi)) {
+            first = r;
+            break;
+        }
+    }
+    best[t] = first;
+    BARRIER();
+    for (int span = MK_SCAN_GROUP / 2; span > 0; span /= 2) {
+        if (t < span && best[t + span] < best[t]) {
+            best[t] = best[t + span];
+        }
+        BARRIER();
+    }
+    if (t == 0) {
+        out[0] = best[0];
+    }
+}
+
+/*
+ * out row (i K + sub) = weight row (y_i K + sub) for each sub-center sub < K (zeros on ignored rows, y_i < 0): the
+ * target rows a stateful loss's batch statistics read, so that only they cross the bus. One work-item per row.
+ */
+KERNEL void mk_gather_target_rows(GLOBAL const float* w, GLOBAL const int* labels, const int rows, const int dim,
+        GLOBAL float* out) {
+    const int i = GLOBAL_X;
+    if (i >= rows) {
+        return;
+    }
+    const int y = labels[i];
+    for (int sub = 0; sub < MK_SUBCENTERS; sub++) {
+        for (int k = 0; k < dim; k++) {
+            out[((long) i * MK_SUBCENTERS + sub) * dim + k] = y < 0 ? 0.0f
+                    : w[((long) y * MK_SUBCENTERS + sub) * dim + k];
+        }
+    }
+}
