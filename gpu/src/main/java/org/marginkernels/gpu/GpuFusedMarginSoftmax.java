@@ -23,8 +23,8 @@ import org.marginkernels.spi.FusedPlan;
  */
 final class GpuFusedMarginSoftmax {
 
-    /** Classes per forward chunk: a multiple of the tile, large enough that the partials stay small. */
-    static final int FORWARD_CHUNK = 64 * KernelLauncher.TILE;
+    /** Classes per forward chunk: a multiple of the kernels' class block, large enough that the partials stay small. */
+    static final int FORWARD_CHUNK = 16 * KernelLauncher.BLOCK;
     /** The most forward chunks: beyond FORWARD_CHUNK x this many classes the chunks grow instead. */
     static final int MAX_FORWARD_CHUNKS = 1024;
     /** The most class chunks of the dX partials: enough groups to fill a GPU at batch 256. */
@@ -56,7 +56,7 @@ final class GpuFusedMarginSoftmax {
          * @param q the label smoothing mass of mode 2
          */
         float[][] rows(int mode, double scale, double q) {
-            k.tiles("mk_fused_partials", chunks, KernelLauncher.ceil(batch, KernelLauncher.TILE), args, x.hat(),
+            k.tiles("mk_fused_partials", chunks, KernelLauncher.ceil(batch, KernelLauncher.BLOCK), args, x.hat(),
                     w.raw(), w.inv(), labels, fy, gm, shift, batch, classes, dim, chunk, (float) scale, (float) q,
                     mode, partMax, partSum);
             k.perRow("mk_fused_merge", batch, partMax, partSum, batch, chunks, (float) scale, mode, rowMax, rowSum);
@@ -70,6 +70,7 @@ final class GpuFusedMarginSoftmax {
      */
     LossResult run(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim, float[] featureGrad,
             float[] weightGrad) {
+        backend.checkOpen();
         if (labels.length == 0) {
             zero(featureGrad);
             zero(weightGrad);
@@ -118,10 +119,10 @@ final class GpuFusedMarginSoftmax {
         return new LossResult(0, loss.fixedScale(classes).orElseGet(() -> loss.adaCosPreviousScale(classes)), 0);
     }
 
-    /** Classes per forward chunk: {@value #FORWARD_CHUNK}, or more (a multiple of the tile) for a huge class count. */
+    /** Classes per forward chunk: {@value #FORWARD_CHUNK}, or more (a multiple of the class block) for a huge class count. */
     static int forwardChunk(int classes) {
-        int spread = KernelLauncher.ceil(KernelLauncher.ceil(classes, MAX_FORWARD_CHUNKS), KernelLauncher.TILE)
-                * KernelLauncher.TILE;
+        int spread = KernelLauncher.ceil(KernelLauncher.ceil(classes, MAX_FORWARD_CHUNKS), KernelLauncher.BLOCK)
+                * KernelLauncher.BLOCK;
         return Math.max(FORWARD_CHUNK, spread);
     }
 
@@ -231,11 +232,11 @@ final class GpuFusedMarginSoftmax {
             DeviceBuffer tDev = s.upload(targetGrad);
             if (featureGrad != null) {
                 int dxChunk = KernelLauncher.ceil(KernelLauncher.ceil(classes, dxChunks(batch, classes, dim)),
-                        KernelLauncher.TILE) * KernelLauncher.TILE;
+                        KernelLauncher.BLOCK) * KernelLauncher.BLOCK;
                 int dxChunks = KernelLauncher.ceil(classes, dxChunk);
                 DeviceBuffer dxPartials = s.floats((long) dxChunks * batch * dim);
                 DeviceBuffer gx = s.floats((long) batch * dim);
-                k.tiles("mk_fused_dx_partials", dxChunks, KernelLauncher.ceil(batch, KernelLauncher.TILE),
+                k.tiles("mk_fused_dx_partials", dxChunks, KernelLauncher.ceil(batch, KernelLauncher.BLOCK),
                         call.args(), call.x().hat(), call.w().raw(), call.w().inv(), call.labels(), call.fy(),
                         call.gm(), call.shift(), gDev, tDev, batch, classes, dim, dxChunk, scale, (float) rows.q(),
                         dxPartials);
@@ -244,7 +245,7 @@ final class GpuFusedMarginSoftmax {
                 s.read(gx, featureGrad);
             }
             if (weightGrad != null) {
-                k.tiles("mk_fused_dw", KernelLauncher.ceil(classes, KernelLauncher.TILE), 1, call.args(),
+                k.tiles("mk_fused_dw", KernelLauncher.ceil(classes, KernelLauncher.BLOCK), 1, call.args(),
                         call.x().hat(), call.w().raw(), call.w().inv(), call.labels(), call.fy(), call.gm(),
                         call.shift(), gDev, tDev, batch, classes, dim, scale, (float) rows.q(), weightGrad);
             }
@@ -255,7 +256,7 @@ final class GpuFusedMarginSoftmax {
     private int dxChunks(int batch, int classes, int dim) {
         long byBudget = Math.max(1, workspaceBytes / (4L * batch * dim));
         return (int) Math.max(1, Math.min(Math.min(MAX_DX_CHUNKS, byBudget),
-                KernelLauncher.ceil(classes, KernelLauncher.TILE)));
+                KernelLauncher.ceil(classes, KernelLauncher.BLOCK)));
     }
 
     private static double[] widen(float[] a) {
