@@ -27,8 +27,11 @@ final class GpuFusedMarginSoftmax {
     static final int FORWARD_CHUNK = 16 * KernelLauncher.BLOCK;
     /** The most forward chunks: beyond FORWARD_CHUNK x this many classes the chunks grow instead. */
     static final int MAX_FORWARD_CHUNKS = 1024;
-    /** The most class chunks of the dX partials: enough groups to fill a GPU at batch 256. */
-    static final int MAX_DX_CHUNKS = 64;
+    /**
+     * The most class chunks of the dX partials: 256 chunks x 4 row blocks of 64 fill a GPU's work-groups at batch 256
+     * (1,024 groups; 64 chunks gave an H100's 132 SMs 256 groups, under one wave).
+     */
+    static final int MAX_DX_CHUNKS = 256;
 
     private static final int MODE_SOFTMAX = 0;
     private static final int MODE_ADACOS = 1;
