@@ -80,24 +80,133 @@ DEVICE float mk_cosine_tile(GLOBAL const float* xhat, GLOBAL const float* w, GLO
 }
 
 /*
- * The class cosine: the max of mk_cosine_tile over the class's MK_SUBCENTERS sub-centers; *nearest receives the k
- * of the max (ties: the lowest k). The plain cosine tile when MK_SUBCENTERS is 1.
+ * Register blocking of the fused kernels: a TILE x TILE work-group owns an MK_BLOCK x MK_BLOCK block of outputs
+ * (rows x classes for the cosine tile and dX, classes x rows for dW), each work-item an MK_MICRO x MK_MICRO micro-tile
+ * in registers: outputs (LOCAL_Y + TILE a, LOCAL_X + TILE b) for a, b < MK_MICRO. Operands are staged through local
+ * memory TILE k-values at a time, transposed (k major) so that a work-item reads MK_MICRO values of each operand per
+ * k and the TILE work-items of a row read consecutive words. Loads are four floats wide (vload4 / float4) when dim is
+ * a multiple of 4, which keeps every row start 16-byte aligned.
  */
-DEVICE float mk_class_cosine(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
-        const int rows, const int classEnd, const int dim, const int row0, const int class0,
-        LOCAL_PTR float* xs, LOCAL_PTR float* ws, int* nearest) {
-    float c = mk_cosine_tile(xhat, w, winv, rows, classEnd, dim, row0, class0, MK_SUBCENTERS, 0, xs, ws);
-    int best = 0;
-    for (int k = 1; k < MK_SUBCENTERS; k++) {
-        const float ck = mk_cosine_tile(xhat, w, winv, rows, classEnd, dim, row0, class0, MK_SUBCENTERS, k, xs,
-                ws);
-        if (ck > c) {
-            c = ck;
-            best = k;
+#define MK_BLOCK 64
+#define MK_MICRO (MK_BLOCK / TILE)
+#define MK_STAGE_PITCH (MK_BLOCK + 4)
+#define MK_STAGE_FLOATS (TILE * MK_STAGE_PITCH)
+/* a four-float load: OpenCL C's vload4 (4-byte alignment suffices), a float4 access in CUDA C (16-byte aligned) */
+#ifdef __OPENCL_VERSION__
+#define MK_LOAD4(p) vload4(0, (p))
+#else
+#define MK_LOAD4(p) (*(const float4*) (p))
+#endif
+
+/*
+ * Stages rows [first, first + MK_BLOCK) x k [k0, k0 + TILE) of a (rows x dim, row r at src + (r * stride + sub) *
+ * dim) into stage[k * MK_STAGE_PITCH + r - first], zeros outside [0, count) x [0, dim); every work-item moves four
+ * consecutive k of one row.
+ */
+DEVICE void mk_stage_block(GLOBAL const float* src, const int first, const int count, const int dim, const int k0,
+        const int stride, const int sub, LOCAL_PTR float* stage) {
+    const int t = LOCAL_Y * TILE + LOCAL_X;
+    const int r = t / 4;
+    const int k = k0 + (t % 4) * 4;
+    float v0 = 0.0f;
+    float v1 = 0.0f;
+    float v2 = 0.0f;
+    float v3 = 0.0f;
+    if (first + r < count) {
+        GLOBAL const float* row = src + ((long) (first + r) * stride + sub) * dim;
+        if ((dim & 3) == 0) {
+            if (k < dim) {
+                const float4 v = MK_LOAD4(row + k);
+                v0 = v.x;
+                v1 = v.y;
+                v2 = v.z;
+                v3 = v.w;
+            }
+        } else {
+            v0 = k < dim ? row[k] : 0.0f;
+            v1 = k + 1 < dim ? row[k + 1] : 0.0f;
+            v2 = k + 2 < dim ? row[k + 2] : 0.0f;
+            v3 = k + 3 < dim ? row[k + 3] : 0.0f;
         }
     }
-    *nearest = best;
-    return c;
+    const int at = (t % 4) * 4 * MK_STAGE_PITCH + r;
+    stage[at] = v0;
+    stage[at + MK_STAGE_PITCH] = v1;
+    stage[at + 2 * MK_STAGE_PITCH] = v2;
+    stage[at + 3 * MK_STAGE_PITCH] = v3;
+}
+
+/*
+ * c[a][b] = (xhat_row . w_r) * winv_r for row = row0 + LOCAL_Y + TILE a and weight row r = cls * stride + sub of class
+ * cls = class0 + LOCAL_X + TILE b; 0 outside [rows, classEnd). Each product is accumulated with FMAF in k order (zero
+ * padding to a multiple of TILE included), the order mk_target_cosines repeats, so every target cosine is bit for
+ * bit the one a tile computes. xs and ws hold MK_STAGE_FLOATS each.
+ */
+DEVICE void mk_cosine_block(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
+        const int rows, const int classEnd, const int dim, const int row0, const int class0, const int stride,
+        const int sub, LOCAL_PTR float* xs, LOCAL_PTR float* ws, float c[MK_MICRO][MK_MICRO]) {
+    const int ty = LOCAL_Y;
+    const int tx = LOCAL_X;
+    for (int a = 0; a < MK_MICRO; a++) {
+        for (int b = 0; b < MK_MICRO; b++) {
+            c[a][b] = 0.0f;
+        }
+    }
+    for (int k0 = 0; k0 < dim; k0 += TILE) {
+        mk_stage_block(xhat, row0, rows, dim, k0, 1, 0, xs);
+        mk_stage_block(w, class0, classEnd, dim, k0, stride, sub, ws);
+        BARRIER();
+        for (int kk = 0; kk < TILE; kk++) {
+            float xa[MK_MICRO];
+            float wb[MK_MICRO];
+            for (int a = 0; a < MK_MICRO; a++) {
+                xa[a] = xs[kk * MK_STAGE_PITCH + ty + TILE * a];
+            }
+            for (int b = 0; b < MK_MICRO; b++) {
+                wb[b] = ws[kk * MK_STAGE_PITCH + tx + TILE * b];
+            }
+            for (int a = 0; a < MK_MICRO; a++) {
+                for (int b = 0; b < MK_MICRO; b++) {
+                    c[a][b] = FMAF(xa[a], wb[b], c[a][b]);
+                }
+            }
+        }
+        BARRIER();
+    }
+    for (int b = 0; b < MK_MICRO; b++) {
+        const int cls = class0 + tx + TILE * b;
+        const float inv = cls < classEnd ? winv[(long) cls * stride + sub] : 0.0f;
+        for (int a = 0; a < MK_MICRO; a++) {
+            c[a][b] = cls < classEnd ? c[a][b] * inv : 0.0f;
+        }
+    }
+}
+
+/*
+ * The class cosines of a block: the max of mk_cosine_block over each class's MK_SUBCENTERS sub-centers, nearest[a][b]
+ * the sub-center of the max (ties: the lowest). The plain cosine block when MK_SUBCENTERS is 1.
+ */
+DEVICE void mk_class_cosine_block(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
+        const int rows, const int classEnd, const int dim, const int row0, const int class0, LOCAL_PTR float* xs,
+        LOCAL_PTR float* ws, float c[MK_MICRO][MK_MICRO], int nearest[MK_MICRO][MK_MICRO]) {
+    mk_cosine_block(xhat, w, winv, rows, classEnd, dim, row0, class0, MK_SUBCENTERS, 0, xs, ws, c);
+    for (int a = 0; a < MK_MICRO; a++) {
+        for (int b = 0; b < MK_MICRO; b++) {
+            nearest[a][b] = 0;
+        }
+    }
+    for (int sub = 1; sub < MK_SUBCENTERS; sub++) {
+        float ck[MK_MICRO][MK_MICRO];
+        mk_cosine_block(xhat, w, winv, rows, classEnd, dim, row0, class0, MK_SUBCENTERS, sub, xs, ws, ck);
+        for (int a = 0; a < MK_MICRO; a++) {
+            for (int b = 0; b < MK_MICRO; b++) {
+                if (ck[a][b] > c[a][b]) {
+                    c[a][b] = ck[a][b];
+                    nearest[a][b] = sub;
+                }
+            }
+        }
+    }
 }
 
 /* scale * (a - b) where a - b itself may overflow (a, b up to FLT_MAX apart): halving is exact above subnormals. */
@@ -403,60 +512,86 @@ KERNEL void mk_target_cosines(GLOBAL const float* xhat, GLOBAL const float* w, G
 }
 
 /*
- * Per (row, class chunk) partials of the fused forward, TILE x TILE groups (x = chunk, y = row tile) walking the
- * chunk's class tiles. Modes 0 and 1 leave the target out so the host can form 1 - p_y = exp(lse_nt - lse) without
- * cancellation. mode 0: online (max v, sum exp(scale (v - max))) of v = g(c, fy) over non-target classes; mode 1:
- * the same of v = c (the AdaCos statistic); mode 2: sum over non-target classes of (p_ij - q) dg/dfy(c, fy) with p_ij
- * as in mk_cosine_grad (the path of the backward through fy); mode 3: sum over non-target classes of g(c, fy) (label
- * smoothing's mean logit). Partials go to outMax/outSum[chunk * rows + row]; mk_fused_merge merges them in chunk
- * order.
+ * Per (row, class chunk) partials of the fused forward, TILE x TILE groups (x = chunk, y = block of MK_BLOCK rows)
+ * walking the chunk's MK_BLOCK-class blocks (chunk a multiple of MK_BLOCK). Modes 0 and 1 leave the target out so the
+ * host can form 1 - p_y = exp(lse_nt - lse) without cancellation. mode 0: online (max v, sum exp(scale (v - max))) of
+ * v = g(c, fy) over non-target classes; mode 1: the same of v = c (the AdaCos statistic); mode 2: sum over non-target
+ * classes of (p_ij - q) dg/dfy(c, fy) with p_ij as in mk_cosine_grad (the path of the backward through fy); mode 3:
+ * sum over non-target classes of g(c, fy) (label smoothing's mean logit). A work-item keeps one running state per row
+ * of its micro-tile; the TILE states of a row are merged in LOCAL_X order. Partials go to outMax/outSum[chunk * rows +
+ * row]; mk_fused_merge merges them in chunk order. The micro-tile loops are unrolled so the per-row states stay in
+ * registers (without it nvcc keeps them in a 144-byte stack frame).
  */
 KERNEL void mk_fused_partials(GLOBAL const float* args, GLOBAL const float* xhat, GLOBAL const float* w,
         GLOBAL const float* winv, GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
         GLOBAL const float* shiftRows, const int rows, const int classes, const int dim, const int chunk,
         const float scale, const float q, const int mode, GLOBAL float* outMax, GLOBAL float* outSum) {
-    LOCAL_MEM float xs[TILE * TILE_PAD];
-    LOCAL_MEM float ws[TILE * TILE_PAD];
-    LOCAL_MEM float lm[TILE * TILE_PAD];
-    LOCAL_MEM float ls[TILE * TILE_PAD];
+    LOCAL_MEM float stage[2 * MK_STAGE_FLOATS];
+    LOCAL_MEM float lm[MK_BLOCK * TILE_PAD];
+    LOCAL_MEM float ls[MK_BLOCK * TILE_PAD];
     const int ty = LOCAL_Y;
     const int tx = LOCAL_X;
-    const int row0 = GROUP_Y * TILE;
-    const int row = row0 + ty;
+    const int row0 = GROUP_Y * MK_BLOCK;
     const int begin = GROUP_X * chunk;
     const int end = chunk < classes - begin ? begin + chunk : classes;
-    const int y = row < rows ? labels[row] : -1;
-    const float fy = row < rows ? fyRows[row] : 0.0f;
-    const float gm = row < rows ? gmRows[row] : 0.0f;
-    const float shift = row < rows ? shiftRows[row] : 0.0f;
-    float m = NEG_INF;
-    float s = 0.0f;
-    for (int class0 = begin; class0 < end; class0 += TILE) {
-        int nearest = 0;
-        const float c = mk_class_cosine(xhat, w, winv, rows, end, dim, row0, class0, xs, ws, &nearest);
-        const int cls = class0 + tx;
-        if (row < rows && cls < end && cls != y) {
-            if (mode == 2) {
-                s += (EXPF(mk_scaled_gap(mk_negative(c, fy, args), gm, scale) - shift) - q)
-                        * mk_negative_target_grad(c, fy, args);
-            } else if (mode == 3) {
-                s += mk_negative(c, fy, args);
-            } else {
-                const float v = mode == 1 ? c : mk_negative(c, fy, args);
-                s = mk_merged_sum(m, s, v, 1.0f, scale);
-                m = FMAXF(m, v);
+    int y[MK_MICRO];
+    float fy[MK_MICRO];
+    float gm[MK_MICRO];
+    float shift[MK_MICRO];
+    float m[MK_MICRO];
+    float s[MK_MICRO];
+    #pragma unroll
+    for (int a = 0; a < MK_MICRO; a++) {
+        const int row = row0 + ty + TILE * a;
+        y[a] = row < rows ? labels[row] : -1;
+        fy[a] = row < rows ? fyRows[row] : 0.0f;
+        gm[a] = row < rows ? gmRows[row] : 0.0f;
+        shift[a] = row < rows ? shiftRows[row] : 0.0f;
+        m[a] = NEG_INF;
+        s[a] = 0.0f;
+    }
+    for (int class0 = begin; class0 < end; class0 += MK_BLOCK) {
+        float c[MK_MICRO][MK_MICRO];
+        int nearest[MK_MICRO][MK_MICRO];
+        mk_class_cosine_block(xhat, w, winv, rows, end, dim, row0, class0, stage, stage + MK_STAGE_FLOATS, c,
+                nearest);
+        #pragma unroll
+    for (int a = 0; a < MK_MICRO; a++) {
+            if (row0 + ty + TILE * a >= rows) {
+                continue;
+            }
+            #pragma unroll
+            for (int b = 0; b < MK_MICRO; b++) {
+                const int cls = class0 + tx + TILE * b;
+                if (cls >= end || cls == y[a]) {
+                    continue;
+                }
+                if (mode == 2) {
+                    s[a] += (EXPF(mk_scaled_gap(mk_negative(c[a][b], fy[a], args), gm[a], scale) - shift[a]) - q)
+                            * mk_negative_target_grad(c[a][b], fy[a], args);
+                } else if (mode == 3) {
+                    s[a] += mk_negative(c[a][b], fy[a], args);
+                } else {
+                    const float v = mode == 1 ? c[a][b] : mk_negative(c[a][b], fy[a], args);
+                    s[a] = mk_merged_sum(m[a], s[a], v, 1.0f, scale);
+                    m[a] = FMAXF(m[a], v);
+                }
             }
         }
     }
-    lm[ty * TILE_PAD + tx] = m;
-    ls[ty * TILE_PAD + tx] = s;
+    #pragma unroll
+    for (int a = 0; a < MK_MICRO; a++) {
+        lm[(ty + TILE * a) * TILE_PAD + tx] = m[a];
+        ls[(ty + TILE * a) * TILE_PAD + tx] = s[a];
+    }
     BARRIER();
-    if (tx == 0 && row < rows) {
+    const int r = ty * TILE + tx;
+    if (r < MK_BLOCK && row0 + r < rows) {
         float mm = NEG_INF;
         float ss = 0.0f;
         for (int t = 0; t < TILE; t++) {
-            const float pm = lm[ty * TILE_PAD + t];
-            const float ps = ls[ty * TILE_PAD + t];
+            const float pm = lm[r * TILE_PAD + t];
+            const float ps = ls[r * TILE_PAD + t];
             if (mode >= 2) {
                 ss += ps;
             } else {
@@ -464,8 +599,8 @@ KERNEL void mk_fused_partials(GLOBAL const float* args, GLOBAL const float* xhat
                 mm = FMAXF(mm, pm);
             }
         }
-        outMax[(long) GROUP_X * rows + row] = mm;
-        outSum[(long) GROUP_X * rows + row] = ss;
+        outMax[(long) GROUP_X * rows + row0 + r] = mm;
+        outSum[(long) GROUP_X * rows + row0 + r] = ss;
     }
 }
 
@@ -496,63 +631,116 @@ KERNEL void mk_fused_merge(GLOBAL const float* partMax, GLOBAL const float* part
 }
 
 /*
- * dxhat partials of the fused backward, TILE x TILE groups (x = chunk, y = row tile): recomputes each cosine tile of
- * the chunk, turns it into dL/dc and accumulates sum_j dL/dc_ij (w_j / |w_j|) into out[(chunk * rows + row) * dim +
- * k] (w_j / |w_j| formed first: dL/dc / |w_j| alone can fall into the subnormals for a row of norm near 2^126);
- * work-item (ty, tx) owns the components k = tx, tx + TILE, ... of row0 + ty, so no two work-items write one value.
+ * The fused backward's dL/dc block: for each (row, class) of the work-item's micro-tile, dL/dc_ij from the recomputed
+ * class cosine (0 outside the problem), written to dcs[row in block * MK_DC_PITCH + class in block] and, with
+ * sub-centers, the nearest sub-center to nr at the same index.
+ */
+#define MK_DC_PITCH (MK_BLOCK + 1)
+#define MK_DC_FLOATS (MK_BLOCK * MK_DC_PITCH)
+#if MK_SUBCENTERS > 1
+#define MK_NEAREST_INTS MK_DC_FLOATS
+#else
+#define MK_NEAREST_INTS 1
+#endif
+DEVICE void mk_grad_block(GLOBAL const float* args, GLOBAL const float* xhat, GLOBAL const float* w,
+        GLOBAL const float* winv, GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
+        GLOBAL const float* shiftRows, GLOBAL const float* gRows, GLOBAL const float* tRows, const int rows,
+        const int classEnd, const int dim, const int row0, const int class0, const float scale, const float q,
+        LOCAL_PTR float* xs, LOCAL_PTR float* ws, LOCAL_PTR float* dcs, LOCAL_PTR int* nr) {
+    float c[MK_MICRO][MK_MICRO];
+    int nearest[MK_MICRO][MK_MICRO];
+    mk_class_cosine_block(xhat, w, winv, rows, classEnd, dim, row0, class0, xs, ws, c, nearest);
+    for (int a = 0; a < MK_MICRO; a++) {
+        const int ri = LOCAL_Y + TILE * a;
+        const int row = row0 + ri;
+        const int y = row < rows ? labels[row] : -1;
+        for (int b = 0; b < MK_MICRO; b++) {
+            const int cj = LOCAL_X + TILE * b;
+            const int cls = class0 + cj;
+            dcs[ri * MK_DC_PITCH + cj] = (row < rows && cls < classEnd)
+                    ? mk_cosine_grad(c[a][b], cls, y, fyRows[row], gmRows[row], shiftRows[row], gRows[row],
+                            tRows[row], scale, q, args) : 0.0f;
+            if (MK_SUBCENTERS > 1) {
+                nr[ri * MK_DC_PITCH + cj] = nearest[a][b];
+            }
+        }
+    }
+}
+
+/*
+ * dxhat partials of the fused backward, TILE x TILE groups (x = chunk, y = block of MK_BLOCK rows): for each
+ * MK_BLOCK-class block of the chunk, recomputes the cosines, turns them into dL/dc in local memory and adds
+ * sum_j dL/dc_ij (w_j / |w_j|) to out[(chunk * rows + row) * dim + k] (w_j / |w_j| formed first: dL/dc / |w_j| alone
+ * can fall into the subnormals for a row of norm near 2^126). The product runs in k-blocks of MK_BLOCK, each work-item
+ * owning an MK_MICRO x MK_MICRO micro-tile of (rows, k) in registers (read from out, summed over the block's classes
+ * in class order, written back; a work-item only ever touches rows LOCAL_Y + TILE a and k = LOCAL_X mod TILE, so no
+ * other work-item reads what it writes), the normalized weights staged MK_BLOCK / 2 classes at a time; a sub-center's
+ * row receives only the dL/dc of rows it is nearest to.
  */
 KERNEL void mk_fused_dx_partials(GLOBAL const float* args, GLOBAL const float* xhat, GLOBAL const float* w,
         GLOBAL const float* winv, GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
         GLOBAL const float* shiftRows, GLOBAL const float* gRows, GLOBAL const float* tRows, const int rows,
         const int classes, const int dim, const int chunk, const float scale, const float q, GLOBAL float* out) {
-    LOCAL_MEM float xs[TILE * TILE_PAD];
-    LOCAL_MEM float ws[TILE * TILE_PAD];
-    LOCAL_MEM float dcs[TILE * TILE_PAD];
-    LOCAL_MEM float wi[TILE];
-    LOCAL_MEM int nr[TILE * TILE_PAD];
+    LOCAL_MEM float stage[2 * MK_STAGE_FLOATS];
+    LOCAL_MEM float dcs[MK_DC_FLOATS];
+    LOCAL_MEM int nr[MK_NEAREST_INTS];
     const int ty = LOCAL_Y;
     const int tx = LOCAL_X;
-    const int row0 = GROUP_Y * TILE;
-    const int row = row0 + ty;
+    const int t = ty * TILE + tx;
+    const int row0 = GROUP_Y * MK_BLOCK;
     const int begin = GROUP_X * chunk;
     const int end = chunk < classes - begin ? begin + chunk : classes;
-    const int y = row < rows ? labels[row] : -1;
-    const float fy = row < rows ? fyRows[row] : 0.0f;
-    const float gm = row < rows ? gmRows[row] : 0.0f;
-    const float shift = row < rows ? shiftRows[row] : 0.0f;
-    const float g = row < rows ? gRows[row] : 0.0f;
-    const float tcoef = row < rows ? tRows[row] : 0.0f;
-    GLOBAL float* acc = out + ((long) GROUP_X * rows + (row < rows ? row : 0)) * dim;
-    if (row < rows) {
-        for (int k = tx; k < dim; k += TILE) {
-            acc[k] = 0.0f;
-        }
-    }
-    for (int class0 = begin; class0 < end; class0 += TILE) {
-        int nearest = 0;
-        const float c = mk_class_cosine(xhat, w, winv, rows, end, dim, row0, class0, xs, ws, &nearest);
-        const int cls = class0 + tx;
-        dcs[ty * TILE_PAD + tx] = (row < rows && cls < end)
-                ? mk_cosine_grad(c, cls, y, fy, gm, shift, g, tcoef, scale, q, args) : 0.0f;
-        if (MK_SUBCENTERS > 1) {
-            nr[ty * TILE_PAD + tx] = nearest;
-        }
-        if (ty == 0) {
-            wi[tx] = cls < end ? winv[(long) cls * MK_SUBCENTERS] : 0.0f;
-        }
+    GLOBAL float* acc = out + ((long) GROUP_X * rows) * dim;
+    for (int class0 = begin; class0 < end; class0 += MK_BLOCK) {
+        mk_grad_block(args, xhat, w, winv, labels, fyRows, gmRows, shiftRows, gRows, tRows, rows, end, dim, row0,
+                class0, scale, q, stage, stage + MK_STAGE_FLOATS, dcs, nr);
         BARRIER();
-        if (row < rows) {
-            const int count = end - class0 < TILE ? end - class0 : TILE;
-            for (int k = tx; k < dim; k += TILE) {
-                float sum = acc[k];
-                for (int jj = 0; jj < count; jj++) {
-                    /* dL/dc of the class reaches its nearest sub-center's row only */
-                    const long r = (long) (class0 + jj) * MK_SUBCENTERS
-                            + (MK_SUBCENTERS == 1 ? 0 : nr[ty * TILE_PAD + jj]);
-                    const float inv = MK_SUBCENTERS == 1 ? wi[jj] : winv[r];
-                    sum += dcs[ty * TILE_PAD + jj] * (w[r * dim + k] * inv);
+        for (int k0 = 0; k0 < dim; k0 += MK_BLOCK) {
+            float d[MK_MICRO][MK_MICRO];
+            for (int a = 0; a < MK_MICRO; a++) {
+                const int row = row0 + ty + TILE * a;
+                for (int b = 0; b < MK_MICRO; b++) {
+                    const int k = k0 + tx + TILE * b;
+                    d[a][b] = class0 > begin && row < rows && k < dim ? acc[(long) row * dim + k] : 0.0f;
                 }
-                acc[k] = sum;
+            }
+            for (int sub = 0; sub < MK_SUBCENTERS; sub++) {
+                for (int part = 0; part < MK_BLOCK; part += MK_BLOCK / 2) {
+                    /* stage[j * MK_STAGE_PITCH + k] = w_r[k0 + k] / |w_r|, r sub-center sub of class class0 + part + j */
+                    for (int e = t; e < MK_BLOCK / 2 * MK_BLOCK; e += TILE * TILE) {
+                        const int j = e / MK_BLOCK;
+                        const int k = k0 + e % MK_BLOCK;
+                        const int cls = class0 + part + j;
+                        const long r = (long) cls * MK_SUBCENTERS + sub;
+                        stage[j * MK_STAGE_PITCH + e % MK_BLOCK] = cls < end && k < dim ? w[r * dim + k] * winv[r]
+                                : 0.0f;
+                    }
+                    BARRIER();
+                    for (int j = 0; j < MK_BLOCK / 2; j++) {
+                        float wb[MK_MICRO];
+                        for (int b = 0; b < MK_MICRO; b++) {
+                            wb[b] = stage[j * MK_STAGE_PITCH + tx + TILE * b];
+                        }
+                        for (int a = 0; a < MK_MICRO; a++) {
+                            const int at = (ty + TILE * a) * MK_DC_PITCH + part + j;
+                            /* dL/dc of the class reaches its nearest sub-center's row only */
+                            const float g = MK_SUBCENTERS == 1 || nr[at] == sub ? dcs[at] : 0.0f;
+                            for (int b = 0; b < MK_MICRO; b++) {
+                                d[a][b] = FMAF(g, wb[b], d[a][b]);
+                            }
+                        }
+                    }
+                    BARRIER();
+                }
+            }
+            for (int a = 0; a < MK_MICRO; a++) {
+                const int row = row0 + ty + TILE * a;
+                for (int b = 0; b < MK_MICRO; b++) {
+                    const int k = k0 + tx + TILE * b;
+                    if (row < rows && k < dim) {
+                        acc[(long) row * dim + k] = d[a][b];
+                    }
+                }
             }
         }
     }
@@ -586,85 +774,187 @@ KERNEL void mk_fused_dx_finish(GLOBAL const float* partials, GLOBAL const float*
 }
 
 /*
- * dL/dw_j of the fused backward, TILE x TILE groups (x = class tile): walks every row tile, recomputes the cosine
- * tile, and accumulates sum_i dL/dc_ij xhat_i for its own classes only (work-item (ty, tx) owns class class0 + ty,
- * all its sub-centers' rows, components tx, tx + TILE, ...; row i's dL/dc_ij goes to its nearest sub-center of j),
- * then applies the normalization backward with a fixed-order reduction.
+ * dL/dw_j of the fused backward, TILE x TILE groups (x = block of MK_BLOCK classes): walks every block of MK_BLOCK
+ * rows, recomputes the cosines into dL/dc in local memory and adds sum_i dL/dc_ij xhat_i to its own classes' rows of
+ * gw (every sub-center row of a class; row i's dL/dc_ij goes to its nearest sub-center of j), in k-blocks of
+ * MK_BLOCK with an MK_MICRO x MK_MICRO micro-tile of (classes, k) per work-item in registers and the normalized
+ * features staged MK_BLOCK / 2 rows at a time; then the normalization backward with a fixed-order reduction. A
+ * work-item only ever touches classes LOCAL_Y + TILE a and k = LOCAL_X mod TILE, so no other work-item reads what it
+ * writes.
  */
 KERNEL void mk_fused_dw(GLOBAL const float* args, GLOBAL const float* xhat, GLOBAL const float* w,
         GLOBAL const float* winv, GLOBAL const int* labels, GLOBAL const float* fyRows, GLOBAL const float* gmRows,
         GLOBAL const float* shiftRows, GLOBAL const float* gRows, GLOBAL const float* tRows, const int rows,
         const int classes, const int dim, const float scale, const float q, GLOBAL float* gw) {
-    LOCAL_MEM float xs[TILE * TILE_PAD];
-    LOCAL_MEM float ws[TILE * TILE_PAD];
-    LOCAL_MEM float dcs[TILE * TILE_PAD];
-    LOCAL_MEM int nr[TILE * TILE_PAD];
+    LOCAL_MEM float stage[2 * MK_STAGE_FLOATS];
+    LOCAL_MEM float dcs[MK_DC_FLOATS];
+    LOCAL_MEM int nr[MK_NEAREST_INTS];
     const int ty = LOCAL_Y;
     const int tx = LOCAL_X;
-    const int class0 = GROUP_X * TILE;
-    const int own = class0 + ty;
-    GLOBAL float* acc = gw + (long) (own < classes ? own : 0) * MK_SUBCENTERS * dim;
-    if (own < classes) {
-        for (int k = tx; k < MK_SUBCENTERS * dim; k += TILE) {
-            acc[k] = 0.0f;
-        }
-    }
-    for (int row0 = 0; row0 < rows; row0 += TILE) {
-        int nearest = 0;
-        const float c = mk_class_cosine(xhat, w, winv, rows, classes, dim, row0, class0, xs, ws, &nearest);
-        const int row = row0 + ty;
-        const int cls = class0 + tx;
-        float dc = 0.0f;
-        if (row < rows && cls < classes) {
-            dc = mk_cosine_grad(c, cls, labels[row], fyRows[row], gmRows[row], shiftRows[row], gRows[row],
-                    tRows[row], scale, q, args);
-        }
-        dcs[ty * TILE_PAD + tx] = dc;
-        if (MK_SUBCENTERS > 1) {
-            nr[ty * TILE_PAD + tx] = nearest;
-        }
+    const int t = ty * TILE + tx;
+    const int class0 = GROUP_X * MK_BLOCK;
+    for (int row0 = 0; row0 < rows; row0 += MK_BLOCK) {
+        mk_grad_block(args, xhat, w, winv, labels, fyRows, gmRows, shiftRows, gRows, tRows, rows, classes, dim,
+                row0, class0, scale, q, stage, stage + MK_STAGE_FLOATS, dcs, nr);
         BARRIER();
-        if (own < classes) {
-            const int count = rows - row0 < TILE ? rows - row0 : TILE;
-            for (int sub = 0; sub < MK_SUBCENTERS; sub++) {
-                for (int k = tx; k < dim; k += TILE) {
-                    float sum = acc[(long) sub * dim + k];
-                    for (int ii = 0; ii < count; ii++) {
-                        /* 0 from the rows whose nearest sub-center of this class is another */
-                        const float d = MK_SUBCENTERS == 1 || nr[ii * TILE_PAD + ty] == sub
-                                ? dcs[ii * TILE_PAD + ty] : 0.0f;
-                        sum += d * xhat[(long) (row0 + ii) * dim + k];
+        for (int sub = 0; sub < MK_SUBCENTERS; sub++) {
+            for (int k0 = 0; k0 < dim; k0 += MK_BLOCK) {
+                float d[MK_MICRO][MK_MICRO];
+                for (int a = 0; a < MK_MICRO; a++) {
+                    const int cls = class0 + ty + TILE * a;
+                    for (int b = 0; b < MK_MICRO; b++) {
+                        const int k = k0 + tx + TILE * b;
+                        d[a][b] = row0 > 0 && cls < classes && k < dim
+                                ? gw[((long) cls * MK_SUBCENTERS + sub) * dim + k] : 0.0f;
                     }
-                    acc[(long) sub * dim + k] = sum;
+                }
+                for (int part = 0; part < MK_BLOCK; part += MK_BLOCK / 2) {
+                    /* stage[i * MK_STAGE_PITCH + k] = xhat[row0 + part + i][k0 + k] */
+                    for (int e = t; e < MK_BLOCK / 2 * MK_BLOCK; e += TILE * TILE) {
+                        const int i = e / MK_BLOCK;
+                        const int k = k0 + e % MK_BLOCK;
+                        const int row = row0 + part + i;
+                        stage[i * MK_STAGE_PITCH + e % MK_BLOCK] = row < rows && k < dim
+                                ? xhat[(long) row * dim + k] : 0.0f;
+                    }
+                    BARRIER();
+                    for (int i = 0; i < MK_BLOCK / 2; i++) {
+                        float xb[MK_MICRO];
+                        for (int b = 0; b < MK_MICRO; b++) {
+                            xb[b] = stage[i * MK_STAGE_PITCH + tx + TILE * b];
+                        }
+                        for (int a = 0; a < MK_MICRO; a++) {
+                            const int at = (part + i) * MK_DC_PITCH + ty + TILE * a;
+                            /* 0 from the rows whose nearest sub-center of this class is another */
+                            const float g = MK_SUBCENTERS == 1 || nr[at] == sub ? dcs[at] : 0.0f;
+                            for (int b = 0; b < MK_MICRO; b++) {
+                                d[a][b] = FMAF(g, xb[b], d[a][b]);
+                            }
+                        }
+                    }
+                    BARRIER();
+                }
+                for (int a = 0; a < MK_MICRO; a++) {
+                    const int cls = class0 + ty + TILE * a;
+                    for (int b = 0; b < MK_MICRO; b++) {
+                        const int k = k0 + tx + TILE * b;
+                        if (cls < classes && k < dim) {
+                            gw[((long) cls * MK_SUBCENTERS + sub) * dim + k] = d[a][b];
+                        }
+                    }
                 }
             }
         }
     }
     /*
      * normalization backward per sub-center row r: dw = (g - (g . w^) w^) / |w| with g the accumulated dL/dw^ and
-     * w^ = w * (1 / |w|)
+     * w^ = w * (1 / |w|); each work-item's partial dot over its own k, the TILE partials of a row summed in order
      */
     for (int sub = 0; sub < MK_SUBCENTERS; sub++) {
-        const long r = (long) own * MK_SUBCENTERS + sub;
-        GLOBAL float* accr = acc + (long) sub * dim;
-        float dot = 0.0f;
-        const float inv = own < classes ? winv[r] : 0.0f;
-        if (own < classes) {
-            for (int k = tx; k < dim; k += TILE) {
-                dot += accr[k] * (w[r * dim + k] * inv);
+        float dots[MK_MICRO];
+        for (int a = 0; a < MK_MICRO; a++) {
+            const int cls = class0 + ty + TILE * a;
+            const long r = (long) cls * MK_SUBCENTERS + sub;
+            float dot = 0.0f;
+            for (int k = tx; cls < classes && k < dim; k += TILE) {
+                dot += gw[r * dim + k] * (w[r * dim + k] * winv[r]);
             }
+            dots[a] = dot;
         }
         BARRIER();
-        dcs[ty * TILE_PAD + tx] = dot;
+        for (int a = 0; a < MK_MICRO; a++) {
+            dcs[(ty + TILE * a) * TILE_PAD + tx] = dots[a];
+        }
         BARRIER();
-        if (own < classes) {
+        for (int a = 0; a < MK_MICRO; a++) {
+            const int cls = class0 + ty + TILE * a;
+            if (cls >= classes) {
+                continue;
+            }
+            const long r = (long) cls * MK_SUBCENTERS + sub;
             float total = 0.0f;
-            for (int t = 0; t < TILE; t++) {
-                total += dcs[ty * TILE_PAD + t];
+            for (int p = 0; p < TILE; p++) {
+                total += dcs[(ty + TILE * a) * TILE_PAD + p];
             }
+            const float inv = winv[r];
             for (int k = tx; k < dim; k += TILE) {
-                accr[k] = (accr[k] - total * (w[r * dim + k] * inv)) * inv;
+                gw[r * dim + k] = (gw[r * dim + k] - total * (w[r * dim + k] * inv)) * inv;
             }
+        }
+    }
+}
+
+/* out_e = 0 for e in [0, n): one work-item per element (a resident gradient and momentum buffer start at zero). */
+KERNEL void mk_zero(GLOBAL float* out, const int n) {
+    const int e = GLOBAL_X;
+    if (e < n) {
+        out[e] = 0.0f;
+    }
+}
+
+/*
+ * One step of SGD with momentum and weight decay on resident weights (torch.optim.SGD, dampening 0, not Nesterov):
+ * d = dw + decay w, v = momentum v + d, w = w - rate v. Written with FMAF so a host can repeat it bit for bit; v
+ * starts at zero, so the first step's v is d, as torch's. One work-item per element.
+ */
+KERNEL void mk_sgd_momentum(GLOBAL float* w, GLOBAL const float* dw, GLOBAL float* v, const int n,
+        const float rate, const float momentum, const float decay) {
+    const int e = GLOBAL_X;
+    if (e >= n) {
+        return;
+    }
+    const float d = FMAF(decay, w[e], dw[e]);
+    const float ve = FMAF(momentum, v[e], d);
+    v[e] = ve;
+    w[e] = FMAF(-rate, ve, w[e]);
+}
+
+/*
+ * out[0] = the lowest row r >= from whose norm is not strictly inside (lo, hi) (NaN included), rows if none: the
+ * rows the host must decide exactly (lo, hi are the accepted norm range narrowed by the slack of a float norm). One
+ * work-group of MK_SCAN_GROUP work-items, each scanning a stride, then a fixed-order tree of minima.
+ */
+#define MK_SCAN_GROUP 256
+KERNEL void mk_first_suspect_row(GLOBAL const float* norms, const int from, const int rows, const float lo,
+        const float hi, GLOBAL int* out) {
+    LOCAL_MEM int best[MK_SCAN_GROUP];
+    const int t = LOCAL_X;
+    int first = rows;
+    for (int r = from + t; r < rows; r += MK_SCAN_GROUP) {
+        const float n = norms[r];
+        if (!(n > lo && n < hi)) {
+            first = r;
+            break;
+        }
+    }
+    best[t] = first;
+    BARRIER();
+    for (int span = MK_SCAN_GROUP / 2; span > 0; span /= 2) {
+        if (t < span && best[t + span] < best[t]) {
+            best[t] = best[t + span];
+        }
+        BARRIER();
+    }
+    if (t == 0) {
+        out[0] = best[0];
+    }
+}
+
+/*
+ * out row (i K + sub) = weight row (y_i K + sub) for each sub-center sub < K (zeros on ignored rows, y_i < 0): the
+ * target rows a stateful loss's batch statistics read, so that only they cross the bus. One work-item per row.
+ */
+KERNEL void mk_gather_target_rows(GLOBAL const float* w, GLOBAL const int* labels, const int rows, const int dim,
+        GLOBAL float* out) {
+    const int i = GLOBAL_X;
+    if (i >= rows) {
+        return;
+    }
+    const int y = labels[i];
+    for (int sub = 0; sub < MK_SUBCENTERS; sub++) {
+        for (int k = 0; k < dim; k++) {
+            out[((long) i * MK_SUBCENTERS + sub) * dim + k] = y < 0 ? 0.0f
+                    : w[((long) y * MK_SUBCENTERS + sub) * dim + k];
         }
     }
 }

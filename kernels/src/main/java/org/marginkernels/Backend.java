@@ -105,7 +105,7 @@ public final class Backend implements AutoCloseable {
                 new Object[] {"features", features, "weights", weights});
         BatchStatistics batch = statistics(loss, features, featureNorms, weights, labels, dim);
         LossState used = loss.beforeStep(state, batch);
-        MarginSoftmax bound = loss.bind(used).withRowMargins(loss.rowMargins(used, batch, labels));
+        MarginSoftmax bound = loss.boundForStep(used, batch, labels);
         LossResult result = impl.forwardBackward(bound, features, weights, labels, dim, featureGrad, weightGrad);
         return new StepResult(result, loss.afterStep(used, result));
     }
@@ -118,36 +118,22 @@ public final class Backend implements AutoCloseable {
      */
     private static BatchStatistics statistics(MarginSoftmax loss, float[] features, double[] featureNorms,
             float[] weights, int[] labels, int dim) {
-        int counted = 0;
-        for (int y : labels) {
-            counted += y == loss.ignoreLabel() ? 0 : 1;
-        }
         int sub = loss.subCenters();
-        double[] cosines = new double[counted];
-        double[] norms = new double[counted];
-        int n = 0;
+        float[] targetRows = new float[Math.multiplyExact(labels.length, sub * dim)];
         for (int i = 0; i < labels.length; i++) {
-            int y = labels[i];
-            if (y == loss.ignoreLabel()) {
+            if (labels[i] == loss.ignoreLabel()) {
                 continue;
             }
-            // the class cosine: the largest of its sub-centers' (one row when K = 1)
-            double best = Double.NEGATIVE_INFINITY;
-            for (int row = y * sub; row < (y + 1) * sub; row++) {
-                double dot = 0;
-                for (int k = 0; k < dim; k++) {
-                    dot += (double) features[i * dim + k] * weights[row * dim + k];
-                }
-                double wSquares = RowCheck.sumOfSquares(weights, row * dim, dim);
-                if (!RowCheck.passes(wSquares)) {
+            for (int s = 0; s < sub; s++) {
+                int row = labels[i] * sub + s;
+                if (!RowCheck.passes(RowCheck.sumOfSquares(weights, row * dim, dim))) {
                     Checks.finiteRowsWithNorm("weights", weights, dim);
                 }
-                best = Math.max(best, dot / featureNorms[i] / Math.sqrt(wSquares));
+                System.arraycopy(weights, row * dim, targetRows, (i * sub + s) * dim, dim);
             }
-            cosines[n] = Math.min(1, Math.max(-1, best));
-            norms[n++] = featureNorms[i];
         }
-        return new BatchStatistics(cosines, norms, weights.length / dim / sub);
+        return BatchStatistics.ofTargetRows(loss, features, featureNorms, targetRows, labels, dim,
+                weights.length / dim / sub);
     }
 
     /**

@@ -102,7 +102,7 @@ public final class MarginSoftmax {
     }
 
     /** The state a step with this batch uses: every rule's {@link StateRule#beforeStep}, in order. */
-    LossState beforeStep(LossState previous, BatchStatistics batch) {
+    public LossState beforeStep(LossState previous, BatchStatistics batch) {
         LossState state = previous;
         for (StateRule rule : rules()) {
             state = rule.beforeStep(state, batch);
@@ -222,8 +222,19 @@ public final class MarginSoftmax {
         return rowMargins == null ? 0 : rowMargins[row];
     }
 
+    /**
+     * The loss one step runs: this loss with {@code used} bound ({@link #bind}) and the rules' per-row margins of
+     * {@code batch}; what {@link Backend#step} runs, public for a backend whose weights live elsewhere (a GPU).
+     *
+     * @param used the state {@link #beforeStep} returned for this batch. Not modified.
+     * @param labels class per row or the ignore label. Not modified.
+     */
+    public MarginSoftmax boundForStep(LossState used, BatchStatistics batch, int[] labels) {
+        return bind(used).withRowMargins(rowMargins(used, batch, labels));
+    }
+
     /** The state the next step starts from: every rule's {@link StateRule#afterStep}, in order. */
-    LossState afterStep(LossState used, LossResult result) {
+    public LossState afterStep(LossState used, LossResult result) {
         LossState state = used;
         for (StateRule rule : rules()) {
             state = rule.afterStep(state, result);

@@ -59,6 +59,20 @@ final class DeviceSession implements AutoCloseable {
         return track(runtime.allocate(4L * count));
     }
 
+    /** An uninitialized device array of {@code count} ints. */
+    DeviceBuffer ints(long count) {
+        return track(runtime.allocate(4L * count));
+    }
+
+    /** Reads {@code count} ints of {@code source} into a new array. */
+    int[] readInts(DeviceBuffer source, int count) {
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment host = staging.allocate(JAVA_INT, Math.max(1, count)).asSlice(0, 4L * count);
+            runtime.read(source, host);
+            return host.toArray(JAVA_INT);
+        }
+    }
+
     /** Reads the first {@code out.length} floats of {@code source} into {@code out}. Modified. */
     void read(DeviceBuffer source, float[] out) {
         read(source, out, out.length);

@@ -13,8 +13,10 @@ import org.marginkernels.Backends;
 /**
  * The GPU acceptance run for a machine with a GPU and a Java 25 runtime but no Maven (gpu/check.sh calls it):
  * reports which GPU backends are usable and why not, runs {@link GpuCrossCheck} against the reference on each usable
- * one, then {@link GpuBenchmark} at (512, 512, 1_000_000) and (256, 512, 100_000). Writes availability.txt,
- * checks.csv and benchmark.csv into the output folder and echoes a summary. Exit status: 0 all checks passed and
+ * one, then {@link GpuBenchmark} (the per-call API) and {@link ResidentStepBenchmark} (a training step with
+ * device-resident weights: bus bytes per step and peak device memory) at (256, 512, 100_000) and
+ * (512, 512, 1_000_000). Writes availability.txt, checks.csv, benchmark.csv and resident.csv into the output folder
+ * and echoes a summary. Exit status: 0 all checks passed and
  * CUDA was usable, 1 a check failed, 2 CUDA was not usable.
  *
  * <pre>{@code
@@ -49,6 +51,7 @@ public final class GpuCheck {
         try (PrintStream availability = open(out.resolve("availability.txt"));
                 PrintStream checks = open(out.resolve("checks.csv"));
                 PrintStream bench = open(out.resolve("benchmark.csv"));
+                PrintStream resident = open(out.resolve("resident.csv"));
                 Backend reference = Backends.named("reference")) {
             List<Backend> gpus = new ArrayList<>();
             for (String name : List.of("cuda", "opencl")) {
@@ -63,6 +66,7 @@ public final class GpuCheck {
             }
             GpuCrossCheck cross = new GpuCrossCheck(reference, checks);
             GpuBenchmark benchmark = new GpuBenchmark(bench, quick ? 1 : 5);
+            resident.println(ResidentStepBenchmark.CSV_HEADER);
             for (Backend gpu : gpus) {
                 long start = System.nanoTime();
                 int failed = cross.run(gpu);
@@ -77,6 +81,12 @@ public final class GpuCheck {
                     line(availability, String.format("%s: fused forward+backward B=%d D=%d C=%d: %.1f ms, %.1f GFLOP/s"
                             + " (6BCD, transfers included)", gpu.name(), s[0], s[1], s[2], ms,
                             6.0 * s[0] * s[1] * s[2] / (ms * 1e6)));
+                    ResidentStepBenchmark.Timing t = ResidentStepBenchmark.run(gpu, s[0], s[1], s[2], quick ? 2 : 10);
+                    resident.println(t.csv());
+                    line(availability, String.format("%s: resident step (forward+backward+SGD on device) B=%d D=%d "
+                            + "C=%d: %.1f ms, %.1f GFLOP/s, %d bus bytes per step (%.3f%% of W), peak device memory "
+                            + "%.2f GiB", gpu.name(), s[0], s[1], s[2], t.msMedian(), t.gflops(), t.busBytesPerStep(),
+                            100.0 * t.busBytesPerStep() / (4.0 * s[1] * s[2]), t.deviceBytes() / (double) (1L << 30)));
                 }
                 gpu.close();
             }

@@ -23,12 +23,15 @@ import org.marginkernels.spi.FusedPlan;
  */
 final class GpuFusedMarginSoftmax {
 
-    /** Classes per forward chunk: a multiple of the tile, large enough that the partials stay small. */
-    static final int FORWARD_CHUNK = 64 * KernelLauncher.TILE;
+    /** Classes per forward chunk: a multiple of the kernels' class block, large enough that the partials stay small. */
+    static final int FORWARD_CHUNK = 16 * KernelLauncher.BLOCK;
     /** The most forward chunks: beyond FORWARD_CHUNK x this many classes the chunks grow instead. */
     static final int MAX_FORWARD_CHUNKS = 1024;
-    /** The most class chunks of the dX partials: enough groups to fill a GPU at batch 256. */
-    static final int MAX_DX_CHUNKS = 64;
+    /**
+     * The most class chunks of the dX partials: 256 chunks x 4 row blocks of 64 fill a GPU's work-groups at batch 256
+     * (1,024 groups; 64 chunks gave an H100's 132 SMs 256 groups, under one wave).
+     */
+    static final int MAX_DX_CHUNKS = 256;
 
     private static final int MODE_SOFTMAX = 0;
     private static final int MODE_ADACOS = 1;
@@ -56,7 +59,7 @@ final class GpuFusedMarginSoftmax {
          * @param q the label smoothing mass of mode 2
          */
         float[][] rows(int mode, double scale, double q) {
-            k.tiles("mk_fused_partials", chunks, KernelLauncher.ceil(batch, KernelLauncher.TILE), args, x.hat(),
+            k.tiles("mk_fused_partials", chunks, KernelLauncher.ceil(batch, KernelLauncher.BLOCK), args, x.hat(),
                     w.raw(), w.inv(), labels, fy, gm, shift, batch, classes, dim, chunk, (float) scale, (float) q,
                     mode, partMax, partSum);
             k.perRow("mk_fused_merge", batch, partMax, partSum, batch, chunks, (float) scale, mode, rowMax, rowSum);
@@ -66,38 +69,63 @@ final class GpuFusedMarginSoftmax {
 
     /**
      * The loss and, when a gradient array is given, dL/dfeatures and dL/dweights, through the one fused plan
-     * ({@link FusedPlan}); see KernelBackend.
+     * ({@link FusedPlan}); see KernelBackend. Uploads the weights and reads their gradient back.
      */
     LossResult run(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim, float[] featureGrad,
             float[] weightGrad) {
-        int batch = labels.length;
-        int rows = weights.length / dim;
-        int classes = rows / loss.subCenters();
-        KernelLauncher k = backend.launcher(loss.spec(), loss.subCenters());
-        if (batch == 0) {
+        backend.checkOpen();
+        if (labels.length == 0) {
             zero(featureGrad);
             zero(weightGrad);
-            return new LossResult(0, loss.fixedScale(classes).orElseGet(() -> loss.adaCosPreviousScale(classes)), 0);
+            return emptyBatch(loss, weights.length / dim / loss.subCenters());
         }
         try (DeviceSession s = new DeviceSession(backend.runtime())) {
-            GpuKernelBackend.Normalized x = GpuKernelBackend.normalize(k, s, features, batch, dim, true);
-            GpuKernelBackend.Normalized w = GpuKernelBackend.normalize(k, s, weights, rows, dim, false);
-            int chunk = forwardChunk(classes);
-            int chunks = KernelLauncher.ceil(classes, chunk);
-            // f_y, gm and shift start at zero: the AdaCos pass reads them without using them
-            Call call = new Call(loss, k, s, k.arguments(s), x, w, s.upload(labels), s.upload(new float[batch]),
-                    s.upload(new float[batch]), s.upload(new float[batch]), s.floats((long) chunks * batch),
-                    s.floats((long) chunks * batch), s.floats(batch), s.floats(batch), batch, classes, dim, chunk,
-                    chunks);
-            return FusedPlan.run(loss, labels, classes, new Tiles(call, featureGrad, weightGrad),
-                    featureGrad != null || weightGrad != null);
+            int rows = weights.length / dim;
+            DeviceBuffer gw = weightGrad == null ? null : s.floats(weightGrad.length);
+            GpuKernelBackend.Normalized w = GpuKernelBackend.normalize(
+                    backend.launcher(loss.spec(), loss.subCenters()), s, weights, rows, dim, false);
+            LossResult result = run(loss, s, features, w, rows, labels, dim, featureGrad, gw);
+            if (gw != null) {
+                s.read(gw, weightGrad);
+            }
+            return result;
         }
     }
 
-    /** Classes per forward chunk: {@value #FORWARD_CHUNK}, or more (a multiple of the tile) for a huge class count. */
+    /**
+     * {@link #run(MarginSoftmax, float[], float[], int[], int, float[], float[])} over weights that are on the device
+     * already: only the features, labels, per-row scalars and dL/dfeatures cross the bus. The batch is not empty.
+     *
+     * @param s the session that owns this call's scratch buffers
+     * @param w raw class weights on the device with their norms ({@code rows} x dim). Not modified.
+     * @param rows weight rows: classes x sub-centers
+     * @param weightGrad receives dL/dweights on the device (rows x dim), or null to skip. Modified.
+     */
+    LossResult run(MarginSoftmax loss, DeviceSession s, float[] features, GpuKernelBackend.Normalized w, int rows,
+            int[] labels, int dim, float[] featureGrad, DeviceBuffer weightGrad) {
+        int batch = labels.length;
+        int classes = rows / loss.subCenters();
+        KernelLauncher k = backend.launcher(loss.spec(), loss.subCenters());
+        GpuKernelBackend.Normalized x = GpuKernelBackend.normalize(k, s, features, batch, dim, true);
+        int chunk = forwardChunk(classes);
+        int chunks = KernelLauncher.ceil(classes, chunk);
+        // f_y, gm and shift start at zero: the AdaCos pass reads them without using them
+        Call call = new Call(loss, k, s, k.arguments(s), x, w, s.upload(labels), s.upload(new float[batch]),
+                s.upload(new float[batch]), s.upload(new float[batch]), s.floats((long) chunks * batch),
+                s.floats((long) chunks * batch), s.floats(batch), s.floats(batch), batch, classes, dim, chunk,
+                chunks);
+        return FusedPlan.run(loss, labels, classes, new Tiles(call, featureGrad, weightGrad),
+                featureGrad != null || weightGrad != null);
+    }
+
+    private static LossResult emptyBatch(MarginSoftmax loss, int classes) {
+        return new LossResult(0, loss.fixedScale(classes).orElseGet(() -> loss.adaCosPreviousScale(classes)), 0);
+    }
+
+    /** Classes per forward chunk: {@value #FORWARD_CHUNK}, or more (a multiple of the class block) for a huge class count. */
     static int forwardChunk(int classes) {
-        int spread = KernelLauncher.ceil(KernelLauncher.ceil(classes, MAX_FORWARD_CHUNKS), KernelLauncher.TILE)
-                * KernelLauncher.TILE;
+        int spread = KernelLauncher.ceil(KernelLauncher.ceil(classes, MAX_FORWARD_CHUNKS), KernelLauncher.BLOCK)
+                * KernelLauncher.BLOCK;
         return Math.max(FORWARD_CHUNK, spread);
     }
 
@@ -110,11 +138,11 @@ final class GpuFusedMarginSoftmax {
 
         private final Call call;
         private final float[] featureGrad;
-        private final float[] weightGrad;
+        private final DeviceBuffer weightGrad;
         private float[] lastMax;
         private boolean shifted;
 
-        Tiles(Call call, float[] featureGrad, float[] weightGrad) {
+        Tiles(Call call, float[] featureGrad, DeviceBuffer weightGrad) {
             this.call = call;
             this.featureGrad = featureGrad;
             this.weightGrad = weightGrad;
@@ -207,11 +235,11 @@ final class GpuFusedMarginSoftmax {
             DeviceBuffer tDev = s.upload(targetGrad);
             if (featureGrad != null) {
                 int dxChunk = KernelLauncher.ceil(KernelLauncher.ceil(classes, dxChunks(batch, classes, dim)),
-                        KernelLauncher.TILE) * KernelLauncher.TILE;
+                        KernelLauncher.BLOCK) * KernelLauncher.BLOCK;
                 int dxChunks = KernelLauncher.ceil(classes, dxChunk);
                 DeviceBuffer dxPartials = s.floats((long) dxChunks * batch * dim);
                 DeviceBuffer gx = s.floats((long) batch * dim);
-                k.tiles("mk_fused_dx_partials", dxChunks, KernelLauncher.ceil(batch, KernelLauncher.TILE),
+                k.tiles("mk_fused_dx_partials", dxChunks, KernelLauncher.ceil(batch, KernelLauncher.BLOCK),
                         call.args(), call.x().hat(), call.w().raw(), call.w().inv(), call.labels(), call.fy(),
                         call.gm(), call.shift(), gDev, tDev, batch, classes, dim, dxChunk, scale, (float) rows.q(),
                         dxPartials);
@@ -220,11 +248,9 @@ final class GpuFusedMarginSoftmax {
                 s.read(gx, featureGrad);
             }
             if (weightGrad != null) {
-                DeviceBuffer gw = s.floats(weightGrad.length);
-                k.tiles("mk_fused_dw", KernelLauncher.ceil(classes, KernelLauncher.TILE), 1, call.args(),
+                k.tiles("mk_fused_dw", KernelLauncher.ceil(classes, KernelLauncher.BLOCK), 1, call.args(),
                         call.x().hat(), call.w().raw(), call.w().inv(), call.labels(), call.fy(), call.gm(),
-                        call.shift(), gDev, tDev, batch, classes, dim, scale, (float) rows.q(), gw);
-                s.read(gw, weightGrad);
+                        call.shift(), gDev, tDev, batch, classes, dim, scale, (float) rows.q(), weightGrad);
             }
         }
     }
@@ -233,7 +259,7 @@ final class GpuFusedMarginSoftmax {
     private int dxChunks(int batch, int classes, int dim) {
         long byBudget = Math.max(1, workspaceBytes / (4L * batch * dim));
         return (int) Math.max(1, Math.min(Math.min(MAX_DX_CHUNKS, byBudget),
-                KernelLauncher.ceil(classes, KernelLauncher.TILE)));
+                KernelLauncher.ceil(classes, KernelLauncher.BLOCK)));
     }
 
     private static double[] widen(float[] a) {

@@ -39,10 +39,11 @@ public final class GpuKernelBackend implements KernelBackend {
     /** Floats of gallery rows a topK pass keeps on the device at once (at least one tile of rows). */
     static final int TOP_K_GALLERY_FLOATS = 1 << 22;
 
-    private static final KernelSpec LAYER_SPEC = MarginSoftmax.builder().build().spec();
+    /** The spec of the layer-level programs: a plain softmax, whose loss functions no layer kernel reads. */
+    static final KernelSpec LAYER_SPEC = MarginSoftmax.builder().build().spec();
 
     private final String name;
-    private final DeviceRuntime runtime;
+    private final TransferCountingRuntime runtime;
     private final CDialect dialect;
     private final BackendOptions options;
     /** The most programs kept compiled: a program per loss structure, far fewer in one training run. */
@@ -71,7 +72,7 @@ public final class GpuKernelBackend implements KernelBackend {
      */
     public GpuKernelBackend(String name, DeviceRuntime runtime, CDialect dialect, BackendOptions options) {
         this.name = name;
-        this.runtime = runtime;
+        this.runtime = new TransferCountingRuntime(runtime);
         this.dialect = dialect;
         this.options = options;
     }
@@ -84,6 +85,21 @@ public final class GpuKernelBackend implements KernelBackend {
     /** The runtime's description: API, platform and device. */
     public String device() {
         return runtime.description();
+    }
+
+    /** Bytes copied host to device and back since this backend was opened (every call's uploads and downloads). */
+    public TransferCounts transfers() {
+        return runtime.counts();
+    }
+
+    /** Bytes of device memory this backend's buffers hold now (resident training state included). */
+    public long deviceBytesInUse() {
+        return runtime.allocatedBytes();
+    }
+
+    /** The most bytes of device memory this backend's buffers held at once since it was opened. */
+    public long peakDeviceBytes() {
+        return runtime.peakAllocatedBytes();
     }
 
     /** How many programs have been compiled so far: one per loss structure, again only after an eviction. */
@@ -140,10 +156,22 @@ public final class GpuKernelBackend implements KernelBackend {
         return runtime;
     }
 
+    /** The workspace budget of the fused backward's dX partials. */
+    long workspaceBytes() {
+        return options.workspaceBytes();
+    }
+
+    /** Throws IllegalStateException after {@link #close()}. */
+    synchronized void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("backend " + name + " is closed");
+        }
+    }
+
     @Override
     public synchronized LossResult forwardBackward(MarginSoftmax loss, float[] features, float[] weights,
             int[] labels, int dim, float[] featureGrad, float[] weightGrad) {
-        return new GpuFusedMarginSoftmax(this, options.workspaceBytes()).run(loss, features, weights, labels, dim,
+        return new GpuFusedMarginSoftmax(this, workspaceBytes()).run(loss, features, weights, labels, dim,
                 featureGrad, weightGrad);
     }
 
@@ -392,13 +420,17 @@ public final class GpuKernelBackend implements KernelBackend {
 
     /** Uploads {@code data} (rows x dim) and computes |x_r|, 1/|x_r| and, when asked, x_r / |x_r| on the device. */
     static Normalized normalize(KernelLauncher k, DeviceSession s, float[] data, int rows, int dim, boolean hat) {
-        DeviceBuffer raw = s.upload(data);
+        return normalize(k, s, s.upload(data), rows, dim, hat);
+    }
+
+    /** {@link #normalize(KernelLauncher, DeviceSession, float[], int, int, boolean)} of rows already on the device. */
+    static Normalized normalize(KernelLauncher k, DeviceSession s, DeviceBuffer raw, int rows, int dim, boolean hat) {
         DeviceBuffer norm = s.floats(rows);
         DeviceBuffer inv = s.floats(rows);
         k.perRow("mk_row_norms", rows, raw, rows, dim, norm, inv);
         DeviceBuffer normalized = null;
         if (hat) {
-            normalized = s.floats(data.length);
+            normalized = s.floats((long) rows * dim);
             k.perRow("mk_scale_rows", rows, raw, inv, rows, dim, normalized);
         }
         return new Normalized(raw, norm, inv, normalized);

@@ -7,8 +7,15 @@ package org.marginkernels.gpu;
  */
 final class KernelLauncher {
 
-    /** The tile edge of the body's TILE macro. */
+    /** The tile edge of the body's TILE macro: work-groups of the tile kernels are TILE x TILE. */
     static final int TILE = 16;
+    /**
+     * The body's MK_BLOCK: the register-blocked fused kernels give each TILE x TILE group a BLOCK x BLOCK block of
+     * outputs (rows x classes), so they are launched over ceil(n / BLOCK) groups.
+     */
+    static final int BLOCK = 64;
+    /** Work-items of the one group of mk_first_suspect_row: the body's MK_SCAN_GROUP. */
+    static final int SCAN_GROUP = 256;
     /** Work-items per group of the one-per-row kernels. */
     static final int ROW_GROUP = 64;
 
