@@ -203,7 +203,8 @@ public final class GalleryIndex implements AutoCloseable {
     /**
      * For each query, the k enrolled rows of highest cosine, best first (equal scores: lower id first).
      *
-     * @param queries q x dim raw coordinates, finite, each row's norm in [1e-15, 2^126]; q may be 0. Not modified.
+     * @param queries q x dim raw coordinates, finite, each row's norm in [1e-15, 2^126], q &gt;= 1. Not
+     *     modified.
      * @param k results per query, 1 &lt;= k &lt;= {@link #size()}
      * @return q x k ids and cosines
      * @throws IllegalArgumentException on a bad shape, k or an invalid query row
@@ -223,9 +224,6 @@ public final class GalleryIndex implements AutoCloseable {
             int[] rows = new int[results];
             float[] scores = new float[results];
             GalleryView view = store.view();
-            if (q == 0) {
-                return new SearchResult(0, k, new long[0], scores);
-            }
             if (store.halfSize && q <= HALF_SIZE_MAX_QUERIES) {
                 HalfSizeSearch.search(searcher, view, normalized, q, k, rows, scores);
             } else {
