@@ -7,4 +7,5 @@ module org.marginkernels.cpu {
     requires jdk.incubator.vector;
 
     provides org.marginkernels.spi.BackendProvider with org.marginkernels.cpu.CpuProvider;
+    provides org.marginkernels.spi.GallerySearcherProvider with org.marginkernels.cpu.CpuGallerySearcherProvider;
 }

@@ -10,6 +10,9 @@ module org.marginkernels {
     exports org.marginkernels.reference;
 
     uses org.marginkernels.spi.BackendProvider;
+    uses org.marginkernels.spi.GallerySearcherProvider;
 
     provides org.marginkernels.spi.BackendProvider with org.marginkernels.reference.ReferenceProvider;
+    provides org.marginkernels.spi.GallerySearcherProvider
+            with org.marginkernels.reference.ReferenceGallerySearcherProvider;
 }
