@@ -27,8 +27,10 @@ public final class Evaluation {
      *
      * @param model the trained model. Its forward cache is overwritten.
      * @param heldOut samples of classes never trained on. Not modified.
+     * @param threads threads of the 1:N search; 0 means all processors
      */
-    public static Verification verify(Backend backend, Mlp model, Dataset heldOut, int pairsPerKind, long seed) {
+    public static Verification verify(Backend backend, Mlp model, Dataset heldOut, int pairsPerKind, long seed,
+            int threads) {
         int dim = model.outputDim();
         float[] emb = Embedder.embed(model, heldOut);
         VerificationPairs pairs = VerificationPairs.draw(heldOut.labels(), heldOut.classes(), pairsPerKind,
@@ -53,7 +55,7 @@ public final class Evaluation {
         for (int f = 0; f < tar.length; f++) {
             tar[f] = VerificationMetrics.tarAtFar(scores, genuine, TrainingReport.FARS[f]);
         }
-        Identification identification = Identification.evaluate(backend, emb, heldOut.labels(), heldOut.classes(),
+        Identification identification = Identification.evaluate(threads, emb, heldOut.labels(), heldOut.classes(),
                 dim);
         return new Verification(VerificationMetrics.kFoldAccuracy(scores, genuine, FOLDS), tar, gen, imp,
                 identification);

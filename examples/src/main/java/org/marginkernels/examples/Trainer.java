@@ -156,7 +156,7 @@ public final class Trainer {
         long trainNanos = System.nanoTime() - trainStart;
 
         Evaluation.Verification ver = Evaluation.verify(backend, model, split.verification(), config.pairsPerKind(),
-                config.seed() + 3);
+                config.seed() + 3, config.threads());
         double closed = Evaluation.closedSetAccuracy(backend, model, head.value(), split.closedSetTest());
         return new TrainingReport(backend.name(), loss.toString(), stepLosses, epochLosses, epochAccuracy,
                 ver.accuracy(), ver.tarAtFar(), ver.identification(), closed, ver.genuineScores(), ver.impostorScores(), totalSteps,

@@ -44,7 +44,7 @@ class TrainerSyntheticTest {
         try (Backend backend = Trainer.openBackend(config.backend(), 0); RowParallel par = new RowParallel(2)) {
             Mlp fresh = new Mlp(new int[] {784, 128, 64}, config.seed(), par);
             untrained = Evaluation.verify(backend, fresh, split.verification(), config.pairsPerKind(),
-                    config.seed() + 3).accuracy().mean();
+                    config.seed() + 3, 2).accuracy().mean();
         }
         assertTrue(trained.verification().mean() > untrained + 0.02, "trained " + trained.verification().mean()
                 + " vs untrained " + untrained);
