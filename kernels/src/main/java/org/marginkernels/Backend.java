@@ -1,6 +1,7 @@
 package org.marginkernels;
 
 import java.util.Objects;
+import org.marginkernels.spi.ClassShard;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.RowCheck;
 
@@ -98,16 +99,52 @@ public final class Backend implements AutoCloseable {
             return new StepResult(forwardBackward(loss, features, weights, labels, dim, featureGrad, weightGrad),
                     state);
         }
-        double[] featureNorms = checkProblem(loss, features, weights, labels, dim, !impl.checksWeightRows());
+        return checkedStep(loss, state, features, weights, labels, dim, featureGrad, weightGrad, null);
+    }
+
+    /**
+     * One class shard's part of {@link #step} in a class-sharded (model-parallel) loss: {@code weights} holds only
+     * the classes [shard.first(), shard.first() + rows) of shard.classes(), {@code labels} are global, and every
+     * shard of the step calls this with the same features and labels. The per-row partials of the fused plan are
+     * merged across the shards through {@code shard.exchange()} (so the loss, the scale and a stateful loss's
+     * {@link BatchStatistics} are those of the whole batch over all classes, the same on every shard); writes this
+     * shard's dL/dweights and its share of dL/dfeatures, which summed over the shards is the unsharded gradient.
+     *
+     * @param shard the classes this call owns and the exchange with the other shards. Not modified.
+     * @throws IllegalArgumentException on any invalid argument (labels are checked against shard.classes(), the
+     *     weights' rows against it); nothing is written then
+     * @throws UnsupportedOperationException if the backend does not run class shards
+     */
+    public StepResult step(MarginSoftmax loss, LossState state, float[] features, float[] weights, int[] labels,
+            int dim, float[] featureGrad, float[] weightGrad, ClassShard shard) {
+        open();
+        Checks.notNull("state", state);
+        Checks.notNull("shard", shard);
+        return checkedStep(loss, state, features, weights, labels, dim, featureGrad, weightGrad, shard);
+    }
+
+    /** {@link #step}: checks, then statistics, state and the pass; {@code shard} null runs every class here. */
+    private StepResult checkedStep(MarginSoftmax loss, LossState state, float[] features, float[] weights,
+            int[] labels, int dim, float[] featureGrad, float[] weightGrad, ClassShard shard) {
+        double[] featureNorms = checkProblem(loss, features, weights, labels, dim, !impl.checksWeightRows(), shard);
         Checks.length("featureGrad", featureGrad, features.length, "same shape as features");
         Checks.length("weightGrad", weightGrad, weights.length, "same shape as weights");
         Checks.distinct(new Object[] {"featureGrad", featureGrad, "weightGrad", weightGrad},
                 new Object[] {"features", features, "weights", weights});
-        BatchStatistics batch = statistics(loss, features, featureNorms, weights, labels, dim);
+        if (!loss.hasState()) {
+            return new StepResult(pass(loss, features, weights, labels, dim, featureGrad, weightGrad, shard), state);
+        }
+        BatchStatistics batch = statistics(loss, features, featureNorms, weights, labels, dim, shard);
         LossState used = loss.beforeStep(state, batch);
         MarginSoftmax bound = loss.bind(used).withRowMargins(loss.rowMargins(used, batch, labels));
-        LossResult result = impl.forwardBackward(bound, features, weights, labels, dim, featureGrad, weightGrad);
+        LossResult result = pass(bound, features, weights, labels, dim, featureGrad, weightGrad, shard);
         return new StepResult(result, loss.afterStep(used, result));
+    }
+
+    private LossResult pass(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
+            float[] featureGrad, float[] weightGrad, ClassShard shard) {
+        return shard == null ? impl.forwardBackward(loss, features, weights, labels, dim, featureGrad, weightGrad)
+                : impl.forwardBackward(loss, features, weights, labels, dim, featureGrad, weightGrad, shard);
     }
 
     /**
@@ -117,12 +154,14 @@ public final class Backend implements AutoCloseable {
      * failing row, as every backend does.
      */
     private static BatchStatistics statistics(MarginSoftmax loss, float[] features, double[] featureNorms,
-            float[] weights, int[] labels, int dim) {
+            float[] weights, int[] labels, int dim, ClassShard shard) {
         int counted = 0;
         for (int y : labels) {
             counted += y == loss.ignoreLabel() ? 0 : 1;
         }
         int sub = loss.subCenters();
+        int localClasses = weights.length / dim / sub;
+        int first = shard == null ? 0 : shard.first();
         double[] cosines = new double[counted];
         double[] norms = new double[counted];
         int n = 0;
@@ -131,6 +170,13 @@ public final class Backend implements AutoCloseable {
             if (y == loss.ignoreLabel()) {
                 continue;
             }
+            norms[n] = featureNorms[i];
+            if (shard != null && !shard.owns(y, localClasses)) {
+                // another shard's class: it offers the cosine, this shard -infinity to the max below
+                cosines[n++] = Double.NEGATIVE_INFINITY;
+                continue;
+            }
+            y -= first;
             // the class cosine: the largest of its sub-centers' (one row when K = 1)
             double best = Double.NEGATIVE_INFINITY;
             for (int row = y * sub; row < (y + 1) * sub; row++) {
@@ -144,10 +190,19 @@ public final class Backend implements AutoCloseable {
                 }
                 best = Math.max(best, dot / featureNorms[i] / Math.sqrt(wSquares));
             }
-            cosines[n] = Math.min(1, Math.max(-1, best));
-            norms[n++] = featureNorms[i];
+            cosines[n++] = Math.min(1, Math.max(-1, best));
         }
-        return new BatchStatistics(cosines, norms, weights.length / dim / sub);
+        if (shard == null) {
+            return new BatchStatistics(cosines, norms, localClasses);
+        }
+        double[] merged = new double[counted];
+        java.util.Arrays.fill(merged, Double.NEGATIVE_INFINITY);
+        for (double[] part : shard.exchange().allGather(cosines)) {
+            for (int r = 0; r < counted; r++) {
+                merged[r] = Math.max(merged[r], part[r]);
+            }
+        }
+        return new BatchStatistics(merged, norms, shard.classes());
     }
 
     /**
@@ -525,10 +580,23 @@ public final class Backend implements AutoCloseable {
     /** @return the feature rows' norms, computed by the check */
     private static double[] checkProblem(MarginSoftmax loss, float[] features, float[] weights, int[] labels,
             int dim, boolean weightRows) {
+        return checkProblem(loss, features, weights, labels, dim, weightRows, null);
+    }
+
+    /** As above; with a shard, labels range over all shards' classes and the weights' rows must fit the shard. */
+    private static double[] checkProblem(MarginSoftmax loss, float[] features, float[] weights, int[] labels,
+            int dim, boolean weightRows, ClassShard shard) {
         Checks.notNull("loss", loss);
         Checks.positive("dim", dim);
         int batch = Checks.rows("features", features, dim);
         int classes = Checks.subCenterRows("weights", weights, dim, loss.subCenters());
+        if (shard != null) {
+            if ((long) shard.first() + classes > shard.classes()) {
+                throw new IllegalArgumentException("weights must hold at most shard.classes() - shard.first() = "
+                        + (shard.classes() - shard.first()) + " classes, got " + classes);
+            }
+            classes = shard.classes();
+        }
         Checks.notNull("labels", labels);
         if (labels.length != batch) {
             throw new IllegalArgumentException("labels must have one entry per features row: features has " + batch
