@@ -5,6 +5,7 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
 import com.hazelcast.topic.ITopic;
 import com.hazelcast.topic.Message;
 import java.nio.ByteBuffer;
@@ -80,9 +81,20 @@ public final class HazelcastCollectives implements Collectives {
     public static HazelcastCollectives join(HazelcastSettings settings) {
         HazelcastInstance member = Hazelcast.newHazelcastInstance(settings.toConfig());
         HazelcastCollectives c = new HazelcastCollectives(settings, member);
+        // a topic drops what is published before a subscriber registers: every rank announces that its listener is
+        // in place, and no rank starts before all have (registration returns once every member knows it)
+        IMap<Integer, Boolean> ready = member.getMap("marginkernels-ready");
+        ready.set(settings.rank(), true);
         long deadline = System.nanoTime() + settings.joinTimeout().toNanos();
         while (true) {
             List<Integer> missing = c.missingMembers();
+            if (missing.isEmpty()) {
+                for (int r = 0; r < settings.size(); r++) {
+                    if (!ready.containsKey(r)) {
+                        missing.add(r);
+                    }
+                }
+            }
             if (missing.isEmpty()) {
                 return c;
             }

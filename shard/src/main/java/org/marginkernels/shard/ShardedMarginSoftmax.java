@@ -120,6 +120,44 @@ public final class ShardedMarginSoftmax {
      */
     public ShardedStep step(LossState state, float[] features, int[] labels, float[] weights, float[] featureGrad,
             float[] weightGrad) {
+        checkStep(features, labels, weights, featureGrad, weightGrad);
+        long start = System.nanoTime();
+        exchange.reset();
+        return run(start, state, gatherBatch(features, labels), weights, featureGrad, weightGrad);
+    }
+
+    /**
+     * One step on a batch that every rank already holds whole (a replicated model computed the same embeddings on
+     * every rank): nothing is gathered, and each rank receives dL/dfeatures of every row. Every rank must pass the
+     * same features and labels, bit for bit; arguments and results as for {@link #step}.
+     */
+    public ShardedStep stepWholeBatch(LossState state, float[] features, int[] labels, float[] weights,
+            float[] featureGrad, float[] weightGrad) {
+        checkStep(features, labels, weights, featureGrad, weightGrad);
+        long start = System.nanoTime();
+        exchange.reset();
+        return run(start, state, new Batch(features, labels, 0), weights, featureGrad, weightGrad);
+    }
+
+    private ShardedStep run(long start, LossState state, Batch batch, float[] weights, float[] featureGrad,
+            float[] weightGrad) {
+        float[] dx = featureGrad == null ? null : new float[batch.features.length];
+        StepResult result = sampler == null
+                ? backend.step(loss, state, batch.features, weights, batch.labels, dim, dx, weightGrad,
+                        new ClassShard(range.first(), classes, exchange::allGather))
+                : sampledStep(state, batch, weights, dx, weightGrad);
+        if (dx != null) {
+            exchange.allReduceSum(dx);
+            System.arraycopy(dx, batch.firstRow * dim, featureGrad, 0, featureGrad.length);
+        }
+        steps++;
+        long total = System.nanoTime() - start;
+        return new ShardedStep(result, total - exchange.nanos(), exchange.nanos(), exchange.bytesOut(),
+                exchange.calls(), batch.labels.length);
+    }
+
+    private void checkStep(float[] features, int[] labels, float[] weights, float[] featureGrad,
+            float[] weightGrad) {
         require("features", features);
         require("labels", labels);
         require("weights", weights);
@@ -140,22 +178,62 @@ public final class ShardedMarginSoftmax {
             throw new IllegalArgumentException("weightGrad must have the shape of weights, got length "
                     + weightGrad.length);
         }
-        long start = System.nanoTime();
-        exchange.reset();
-        Batch batch = gatherBatch(features, labels);
-        float[] dx = featureGrad == null ? null : new float[batch.features.length];
-        StepResult result = sampler == null
-                ? backend.step(loss, state, batch.features, weights, batch.labels, dim, dx, weightGrad,
-                        new ClassShard(range.first(), classes, exchange::allGather))
-                : sampledStep(state, batch, weights, dx, weightGrad);
-        if (dx != null) {
-            exchange.allReduceSum(dx);
-            System.arraycopy(dx, batch.firstRow * dim, featureGrad, 0, featureGrad.length);
+    }
+
+    /**
+     * The class of highest cosine for each row of a whole batch (every rank passes the same rows), over every rank's
+     * classes: each rank searches its own rows of W, then one all-gather of (score, class) per row; ties go to the
+     * lower class. For monitoring (train accuracy), not part of a step.
+     *
+     * @param features rows x dim, the same on every rank. Not modified.
+     * @param weights this rank's class rows (K rows per class for K sub-centers). Not modified.
+     * @return the best class per row
+     */
+    public int[] nearestClass(float[] features, float[] weights) {
+        int rows = features.length / dim;
+        int sub = loss.subCenters();
+        int[] index = new int[rows];
+        float[] score = new float[rows];
+        backend.topK(features, weights, dim, 1, index, score);
+        double[] offer = new double[2 * rows];
+        for (int i = 0; i < rows; i++) {
+            offer[i] = score[i];
+            offer[rows + i] = range.first() + index[i] / sub;
         }
-        steps++;
-        long total = System.nanoTime() - start;
-        return new ShardedStep(result, total - exchange.nanos(), exchange.nanos(), exchange.bytesOut(),
-                exchange.calls(), batch.labels.length);
+        double[][] all = exchange.allGather(offer);
+        int[] best = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            double top = Double.NEGATIVE_INFINITY;
+            for (double[] part : all) {
+                // ranks in class order: a strictly higher score wins, so a tie keeps the lower class
+                if (part[i] > top) {
+                    top = part[i];
+                    best[i] = (int) part[rows + i];
+                }
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Every rank's class rows in class order: the whole W, for evaluation after training (it moves W once, so never
+     * call it per step).
+     *
+     * @param weights this rank's class rows. Not modified.
+     */
+    public float[] gatherWeights(float[] weights) {
+        float[][] parts = collectives.allGather(weights);
+        int n = 0;
+        for (float[] p : parts) {
+            n += p.length;
+        }
+        float[] all = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
     }
 
     /** The step over the sampled classes: their rows copied out, labels remapped, dW scattered back. */
