@@ -32,6 +32,53 @@ public interface Collectives extends AutoCloseable {
      */
     byte[][] allGather(byte[] local);
 
+    /**
+     * Personalized exchange: this rank sends {@code outgoing[q]} to rank q and receives, indexed by rank, what every
+     * rank sent to it (its own {@code outgoing[rank()]} included, as a copy).
+     *
+     * @param outgoing one part per rank, any lengths. Not modified.
+     * @throws IllegalArgumentException if outgoing does not have one part per rank
+     * @throws CollectiveException as {@link #allGather(byte[])}
+     */
+    byte[][] allToAll(byte[][] outgoing);
+
+    /**
+     * Reduce-scatter of floats: {@code values} is cut into consecutive segments of {@code counts[q]} floats, and
+     * this rank receives the sum over the ranks of its own segment, folded in rank order. Each rank sends only the
+     * segments of the others, (P - 1) / P of the array instead of all of it P - 1 times as an all-gather would.
+     *
+     * @param values this rank's values, sum(counts) floats. Not modified.
+     * @param counts the segment lengths by rank; the same on every rank
+     * @return the summed segment of this rank
+     * @throws IllegalArgumentException if the lengths do not fit
+     */
+    default float[] reduceScatterSum(float[] values, int[] counts) {
+        if (counts.length != size()) {
+            throw new IllegalArgumentException("counts must have one entry per rank (" + size() + "), got "
+                    + counts.length);
+        }
+        byte[][] outgoing = new byte[size()][];
+        int at = 0;
+        for (int q = 0; q < size(); q++) {
+            outgoing[q] = Payloads.of(java.util.Arrays.copyOfRange(values, at, at + counts[q]));
+            at += counts[q];
+        }
+        if (at != values.length) {
+            throw new IllegalArgumentException("values must hold sum(counts) = " + at + " floats, got "
+                    + values.length);
+        }
+        byte[][] parts = allToAll(outgoing);
+        float[] out = Payloads.floats(parts[0]);
+        for (int r = 1; r < parts.length; r++) {
+            float[] part = Payloads.floats(parts[r]);
+            requireLength(part.length, out.length, r);
+            for (int i = 0; i < out.length; i++) {
+                out[i] += part[i];
+            }
+        }
+        return out;
+    }
+
     /** {@link #allGather(byte[])} of doubles. */
     default double[][] allGather(double[] local) {
         byte[][] parts = allGather(Payloads.of(local));

@@ -29,6 +29,21 @@ final class Rendezvous {
 
     /** Rank {@code rank}'s part of round {@code round}; returns every rank's part, indexed by rank. */
     byte[][] exchange(long round, int rank, byte[] part, Duration timeout) {
+        byte[][] same = new byte[size][];
+        java.util.Arrays.fill(same, part);
+        byte[][][] got = exchange(round, rank, same, timeout);
+        byte[][] out = new byte[size][];
+        for (int q = 0; q < size; q++) {
+            out[q] = got[q][rank];
+        }
+        return out;
+    }
+
+    /**
+     * Rank {@code rank}'s parts of round {@code round}, one per destination; returns every rank's parts,
+     * [source][destination].
+     */
+    byte[][][] exchange(long round, int rank, byte[][] part, Duration timeout) {
         Round r = rounds.computeIfAbsent(round, k -> new Round(size));
         r.offer(rank, part);
         try {
@@ -42,7 +57,7 @@ final class Rendezvous {
             Thread.currentThread().interrupt();
             throw new CollectiveException("allGather #" + round + " interrupted on rank " + rank, r.missing());
         }
-        byte[][] out = r.parts();
+        byte[][][] out = r.parts(rank);
         if (r.taken() == size) {
             rounds.remove(round);
         }
@@ -63,18 +78,18 @@ final class Rendezvous {
         return gone.isEmpty() ? "" : " (closed: " + gone + ")";
     }
 
-    /** One round: a part per rank and a latch that opens when all have arrived. */
+    /** One round: the parts of each rank (one per destination) and a latch that opens when all have arrived. */
     private static final class Round {
-        private final byte[][] parts;
+        private final byte[][][] parts;
         private final CountDownLatch arrived;
         private int taken;
 
         Round(int size) {
-            this.parts = new byte[size][];
+            this.parts = new byte[size][][];
             this.arrived = new CountDownLatch(size);
         }
 
-        synchronized void offer(int rank, byte[] part) {
+        synchronized void offer(int rank, byte[][] part) {
             if (parts[rank] != null) {
                 throw new IllegalStateException("rank " + rank + " contributed twice to one round");
             }
@@ -92,10 +107,11 @@ final class Rendezvous {
             return missing;
         }
 
-        synchronized byte[][] parts() {
-            byte[][] out = new byte[parts.length][];
+        /** Every source's parts, only the one addressed to {@code reader} copied (the others are not read). */
+        synchronized byte[][][] parts(int reader) {
+            byte[][][] out = new byte[parts.length][parts.length][];
             for (int r = 0; r < parts.length; r++) {
-                out[r] = parts[r].clone();
+                out[r][reader] = parts[r][reader].clone();
             }
             return out;
         }

@@ -136,7 +136,7 @@ public final class ShardedMarginSoftmax {
         checkStep(features, labels, weights, featureGrad, weightGrad);
         long start = System.nanoTime();
         exchange.reset();
-        return run(start, state, new Batch(features, labels, 0), weights, featureGrad, weightGrad);
+        return run(start, state, new Batch(features, labels, null), weights, featureGrad, weightGrad);
     }
 
     private ShardedStep run(long start, LossState state, Batch batch, float[] weights, float[] featureGrad,
@@ -146,9 +146,16 @@ public final class ShardedMarginSoftmax {
                 ? backend.step(loss, state, batch.features, weights, batch.labels, dim, dx, weightGrad,
                         new ClassShard(range.first(), classes, exchange::allGather))
                 : sampledStep(state, batch, weights, dx, weightGrad);
-        if (dx != null) {
+        if (dx != null && batch.rowCounts == null) {
             exchange.allReduceSum(dx);
-            System.arraycopy(dx, batch.firstRow * dim, featureGrad, 0, featureGrad.length);
+            System.arraycopy(dx, 0, featureGrad, 0, featureGrad.length);
+        } else if (dx != null) {
+            // each rank needs only its own rows of the summed dX: a reduce-scatter
+            int[] counts = new int[batch.rowCounts.length];
+            for (int r = 0; r < counts.length; r++) {
+                counts[r] = batch.rowCounts[r] * dim;
+            }
+            System.arraycopy(exchange.reduceScatterSum(dx, counts), 0, featureGrad, 0, featureGrad.length);
         }
         steps++;
         long total = System.nanoTime() - start;
@@ -316,10 +323,10 @@ public final class ShardedMarginSoftmax {
         mine.asFloatBuffer().put(features);
         byte[][] parts = exchange.allGather(mine.array());
         int rows = 0;
-        int firstRow = 0;
+        int[] rowCounts = new int[parts.length];
         for (int r = 0; r < parts.length; r++) {
-            firstRow = r == collectives.rank() ? rows : firstRow;
-            rows += ByteBuffer.wrap(parts[r]).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+            rowCounts[r] = ByteBuffer.wrap(parts[r]).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+            rows += rowCounts[r];
         }
         int[] allLabels = new int[rows];
         float[] allFeatures = new float[rows * dim];
@@ -333,10 +340,11 @@ public final class ShardedMarginSoftmax {
             b.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(allFeatures, row * dim, n * dim);
             row += n;
         }
-        return new Batch(allFeatures, allLabels, firstRow);
+        return new Batch(allFeatures, allLabels, rowCounts);
     }
 
-    private record Batch(float[] features, int[] labels, int firstRow) {
+    /** @param rowCounts each rank's rows, in rank order; null when every rank holds the whole batch */
+    private record Batch(float[] features, int[] labels, int[] rowCounts) {
     }
 
     private static <T> T require(String name, T value) {

@@ -8,7 +8,7 @@ import org.marginkernels.StepResult;
  * @param result the loss over all classes and the next state, identical on every rank
  * @param computeNanos wall time outside collective calls
  * @param communicationNanos wall time inside collective calls, waiting for slower ranks included
- * @param bytesOut bytes this rank offered to the collectives (each rank receives every other rank's offer)
+ * @param bytesOut bytes this rank sent to the other ranks
  * @param collectiveCalls collective calls of the step
  * @param batch the rows of the gathered batch
  */

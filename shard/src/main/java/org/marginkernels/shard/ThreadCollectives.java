@@ -70,6 +70,27 @@ public final class ThreadCollectives implements Collectives {
     }
 
     @Override
+    public byte[][] allToAll(byte[][] outgoing) {
+        if (closed) {
+            throw new CollectiveException("rank " + rank + " has closed its collectives", List.of());
+        }
+        if (outgoing.length != size()) {
+            throw new IllegalArgumentException("outgoing must have one part per rank (" + size() + "), got "
+                    + outgoing.length);
+        }
+        byte[][] copy = new byte[outgoing.length][];
+        for (int q = 0; q < copy.length; q++) {
+            copy[q] = outgoing[q].clone();
+        }
+        byte[][][] all = rendezvous.exchange(calls++, rank, copy, timeout);
+        byte[][] in = new byte[all.length][];
+        for (int r = 0; r < all.length; r++) {
+            in[r] = all[r][rank];
+        }
+        return in;
+    }
+
+    @Override
     public void close() {
         closed = true;
         rendezvous.close(rank);

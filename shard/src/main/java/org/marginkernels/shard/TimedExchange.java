@@ -1,8 +1,9 @@
 package org.marginkernels.shard;
 
 /**
- * Collectives with a stopwatch: the time spent in (and waiting for) collective calls and the bytes this rank
- * offered, so a step can report compute and communication apart.
+ * Collectives with a stopwatch: the time spent in (and waiting for) collective calls and the bytes this rank sent
+ * to the other ranks (an all-gather sends its part to each of the P - 1 others), so a step can report compute and
+ * communication apart.
  */
 final class TimedExchange {
 
@@ -21,7 +22,7 @@ final class TimedExchange {
             return collectives.allGather(local);
         } finally {
             nanos += System.nanoTime() - t0;
-            bytesOut += local.length;
+            bytesOut += (collectives.size() - 1L) * local.length;
             calls++;
         }
     }
@@ -32,7 +33,7 @@ final class TimedExchange {
             return collectives.allGather(local);
         } finally {
             nanos += System.nanoTime() - t0;
-            bytesOut += 8L * local.length;
+            bytesOut += (collectives.size() - 1L) * 8 * local.length;
             calls++;
         }
     }
@@ -43,7 +44,7 @@ final class TimedExchange {
             return collectives.allGather(local);
         } finally {
             nanos += System.nanoTime() - t0;
-            bytesOut += 4L * local.length;
+            bytesOut += (collectives.size() - 1L) * 4 * local.length;
             calls++;
         }
     }
@@ -54,7 +55,18 @@ final class TimedExchange {
             collectives.allReduceSum(values);
         } finally {
             nanos += System.nanoTime() - t0;
-            bytesOut += 4L * values.length;
+            bytesOut += (collectives.size() - 1L) * 4 * values.length;
+            calls++;
+        }
+    }
+
+    float[] reduceScatterSum(float[] values, int[] counts) {
+        long t0 = System.nanoTime();
+        try {
+            return collectives.reduceScatterSum(values, counts);
+        } finally {
+            nanos += System.nanoTime() - t0;
+            bytesOut += 4L * (values.length - counts[collectives.rank()]);
             calls++;
         }
     }

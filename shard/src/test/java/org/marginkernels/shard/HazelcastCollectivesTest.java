@@ -60,6 +60,11 @@ class HazelcastCollectivesTest {
                     assertArrayEquals(new double[] {r, 0.5}, all[r]);
                 }
             }
+            List<float[]> scattered = onEach(group, c -> c.reduceScatterSum(new float[] {c.rank(), 1, 2 * c.rank()},
+                    new int[] {1, 2, 0}));
+            assertArrayEquals(new float[] {3}, scattered.get(0));
+            assertArrayEquals(new float[] {3, 6}, scattered.get(1));
+            assertArrayEquals(new float[0], scattered.get(2));
             List<float[]> dw = onEach(group, c -> {
                 ClassRange range = new ClassRange(split[c.rank()], split[c.rank() + 1]);
                 ShardedMarginSoftmax s = new ShardedMarginSoftmax(cpu, c, loss, p.classes(), range, p.dim(), null);

@@ -56,6 +56,26 @@ class ThreadCollectivesTest {
     }
 
     @Test
+    void reduceScatterSumsEachRanksSegmentInRankOrder() throws Exception {
+        // rank r holds values[i] = 10 r + i; rank q's segment is counts[q] floats long
+        int[] counts = {1, 2, 3};
+        List<float[]> got = onEveryRank(3, Duration.ofSeconds(10), c -> {
+            float[] v = new float[6];
+            for (int i = 0; i < 6; i++) {
+                v[i] = 10 * c.rank() + i;
+            }
+            return c.reduceScatterSum(v, counts);
+        });
+        assertArrayEquals(new float[] {30}, got.get(0));
+        assertArrayEquals(new float[] {33, 36}, got.get(1));
+        assertArrayEquals(new float[] {39, 42, 45}, got.get(2));
+        List<byte[][]> toAll = onEveryRank(2, Duration.ofSeconds(10),
+                c -> c.allToAll(new byte[][] {{(byte) c.rank(), 0}, {(byte) c.rank(), 1}}));
+        assertArrayEquals(new byte[][] {{0, 0}, {1, 0}}, toAll.get(0));
+        assertArrayEquals(new byte[][] {{0, 1}, {1, 1}}, toAll.get(1));
+    }
+
+    @Test
     void aMissingRankFailsTheCallNamingItWithinTheTimeout() throws Exception {
         List<Collectives> group = ThreadCollectives.group(3, Duration.ofMillis(300));
         ExecutorService pool = Executors.newFixedThreadPool(2);
