@@ -19,9 +19,10 @@ import java.util.concurrent.TimeUnit;
  * same all-gather of a B-sized (2 KB) and a dX-sized (512 KB) array through an IMap (put, then poll the peer's
  * key), an ITopic (publish, listener into a local queue), a Reliable Topic (the same on a ringbuffer) and an IQueue
  * per rank (offer to the peer's, poll one's own), and print the median time per all-gather. The numbers chose the
- * primitive of HazelcastCollectives (docs/sharding.md). Run:
- * {@code mvn -pl shard test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=org.marginkernels.shard.probe.HazelcastPrimitiveProbe}
+ * primitive of HazelcastCollectives (docs/sharding.md). Run, once scripts/shard-bench.sh has compiled the tests and
+ * written their class path to shard/target/bench.cp:
+ * {@code java -cp shard/target/classes:shard/target/test-classes:$(cat shard/target/bench.cp)
+ * org.marginkernels.shard.probe.HazelcastPrimitiveProbe}
  */
 public final class HazelcastPrimitiveProbe {
 
