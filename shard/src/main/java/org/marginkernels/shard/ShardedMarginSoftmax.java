@@ -71,7 +71,8 @@ public final class ShardedMarginSoftmax {
     }
 
     private ClassRange[] gatherRanges() {
-        int[][] all = exchange.allGather(new int[] {range.first(), range.end(), classes, dim});
+        int lossHash = loss.toString().hashCode();
+        int[][] all = exchange.allGather(new int[] {range.first(), range.end(), classes, dim, lossHash});
         ClassRange[] out = new ClassRange[all.length];
         int next = 0;
         for (int r = 0; r < all.length; r++) {
@@ -79,6 +80,10 @@ public final class ShardedMarginSoftmax {
                 throw new IllegalArgumentException("every rank must use the same classes and dim: rank "
                         + collectives.rank() + " has (" + classes + ", " + dim + "), rank " + r + " has ("
                         + all[r][2] + ", " + all[r][3] + ")");
+            }
+            if (all[r][4] != lossHash) {
+                throw new IllegalArgumentException("every rank must use the same loss: rank " + r + "'s differs from "
+                        + "rank " + collectives.rank() + "'s " + loss);
             }
             if (all[r][0] != next) {
                 throw new IllegalArgumentException("ranges must tile [0, " + classes + ") in rank order: rank " + r
@@ -136,6 +141,14 @@ public final class ShardedMarginSoftmax {
         checkStep(features, labels, weights, featureGrad, weightGrad);
         long start = System.nanoTime();
         exchange.reset();
+        // ranks that disagree on the batch would merge partials of different rows: fail instead, on every rank
+        int[][] sums = exchange.allGather(new int[] {Arrays.hashCode(features), Arrays.hashCode(labels)});
+        for (int r = 0; r < sums.length; r++) {
+            if (!Arrays.equals(sums[r], sums[collectives.rank()])) {
+                throw new IllegalArgumentException("features and labels must be the same on every rank in "
+                        + "stepWholeBatch: rank " + r + "'s differ from rank " + collectives.rank() + "'s");
+            }
+        }
         return run(start, state, new Batch(features, labels, null), weights, featureGrad, weightGrad);
     }
 

@@ -33,6 +33,23 @@ class ShardedArgumentsTest {
     }
 
     @Test
+    void ranksWithDifferentWholeBatchesFailTogether() throws Exception {
+        try (Backend cpu = Backends.named("cpu")) {
+            List<String> messages = ThreadCollectivesTest.onEveryRank(2, Duration.ofSeconds(10), c -> {
+                ShardedMarginSoftmax s = new ShardedMarginSoftmax(cpu, c, LOSS, 4, ClassRange.even(4, c.rank(), 2),
+                        2, null);
+                float[] x = {1, 0, 0, 1};
+                int[] y = {0, c.rank() == 0 ? 1 : 2};
+                return assertThrows(IllegalArgumentException.class, () -> s.stepWholeBatch(LossState.empty(), x, y,
+                        new float[] {1, 0, 0, 1}, new float[4], new float[4])).getMessage();
+            });
+            for (String m : messages) {
+                assertTrue(m.startsWith("features and labels must be the same on every rank"), m);
+            }
+        }
+    }
+
+    @Test
     void shapesAreCheckedBeforeAnyExchange() {
         Collectives alone = ThreadCollectives.group(1, Duration.ofSeconds(5)).get(0);
         try (Backend cpu = Backends.named("cpu")) {
