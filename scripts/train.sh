@@ -6,9 +6,35 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/java25.sh
 jar=examples/target/margin-kernels-examples.jar
-if [ ! -f "$jar" ] || [ -n "$(find testing kernels cpu-simd gpu examples -name '*.java' -newer "$jar" -print -quit)" ]; then
+if [ ! -f "$jar" ] || [ -n "$(find testing kernels cpu-simd gpu shard examples -name '*.java' -newer "$jar" -print -quit)" ]; then
     echo "building margin-kernels and the example (mvn -q -DskipTests -pl examples -am install) ..."
     mvn -B -q -ntp -DskipTests -pl examples -am install
+fi
+# --shards N (N > 1): N processes on this machine, rank r owning an even share of the class weights, joined by
+# Hazelcast on 127.0.0.1 (--shard-port, rank r at port + r); each prints its lines prefixed with its rank, and the
+# script fails if any process fails (a dead process makes the others fail within --shard-timeout seconds)
+shards=1
+prev=
+for arg in "$@"; do
+    case "$arg" in
+        --shards=*) shards="${arg#--shards=}" ;;
+    esac
+    if [ "$prev" = "--shards" ]; then shards="$arg"; fi
+    prev="$arg"
+done
+if [ "$shards" -gt 1 ] 2>/dev/null; then
+    pids=()
+    for ((r = 0; r < shards; r++)); do
+        ( set -o pipefail
+          java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true \
+              -jar "$jar" "$@" --rank "$r" 2>&1 | sed -u "s/^/[rank $r] /" ) &
+        pids+=($!)
+    done
+    status=0
+    for pid in "${pids[@]}"; do
+        wait "$pid" || status=1
+    done
+    exit "$status"
 fi
 plots=(--plots examples/target/plots)
 for arg in "$@"; do

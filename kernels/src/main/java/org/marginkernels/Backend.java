@@ -1,6 +1,8 @@
 package org.marginkernels;
 
+import java.util.Arrays;
 import java.util.Objects;
+import org.marginkernels.spi.ClassShard;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.RowCheck;
 
@@ -98,16 +100,52 @@ public final class Backend implements AutoCloseable {
             return new StepResult(forwardBackward(loss, features, weights, labels, dim, featureGrad, weightGrad),
                     state);
         }
-        double[] featureNorms = checkProblem(loss, features, weights, labels, dim, !impl.checksWeightRows());
+        return checkedStep(loss, state, features, weights, labels, dim, featureGrad, weightGrad, null);
+    }
+
+    /**
+     * One class shard's part of {@link #step} in a class-sharded (model-parallel) loss: {@code weights} holds only
+     * the classes [shard.first(), shard.first() + rows) of shard.classes(), {@code labels} are global, and every
+     * shard of the step calls this with the same features and labels. The per-row partials of the fused plan are
+     * merged across the shards through {@code shard.exchange()} (so the loss, the scale and a stateful loss's
+     * {@link BatchStatistics} are those of the whole batch over all classes, the same on every shard); writes this
+     * shard's dL/dweights and its share of dL/dfeatures, which summed over the shards is the unsharded gradient.
+     *
+     * @param shard the classes this call owns and the exchange with the other shards. Not modified.
+     * @throws IllegalArgumentException on any invalid argument (labels are checked against shard.classes(), the
+     *     weights' rows against it); nothing is written then
+     * @throws UnsupportedOperationException if the backend does not run class shards
+     */
+    public StepResult step(MarginSoftmax loss, LossState state, float[] features, float[] weights, int[] labels,
+            int dim, float[] featureGrad, float[] weightGrad, ClassShard shard) {
+        open();
+        Checks.notNull("state", state);
+        Checks.notNull("shard", shard);
+        return checkedStep(loss, state, features, weights, labels, dim, featureGrad, weightGrad, shard);
+    }
+
+    /** {@link #step}: checks, then statistics, state and the pass; {@code shard} null runs every class here. */
+    private StepResult checkedStep(MarginSoftmax loss, LossState state, float[] features, float[] weights,
+            int[] labels, int dim, float[] featureGrad, float[] weightGrad, ClassShard shard) {
+        double[] featureNorms = checkProblem(loss, features, weights, labels, dim, !impl.checksWeightRows(), shard);
         Checks.length("featureGrad", featureGrad, features.length, "same shape as features");
         Checks.length("weightGrad", weightGrad, weights.length, "same shape as weights");
         Checks.distinct(new Object[] {"featureGrad", featureGrad, "weightGrad", weightGrad},
                 new Object[] {"features", features, "weights", weights});
-        BatchStatistics batch = statistics(loss, features, featureNorms, weights, labels, dim);
+        if (!loss.hasState()) {
+            return new StepResult(pass(loss, features, weights, labels, dim, featureGrad, weightGrad, shard), state);
+        }
+        BatchStatistics batch = statistics(loss, features, featureNorms, weights, labels, dim, shard);
         LossState used = loss.beforeStep(state, batch);
         MarginSoftmax bound = loss.boundForStep(used, batch, labels);
-        LossResult result = impl.forwardBackward(bound, features, weights, labels, dim, featureGrad, weightGrad);
+        LossResult result = pass(bound, features, weights, labels, dim, featureGrad, weightGrad, shard);
         return new StepResult(result, loss.afterStep(used, result));
+    }
+
+    private LossResult pass(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
+            float[] featureGrad, float[] weightGrad, ClassShard shard) {
+        return shard == null ? impl.forwardBackward(loss, features, weights, labels, dim, featureGrad, weightGrad)
+                : impl.forwardBackward(loss, features, weights, labels, dim, featureGrad, weightGrad, shard);
     }
 
     /**
@@ -117,23 +155,49 @@ public final class Backend implements AutoCloseable {
      * failing row, as every backend does.
      */
     private static BatchStatistics statistics(MarginSoftmax loss, float[] features, double[] featureNorms,
-            float[] weights, int[] labels, int dim) {
+            float[] weights, int[] labels, int dim, ClassShard shard) {
         int sub = loss.subCenters();
+        int localClasses = weights.length / dim / sub;
+        int first = shard == null ? 0 : shard.first();
         float[] targetRows = new float[Math.multiplyExact(labels.length, sub * dim)];
+        boolean[] foreign = new boolean[labels.length];
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] == loss.ignoreLabel()) {
                 continue;
             }
+            if (shard != null && !shard.owns(labels[i], localClasses)) {
+                foreign[i] = true;
+                continue;
+            }
             for (int s = 0; s < sub; s++) {
-                int row = labels[i] * sub + s;
+                int row = (labels[i] - first) * sub + s;
                 if (!RowCheck.passes(RowCheck.sumOfSquares(weights, row * dim, dim))) {
                     Checks.finiteRowsWithNorm("weights", weights, dim);
                 }
                 System.arraycopy(weights, row * dim, targetRows, (i * sub + s) * dim, dim);
             }
         }
-        return BatchStatistics.ofTargetRows(loss, features, featureNorms, targetRows, labels, dim,
-                weights.length / dim / sub);
+        BatchStatistics local = BatchStatistics.ofTargetRows(loss, features, featureNorms, targetRows, labels, dim,
+                shard == null ? localClasses : shard.classes());
+        if (shard == null) {
+            return local;
+        }
+        // another shard's class: its owner offers the cosine, this shard -infinity to the rank-ordered max
+        double[] cosines = local.targetCosines().clone();
+        for (int i = 0, n = 0; i < labels.length; i++) {
+            if (labels[i] != loss.ignoreLabel()) {
+                cosines[n] = foreign[i] ? Double.NEGATIVE_INFINITY : cosines[n];
+                n++;
+            }
+        }
+        double[] merged = new double[cosines.length];
+        Arrays.fill(merged, Double.NEGATIVE_INFINITY);
+        for (double[] part : shard.exchange().allGather(cosines)) {
+            for (int r = 0; r < merged.length; r++) {
+                merged[r] = Math.max(merged[r], part[r]);
+            }
+        }
+        return new BatchStatistics(merged, local.featureNorms(), shard.classes());
     }
 
     /**
@@ -511,10 +575,23 @@ public final class Backend implements AutoCloseable {
     /** @return the feature rows' norms, computed by the check */
     private static double[] checkProblem(MarginSoftmax loss, float[] features, float[] weights, int[] labels,
             int dim, boolean weightRows) {
+        return checkProblem(loss, features, weights, labels, dim, weightRows, null);
+    }
+
+    /** As above; with a shard, labels range over all shards' classes and the weights' rows must fit the shard. */
+    private static double[] checkProblem(MarginSoftmax loss, float[] features, float[] weights, int[] labels,
+            int dim, boolean weightRows, ClassShard shard) {
         Checks.notNull("loss", loss);
         Checks.positive("dim", dim);
         int batch = Checks.rows("features", features, dim);
         int classes = Checks.subCenterRows("weights", weights, dim, loss.subCenters());
+        if (shard != null) {
+            if ((long) shard.first() + classes > shard.classes()) {
+                throw new IllegalArgumentException("weights must hold at most shard.classes() - shard.first() = "
+                        + (shard.classes() - shard.first()) + " classes, got " + classes);
+            }
+            classes = shard.classes();
+        }
         Checks.notNull("labels", labels);
         if (labels.length != batch) {
             throw new IllegalArgumentException("labels must have one entry per features row: features has " + batch

@@ -11,6 +11,7 @@ import org.marginkernels.MarginSoftmax;
 import org.marginkernels.RegressionLoss;
 import org.marginkernels.spec.RegressionSpec;
 import org.marginkernels.spec.KernelSpec;
+import org.marginkernels.spi.ClassShard;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.RowLogProb;
 import org.marginkernels.spi.TopKSelector;
@@ -154,6 +155,14 @@ public final class CpuBackend implements KernelBackend {
         NegativeCode code = negativeCode(loss.spec());
         return withWorkspace(workspace -> new FusedMarginSoftmax(kernels, pool, workspace, budgetBytes, tileClasses)
                 .run(loss, code, features, weights, labels, dim, featureGrad, weightGrad));
+    }
+
+    @Override
+    public LossResult forwardBackward(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
+            float[] featureGrad, float[] weightGrad, ClassShard shard) {
+        NegativeCode code = negativeCode(loss.spec());
+        return withWorkspace(workspace -> new FusedMarginSoftmax(kernels, pool, workspace, budgetBytes, tileClasses)
+                .run(loss, code, features, weights, labels, dim, featureGrad, weightGrad, shard));
     }
 
     /**

@@ -3,7 +3,9 @@ package org.marginkernels.cpu;
 import java.util.Arrays;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
+import org.marginkernels.spi.ClassShard;
 import org.marginkernels.spi.FusedPlan;
+import org.marginkernels.spi.ShardedTiles;
 
 /**
  * The logits-free forward and backward of a margin softmax loss over class tiles (see {@link CpuBackend} for the
@@ -49,14 +51,27 @@ final class FusedMarginSoftmax {
      */
     LossResult run(MarginSoftmax loss, NegativeCode code, float[] features, float[] weights, int[] labels, int dim,
             float[] featureGrad, float[] weightGrad) {
+        return run(loss, code, features, weights, labels, dim, featureGrad, weightGrad, null);
+    }
+
+    /**
+     * As {@link #run} for one class shard (null: every class): the tiles cover the shard's weights and read its
+     * local labels, and the plan sees them through {@link ShardedTiles}, with the global labels and class count.
+     */
+    LossResult run(MarginSoftmax loss, NegativeCode code, float[] features, float[] weights, int[] labels, int dim,
+            float[] featureGrad, float[] weightGrad, ClassShard shard) {
         int sub = loss.subCenters();
         // a tile of K sub-centers per class: tileClasses classes, tileClasses K weight rows
         ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses * sub, true);
-        int classes = ct.classes / sub;
+        int local = ct.classes / sub;
+        int classes = shard == null ? local : shard.classes();
+        int ignore = loss.ignoreLabel();
         boolean backward = featureGrad != null || weightGrad != null;
         boolean dynamicScale = loss.fixedScale(classes).isEmpty();
+        int[] tileLabels = shard == null ? labels : shard.localLabels(labels, local, ignore);
+        FusedPlan.Tiles tiles = new Call(ct, sub, ignore, tileLabels, code, featureGrad, weightGrad, dynamicScale);
         return FusedPlan.run(loss, labels, classes,
-                new Call(ct, sub, loss.ignoreLabel(), labels, code, featureGrad, weightGrad, dynamicScale), backward);
+                shard == null ? tiles : new ShardedTiles(tiles, shard, labels, ignore, local), backward);
     }
 
     /**
@@ -134,8 +149,10 @@ final class FusedMarginSoftmax {
         @Override
         public float[] targetCosines() {
             float[] cy = new float[ct.batch];
+            int classes = ct.classes / sub;
             for (int i = 0; i < ct.batch; i++) {
-                if (labels[i] != ignore) {
+                // a label past the last class is a class shard's "target elsewhere" (ClassShard#localLabels)
+                if (labels[i] != ignore && labels[i] < classes) {
                     // the pooled cosine by SubCenterPooling's comparison (so -0 and 0 pool alike): bit for bit the tile's
                     float c = ct.cosine(i, labels[i] * sub);
                     for (int k = 1; k < sub; k++) {

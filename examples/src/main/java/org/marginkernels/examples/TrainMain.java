@@ -145,6 +145,21 @@ public final class TrainMain implements Callable<Integer> {
     @Option(names = "--list-backends", description = "list the backends and whether each runs here, then exit")
     boolean listBackends;
 
+    @Option(names = "--shards", paramLabel = "N", description = "shard the class weights over N processes joined by"
+            + " Hazelcast on loopback; scripts/train.sh --shards N starts them (default: ${DEFAULT-VALUE})")
+    int shards = 1;
+
+    @Option(names = "--rank", paramLabel = "R", description = "this process's rank in a sharded run, 0..N-1")
+    int rank = -1;
+
+    @Option(names = "--shard-port", paramLabel = "PORT", description = "rank 0's Hazelcast port on 127.0.0.1; rank r"
+            + " uses PORT + r (default: ${DEFAULT-VALUE})")
+    int shardPort = 5710;
+
+    @Option(names = "--shard-timeout", paramLabel = "SECONDS", description = "a step fails when another process has"
+            + " not answered within this time (default: ${DEFAULT-VALUE})")
+    double shardTimeout = 30;
+
     private final PrintStream out;
 
     TrainMain(PrintStream out) {
@@ -200,7 +215,9 @@ public final class TrainMain implements Callable<Integer> {
         // a bad loss option fails here, before seconds of data loading
         config.loss().build();
         OpenSetSplit split = TrainingData.load(config, out);
-        TrainingReport report = new Trainer(config, out).run(split);
+        ShardOptions sharding = shards == 1 ? null : new ShardOptions(shards, rank, shardPort,
+                java.time.Duration.ofMillis(Math.round(shardTimeout * 1000)));
+        TrainingReport report = new Trainer(config, out, sharding).run(split);
         ReportPrinter.print(report, split, Math.min(config.batch(), split.train().size()), config.embeddingDim(),
                 (System.nanoTime() - start) / 1e9, out);
         if (config.plotsDir() != null) {

@@ -30,13 +30,24 @@ public final class Trainer {
 
     private final TrainConfig config;
     private final PrintStream out;
+    private final ShardOptions shards;
 
     /**
      * @param out receives progress lines (nothing when the config is quiet)
      */
     public Trainer(TrainConfig config, PrintStream out) {
+        this(config, out, null);
+    }
+
+    /**
+     * A trainer whose class weights are sharded over processes ({@link ShardedHead}); null trains unsharded.
+     *
+     * @param out receives progress lines (nothing when the config is quiet)
+     */
+    public Trainer(TrainConfig config, PrintStream out, ShardOptions shards) {
         this.config = config;
         this.out = out;
+        this.shards = shards;
     }
 
     /**
@@ -53,12 +64,14 @@ public final class Trainer {
     /** Trains on {@code split.train()} and evaluates on the other two parts. */
     public TrainingReport run(OpenSetSplit split) {
         try (Backend backend = openBackend(config.backend(), config.threads());
-                RowParallel par = new RowParallel(config.resolvedThreads())) {
-            return run(split, backend, par);
+                RowParallel par = new RowParallel(config.resolvedThreads());
+                ShardedHead shard = shards == null ? null : ShardedHead.join(shards, backend, config.loss().build(),
+                        split.train().classes(), config.embeddingDim())) {
+            return run(split, backend, par, shard);
         }
     }
 
-    private TrainingReport run(OpenSetSplit split, Backend backend, RowParallel par) {
+    private TrainingReport run(OpenSetSplit split, Backend backend, RowParallel par, ShardedHead shard) {
         Dataset train = split.train();
         int dim = config.embeddingDim();
         int classes = train.classes();
@@ -69,8 +82,9 @@ public final class Trainer {
         MarginSoftmax loss = config.loss().build();
         // K rows per class for a sub-center loss (class c's at c K .. c K + K - 1)
         int sub = loss.subCenters();
-        Parameter head = Parameter.of("classWeights", initialClassWeights(classes * sub, dim, config.seed() + 1),
-                true);
+        // sharded: this process's rows of the same initial matrix
+        float[] initialHead = initialClassWeights(classes * sub, dim, config.seed() + 1);
+        Parameter head = Parameter.of("classWeights", shard == null ? initialHead : shard.slice(initialHead), true);
         List<Parameter> params = new ArrayList<>(model.parameters());
         params.add(head);
         SgdMomentum optimizer = new SgdMomentum(config.momentum(), config.weightDecay());
@@ -111,7 +125,9 @@ public final class Trainer {
                 gather(train, order, s * batch, x, y);
                 float[] emb = model.forward(x, batch);
                 long t0 = System.nanoTime();
-                StepResult stepped = backend.step(loss, state, emb, head.value(), y, dim, embGrad, head.grad());
+                StepResult stepped = shard == null
+                        ? backend.step(loss, state, emb, head.value(), y, dim, embGrad, head.grad())
+                        : shard.step(state, emb, y, head.value(), embGrad, head.grad());
                 LossResult result = stepped.result();
                 headNanos += System.nanoTime() - t0;
                 if (!Double.isFinite(result.loss())) {
@@ -128,7 +144,14 @@ public final class Trainer {
                 last = result;
                 if (s % ACCURACY_EVERY == 0) {
                     // nearest class weight before this step's update: the batch as the head scored it
-                    backend.topK(emb, head.value(), dim, 1, nearest, nearestScore);
+                    if (shard == null) {
+                        backend.topK(emb, head.value(), dim, 1, nearest, nearestScore);
+                    } else {
+                        int[] best = shard.nearestClass(emb, head.value());
+                        for (int r = 0; r < batch; r++) {
+                            nearest[r] = best[r] * sub;
+                        }
+                    }
                     for (int r = 0; r < batch; r++) {
                         correct += nearest[r] / sub == y[r] ? 1 : 0;
                     }
@@ -149,6 +172,9 @@ public final class Trainer {
                         stepsPerEpoch * batch / seconds, (headNanos - epochHeadNanos) / 1e6 / stepsPerEpoch,
                         seconds);
             }
+            if (shard != null) {
+                shard.printTimes(out, stepsPerEpoch);
+            }
             if (epoch == 0) {
                 firstEpochHeadNanos = headNanos;
             }
@@ -157,7 +183,8 @@ public final class Trainer {
 
         Evaluation.Verification ver = Evaluation.verify(backend, model, split.verification(), config.pairsPerKind(),
                 config.seed() + 3, config.threads());
-        double closed = Evaluation.closedSetAccuracy(backend, model, head.value(), split.closedSetTest());
+        float[] wholeHead = shard == null ? head.value() : shard.gatherWeights(head.value());
+        double closed = Evaluation.closedSetAccuracy(backend, model, wholeHead, split.closedSetTest());
         return new TrainingReport(backend.name(), loss.toString(), stepLosses, epochLosses, epochAccuracy,
                 ver.accuracy(), ver.tarAtFar(), ver.identification(), closed, ver.genuineScores(), ver.impostorScores(), totalSteps,
                 headNanos, totalSteps - stepsPerEpoch, headNanos - firstEpochHeadNanos, headFlops * totalSteps, (long) totalSteps * batch, trainNanos);

@@ -38,6 +38,19 @@ public interface KernelBackend extends AutoCloseable {
     LossResult forwardBackward(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
             float[] featureGrad, float[] weightGrad);
 
+    /**
+     * One class shard's part of {@link #forwardBackward}: {@code weights} holds the shard's classes only,
+     * {@code labels} are global, and the fused plan runs over {@link ShardedTiles} so that the loss (the same on every
+     * shard) is that of all classes; writes this shard's dL/dweights and its share of dL/dfeatures, which the caller
+     * sums over the shards. Backends that cannot run a shard keep this default.
+     *
+     * @throws UnsupportedOperationException if the backend does not run class shards
+     */
+    default LossResult forwardBackward(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
+            float[] featureGrad, float[] weightGrad, ClassShard shard) {
+        throw new UnsupportedOperationException("backend " + name() + " does not run class shards");
+    }
+
     /** y_i = x_i / |x_i| per row; {@code norms} (nullable) receives |x_i|. */
     void l2Normalize(float[] input, int dim, float[] output, float[] norms);
 
