@@ -2,6 +2,7 @@ package org.marginkernels;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.marginkernels.spi.ArgumentChecks;
 import org.marginkernels.spi.ClassShard;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.RowCheck;
@@ -397,7 +398,7 @@ public final class Backend implements AutoCloseable {
         }
         pooledCosinesSuffice(loss);
         int classes = checkMatrix(loss, "margined", margined, labels);
-        sampleWeightsFit(loss, labels.length);
+        ArgumentChecks.lossFitsBatch(loss, labels.length);
         Checks.scale(scale);
         Checks.length("marginedGrad", marginedGrad, margined.length, "same shape as margined");
         Checks.distinct(new Object[] {"marginedGrad", marginedGrad}, new Object[] {"margined", margined});
@@ -419,7 +420,7 @@ public final class Backend implements AutoCloseable {
         pooledCosinesSuffice(loss);
         Checks.cosines("cosines", cosines);
         Checks.labels(labels, classes, loss.ignoreLabel());
-        checkScalePolicy(loss, classes);
+        ArgumentChecks.scaleFitsClasses(loss, classes);
         return AdaCosScale.resolve(loss, labels, classes, (i, j) -> cosines[i * classes + j]);
     }
 
@@ -592,38 +593,15 @@ public final class Backend implements AutoCloseable {
             }
             classes = shard.classes();
         }
-        Checks.notNull("labels", labels);
-        if (labels.length != batch) {
-            throw new IllegalArgumentException("labels must have one entry per features row: features has " + batch
-                    + " rows of dim=" + dim + ", labels has " + labels.length);
-        }
+        ArgumentChecks.labelsPerRow(labels, batch, dim);
         Checks.labels(labels, classes, loss.ignoreLabel());
-        sampleWeightsFit(loss, batch);
-        checkScalePolicy(loss, classes);
+        ArgumentChecks.lossFitsBatch(loss, batch);
+        ArgumentChecks.scaleFitsClasses(loss, classes);
         double[] featureNorms = Checks.finiteRowNorms("features", features, dim);
         if (weightRows) {
             Checks.finiteRowsWithNorm("weights", weights, dim);
         }
         return featureNorms;
-    }
-
-    /** Sample weights and row margins bound to the loss must cover the batch, one per row. */
-    private static void sampleWeightsFit(MarginSoftmax loss, int batch) {
-        if (loss.sampleWeightRows() >= 0 && loss.sampleWeightRows() != batch) {
-            throw new IllegalArgumentException("sampleWeights must have one entry per row: the batch has " + batch
-                    + " rows, the loss's sample weights " + loss.sampleWeightRows());
-        }
-        if (loss.rowMarginRows() >= 0 && loss.rowMarginRows() != batch) {
-            throw new IllegalArgumentException("rowMargins must have one entry per row: the batch has " + batch
-                    + " rows, the loss's row margins " + loss.rowMarginRows());
-        }
-    }
-
-    private static void checkScalePolicy(MarginSoftmax loss, int classes) {
-        if (!(loss.scalePolicy() instanceof ScalePolicy.Fixed) && classes < 3) {
-            throw new IllegalArgumentException("classes must be >= 3 for an AdaCos scale (sqrt(2) log(C - 1) > 0), got "
-                    + classes);
-        }
     }
 
     /**

@@ -1,11 +1,13 @@
 package org.marginkernels;
 
+import org.marginkernels.spi.ArgumentChecks;
 import org.marginkernels.spi.RowCheck;
 
 /**
  * Argument checks of the facade: each names the argument and what was expected, and none writes anything. Sizes
  * are multiplied in long, so a product beyond the largest Java array is an IllegalArgumentException, never a
- * wrapped int that lets a short buffer through.
+ * wrapped int that lets a short buffer through. The checks backends run too live in {@link ArgumentChecks}; those
+ * here delegate to it.
  */
 final class Checks {
 
@@ -25,20 +27,12 @@ final class Checks {
     }
 
     static <T> T notNull(String name, T value) {
-        if (value == null) {
-            throw new IllegalArgumentException(name + " must not be null");
-        }
-        return value;
+        return ArgumentChecks.notNull(name, value);
     }
 
     /** Checks that {@code array} holds whole rows of {@code dim} floats and returns the row count. */
     static int rows(String name, float[] array, int dim) {
-        notNull(name, array);
-        if (array.length == 0 || array.length % dim != 0) {
-            throw new IllegalArgumentException(name + " must hold a positive whole number of rows of dim=" + dim
-                    + " floats, got length " + array.length);
-        }
-        return array.length / dim;
+        return ArgumentChecks.rows(name, array, dim);
     }
 
     /**
@@ -68,10 +62,7 @@ final class Checks {
     }
 
     static void length(String name, float[] array, int expected, String what) {
-        if (array != null && array.length != expected) {
-            throw new IllegalArgumentException(name + " must have length " + expected + " (" + what + "), got "
-                    + array.length);
-        }
+        ArgumentChecks.length(name, array, expected, what);
     }
 
     static void required(String name, float[] array, int expected, String what) {
@@ -124,32 +115,14 @@ final class Checks {
         }
     }
 
-    /**
-     * Checks finiteness and that every row's L2 norm (from {@link RowCheck#sumOfSquares}) lies in
-     * [{@link RowCheck#MIN_NORM}, {@link RowCheck#MAX_NORM}], in one pass: a NaN or infinity makes its row's sum of
-     * squares non-finite, and only then is the row searched for it.
-     */
+    /** Finite rows with norms in range, see {@link ArgumentChecks#finiteRowsWithNorm}. */
     static void finiteRowsWithNorm(String name, float[] array, int dim) {
-        checkRows(name, array, dim, null);
+        ArgumentChecks.finiteRowsWithNorm(name, array, dim);
     }
 
     /** {@link #finiteRowsWithNorm}, returning the row norms it computed on the way. */
     static double[] finiteRowNorms(String name, float[] array, int dim) {
-        double[] norms = new double[array.length / dim];
-        checkRows(name, array, dim, norms);
-        return norms;
-    }
-
-    private static void checkRows(String name, float[] array, int dim, double[] norms) {
-        for (int r = 0, rows = array.length / dim; r < rows; r++) {
-            double sum = RowCheck.sumOfSquares(array, r * dim, dim);
-            if (!RowCheck.passes(sum)) {
-                throw RowCheck.failure(name, array, dim, r, sum);
-            }
-            if (norms != null) {
-                norms[r] = Math.sqrt(sum);
-            }
-        }
+        return ArgumentChecks.finiteRowNorms(name, array, dim);
     }
 
     /** A logit scale s: in (0, {@link ScalePolicy#MAX_SCALE}] (a fixed {@link ScalePolicy} and an explicit scale). */
@@ -193,14 +166,7 @@ final class Checks {
     }
 
     static void labels(int[] labels, int classes, int ignoreLabel) {
-        notNull("labels", labels);
-        for (int i = 0; i < labels.length; i++) {
-            int y = labels[i];
-            if ((y < 0 || y >= classes) && y != ignoreLabel) {
-                throw new IllegalArgumentException("labels[" + i + "] must be in [0, " + classes + ") or the ignore label "
-                        + ignoreLabel + ", got " + y);
-            }
-        }
+        ArgumentChecks.labels(labels, classes, ignoreLabel);
     }
 
     /** Norms as {@link org.marginkernels.Backend#l2Normalize} reports them: in [MIN_NORM, MAX_NORM]. */

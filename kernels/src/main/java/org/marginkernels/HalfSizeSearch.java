@@ -2,8 +2,8 @@ package org.marginkernels;
 
 import org.marginkernels.reference.ScalarGalleryKernels;
 import org.marginkernels.spi.GallerySearcher;
-import org.marginkernels.spi.GalleryTopK;
 import org.marginkernels.spi.GalleryView;
+import org.marginkernels.spi.TopK;
 
 /**
  * The half-size search: the searcher scans the int8 codes (a quarter of the float rows' bytes) for the
@@ -31,7 +31,7 @@ final class HalfSizeSearch {
         float[] approximate = new float[q * wide];
         searcher.searchCodes(gallery, queries, q, wide, candidateRows, approximate);
         int dim = gallery.dim();
-        GalleryTopK best = new GalleryTopK(k);
+        TopK best = new TopK(k);
         for (int i = 0; i < q; i++) {
             for (int c = 0; c < wide; c++) {
                 int row = candidateRows[i * wide + c];

@@ -14,7 +14,7 @@ import org.marginkernels.spec.KernelSpec;
 import org.marginkernels.spi.ClassShard;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.RowLogProb;
-import org.marginkernels.spi.TopKSelector;
+import org.marginkernels.spi.TopK;
 
 /**
  * The CPU backend ("cpu"): every kernel of a margin softmax loss on float arrays, with Vector API micro-kernels
@@ -415,32 +415,31 @@ public final class CpuBackend implements KernelBackend {
             float[] scores) {
         ClassTiles ct = new ClassTiles(kernels, workspace, queries, gallery, dim, tileClasses, false);
         int q = ct.batch;
-        TopKSelector[][] perWorker = new TopKSelector[pool.size()][q];
+        TopK[][] perWorker = new TopK[pool.size()][q];
         pool.run(ct.tiles, (t, w) -> {
-            TopKSelector[] selectors = perWorker[w];
+            TopK[] selectors = perWorker[w];
             if (selectors[0] == null) {
                 for (int i = 0; i < q; i++) {
-                    selectors[i] = new TopKSelector(k);
+                    selectors[i] = new TopK(k);
                 }
             }
             float[] tile = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
             ct.cosineTile(t, w, ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats()), tile, 0);
             int j0 = ct.start(t);
             for (int i = 0; i < q; i++) {
-                TopKSelector sel = selectors[i];
+                TopK sel = selectors[i];
                 for (int j = 0; j < ct.width(t); j++) {
                     float c = tile[i * ct.tile + j];
-                    // the selector orders ties by index, so skipping strictly worse scores changes nothing
+                    // an equal score may still win by a lower index, so only strictly lower ones are skipped
                     if (c >= sel.threshold()) {
-                        sel.offer(j0 + j, c);
+                        sel.offer(j0 + j, j0 + j, c);
                     }
                 }
             }
         });
-        TopKSelector merged = new TopKSelector(k);
+        TopK merged = new TopK(k);
         for (int i = 0; i < q; i++) {
-            merged.reset();
-            for (TopKSelector[] selectors : perWorker) {
+            for (TopK[] selectors : perWorker) {
                 if (selectors[0] != null) {
                     merged.merge(selectors[i]);
                 }

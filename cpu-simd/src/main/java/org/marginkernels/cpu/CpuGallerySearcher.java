@@ -4,8 +4,8 @@ import java.lang.foreign.MemorySegment;
 import org.marginkernels.spi.GalleryLayout;
 import org.marginkernels.spi.GalleryScan;
 import org.marginkernels.spi.GallerySearcher;
-import org.marginkernels.spi.GalleryTopK;
 import org.marginkernels.spi.GalleryView;
+import org.marginkernels.spi.TopK;
 
 /**
  * The cpu gallery searcher ("cpu"): the gallery's panels cut into tasks of {@value #TASK_PANELS} panels (a
@@ -68,7 +68,7 @@ final class CpuGallerySearcher implements GallerySearcher {
         int dim = gallery.dim();
         long panelElements = GalleryLayout.panelElements(dim);
         MemorySegment source = codes ? gallery.codes() : gallery.rows();
-        GalleryTopK[][] perWorker = new GalleryTopK[pool.size()][];
+        TopK[][] perWorker = new TopK[pool.size()][];
         float[][] tiles = new float[pool.size()][];
         pool.run(tasks, (t, w) -> {
             if (perWorker[w] == null) {

@@ -15,7 +15,7 @@ import org.marginkernels.spec.Expr;
 import org.marginkernels.spec.KernelSpec;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.RowLogProb;
-import org.marginkernels.spi.TopKSelector;
+import org.marginkernels.spi.TopK;
 
 /**
  * A {@link KernelBackend} on a GPU runtime (OpenCL or CUDA): every method runs its arithmetic in device kernels
@@ -353,9 +353,9 @@ public final class GpuKernelBackend implements KernelBackend {
         if (q == 0) {
             return;
         }
-        TopKSelector[] selectors = new TopKSelector[q];
+        TopK[] selectors = new TopK[q];
         for (int i = 0; i < q; i++) {
-            selectors[i] = new TopKSelector(kBest);
+            selectors[i] = new TopK(kBest);
         }
         // blocks of queries x gallery rows: at most TOP_K_BLOCK_FLOATS cosines and TOP_K_GALLERY_FLOATS gallery
         // floats on the device at once, gallery blocks a multiple of the tile
@@ -384,7 +384,7 @@ public final class GpuKernelBackend implements KernelBackend {
                     for (int i = q0; i < q1; i++) {
                         int row = (i - q0) * count;
                         for (int j = 0; j < count; j++) {
-                            selectors[i].offer(begin + j, host[row + j]);
+                            selectors[i].offer(begin + j, begin + j, host[row + j]);
                         }
                     }
                 }

@@ -6,6 +6,7 @@ import org.marginkernels.LossResult;
 import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.StepResult;
+import org.marginkernels.spi.ArgumentChecks;
 import org.marginkernels.spi.RowCheck;
 
 /**
@@ -75,15 +76,15 @@ public final class ResidentClassWeights implements AutoCloseable {
      * @throws IllegalArgumentException when backend is not a GPU backend, or on any invalid weights or dim
      */
     public static ResidentClassWeights upload(Backend backend, float[] weights, int dim) {
-        ResidentArguments.notNull("backend", backend);
+        ArgumentChecks.notNull("backend", backend);
         if (!(backend.implementation() instanceof GpuKernelBackend gpu)) {
             throw new IllegalArgumentException("backend must be a GPU backend (opencl or cuda), got " + backend.name());
         }
         if (dim <= 0) {
             throw new IllegalArgumentException("dim must be > 0, got " + dim);
         }
-        int rows = ResidentArguments.rows("weights", weights, dim);
-        ResidentArguments.finiteRows("weights", weights, dim);
+        int rows = ArgumentChecks.rows("weights", weights, dim);
+        ArgumentChecks.finiteRowsWithNorm("weights", weights, dim);
         synchronized (gpu) {
             ResidentClassWeights resident = new ResidentClassWeights(gpu, rows, dim);
             try (DeviceSession s = new DeviceSession(gpu.runtime())) {
@@ -151,7 +152,7 @@ public final class ResidentClassWeights implements AutoCloseable {
      * @throws IllegalArgumentException on any invalid argument; nothing is written then
      */
     public StepResult step(MarginSoftmax loss, LossState state, float[] features, int[] labels, float[] featureGrad) {
-        ResidentArguments.notNull("state", state);
+        ArgumentChecks.notNull("state", state);
         if (loss == null || !loss.hasState()) {
             return new StepResult(forwardBackward(loss, features, labels, featureGrad), state);
         }
@@ -199,18 +200,18 @@ public final class ResidentClassWeights implements AutoCloseable {
 
     /** Replaces the resident W (a checkpoint restored); dW and the momentum buffer are kept. */
     public void upload(float[] newWeights) {
-        ResidentArguments.notNull("weights", newWeights);
+        ArgumentChecks.notNull("weights", newWeights);
         if (newWeights.length != rows * dim) {
             throw new IllegalArgumentException("weights must have length " + rows * dim + " (" + rows + " rows of dim="
                     + dim + "), got " + newWeights.length);
         }
-        ResidentArguments.finiteRows("weights", newWeights, dim);
+        ArgumentChecks.finiteRowsWithNorm("weights", newWeights, dim);
         copyIn(weights, newWeights);
     }
 
     /** Replaces the momentum buffer (a checkpoint restored). Values must be finite. */
     public void uploadMomentum(float[] values) {
-        ResidentArguments.notNull("momentum", values);
+        ArgumentChecks.notNull("momentum", values);
         if (values.length != rows * dim) {
             throw new IllegalArgumentException("momentum must have length " + rows * dim + ", got " + values.length);
         }
@@ -312,7 +313,7 @@ public final class ResidentClassWeights implements AutoCloseable {
     }
 
     private void copyOut(DeviceBuffer source, String name, float[] out) {
-        ResidentArguments.notNull(name, out);
+        ArgumentChecks.notNull(name, out);
         if (out.length != rows * dim) {
             throw new IllegalArgumentException(name + " must have length " + rows * dim + " (" + rows + " rows of dim="
                     + dim + "), got " + out.length);

@@ -11,7 +11,7 @@ import org.marginkernels.MarginSoftmax;
 import org.marginkernels.RegressionLoss;
 import org.marginkernels.spec.RegressionSpec;
 import org.marginkernels.spi.KernelBackend;
-import org.marginkernels.spi.TopKSelector;
+import org.marginkernels.spi.TopK;
 
 /**
  * The scalar reference: every kernel computed in double precision on materialized batch x classes matrices, one
@@ -165,11 +165,10 @@ public final class ReferenceBackend implements KernelBackend {
 
     @Override
     public void topK(float[] queries, float[] gallery, int dim, int k, int[] indices, float[] scores) {
-        TopKSelector selector = new TopKSelector(k);
+        TopK selector = new TopK(k);
         for (int q = 0; q < queries.length / dim; q++) {
-            selector.reset();
             for (int g = 0; g < gallery.length / dim; g++) {
-                selector.offer(g, (float) cosine(queries, q * dim, gallery, g * dim, dim));
+                selector.offer(g, g, (float) cosine(queries, q * dim, gallery, g * dim, dim));
             }
             selector.drainInto(indices, scores, q * k);
         }

@@ -3,8 +3,8 @@ package org.marginkernels.reference;
 import org.marginkernels.spi.GalleryLayout;
 import org.marginkernels.spi.GalleryScan;
 import org.marginkernels.spi.GallerySearcher;
-import org.marginkernels.spi.GalleryTopK;
 import org.marginkernels.spi.GalleryView;
+import org.marginkernels.spi.TopK;
 
 /**
  * The plain Java gallery searcher ("reference"): one thread, {@link ScalarGalleryKernels} panel after panel. It
@@ -37,7 +37,7 @@ public final class ReferenceGallerySearcher implements GallerySearcher {
 
     private static void scan(GalleryView gallery, float[] queries, int q, int k, int[] rows, float[] scores,
             boolean codes) {
-        GalleryTopK[] selectors = GalleryScan.selectors(q, k);
+        TopK[] selectors = GalleryScan.selectors(q, k);
         float[] c = new float[q * GalleryLayout.PANEL];
         int dim = gallery.dim();
         for (long p = 0, panels = GalleryLayout.panels(gallery.count()); p < panels; p++) {
@@ -49,7 +49,7 @@ public final class ReferenceGallerySearcher implements GallerySearcher {
             }
             GalleryScan.offerPanel(gallery, p, c, q, selectors, codes);
         }
-        GalleryScan.drain(new GalleryTopK[][] {selectors}, q, k, rows, scores);
+        GalleryScan.drain(new TopK[][] {selectors}, q, k, rows, scores);
     }
 
     @Override

@@ -14,12 +14,12 @@ public final class GalleryScan {
      * selectors[i]; lanes past the last row are skipped; with {@code scaled} each score is first multiplied by its
      * row's code scale (one float rounding, as every searcher does it).
      */
-    public static void offerPanel(GalleryView gallery, long panel, float[] c, int q, GalleryTopK[] selectors,
+    public static void offerPanel(GalleryView gallery, long panel, float[] c, int q, TopK[] selectors,
             boolean scaled) {
         int row0 = Math.toIntExact(panel * GalleryLayout.PANEL);
         int lanes = Math.min(GalleryLayout.PANEL, gallery.count() - row0);
         for (int i = 0; i < q; i++) {
-            GalleryTopK sel = selectors[i];
+            TopK sel = selectors[i];
             float threshold = sel.threshold();
             int base = i * GalleryLayout.PANEL;
             for (int j = 0; j < lanes; j++) {
@@ -37,10 +37,10 @@ public final class GalleryScan {
      * Merges, per query, the selectors of every worker (in worker order; null rows are workers that took no task)
      * and writes the k best to rows[i k ..] and scores. rows and scores modified.
      */
-    public static void drain(GalleryTopK[][] perWorker, int q, int k, int[] rows, float[] scores) {
-        GalleryTopK merged = new GalleryTopK(k);
+    public static void drain(TopK[][] perWorker, int q, int k, int[] rows, float[] scores) {
+        TopK merged = new TopK(k);
         for (int i = 0; i < q; i++) {
-            for (GalleryTopK[] selectors : perWorker) {
+            for (TopK[] selectors : perWorker) {
                 if (selectors != null) {
                     merged.merge(selectors[i]);
                 }
@@ -50,10 +50,10 @@ public final class GalleryScan {
     }
 
     /** q fresh selectors of k entries. */
-    public static GalleryTopK[] selectors(int q, int k) {
-        GalleryTopK[] out = new GalleryTopK[q];
+    public static TopK[] selectors(int q, int k) {
+        TopK[] out = new TopK[q];
         for (int i = 0; i < q; i++) {
-            out[i] = new GalleryTopK(k);
+            out[i] = new TopK(k);
         }
         return out;
     }

@@ -9,7 +9,7 @@ package org.marginkernels.spi;
  * {@link Math#fma(float, float, float)} computes one at a time), so every searcher, thread count and batch size
  * gives the same bits. The int8 score is scale_r times the same chain over the codes (exact in float) instead of x.
  *
- * <p><b>Order.</b> Best first: higher score, equal scores lower id (see {@link GalleryTopK}).
+ * <p><b>Order.</b> Best first: higher score, equal scores lower id (see {@link TopK}).
  */
 public interface GallerySearcher extends AutoCloseable {
 

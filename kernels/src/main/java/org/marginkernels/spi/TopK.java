@@ -1,12 +1,13 @@
 package org.marginkernels.spi;
 
 /**
- * The k best (score, id) entries seen so far, for a gallery search, in a bounded min-heap. Order: higher score
- * first, equal scores lower id first. That is a total order on entries of distinct ids, so the k best are one set
- * whatever the order of the offers and merges: results do not depend on which thread scanned which rows.
- * Each entry also carries its row (the storage position), which the order never reads.
+ * The k best (score, id) entries seen so far in a bounded min-heap: O(k) memory whatever the number offered.
+ * Order: higher score first, equal scores lower id first. That is a total order on entries of distinct ids, so the
+ * k best are one set whatever the order of the offers and merges: results do not depend on which thread scanned
+ * which rows. Each entry also carries its row (the storage position), which the order never reads; a gallery
+ * search passes the row and its enrolled id, {@code Backend.topK} the gallery index as both.
  */
-public final class GalleryTopK {
+public final class TopK {
 
     private final int k;
     private final float[] heapScore;
@@ -15,7 +16,7 @@ public final class GalleryTopK {
     private int size;
 
     /** A selector of the best {@code k} entries, k &gt;= 1. */
-    public GalleryTopK(int k) {
+    public TopK(int k) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be >= 1, got " + k);
         }
@@ -54,7 +55,7 @@ public final class GalleryTopK {
     }
 
     /** Offers every entry of another selector. */
-    public void merge(GalleryTopK other) {
+    public void merge(TopK other) {
         for (int i = 0; i < other.size; i++) {
             offer(other.heapRow[i], other.heapId[i], other.heapScore[i]);
         }
