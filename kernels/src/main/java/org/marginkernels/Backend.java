@@ -1,5 +1,6 @@
 package org.marginkernels;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Objects;
 import org.marginkernels.spi.ArgumentChecks;
@@ -105,6 +106,102 @@ public final class Backend implements AutoCloseable {
     }
 
     /**
+     * {@link #forwardBackward(MarginSoftmax, float[], float[], int[], int, float[], float[])} with the class weights
+     * and their gradient off-heap, so that they may exceed the largest Java array (2^31 floats): the weights are
+     * classes x K x dim floats (K the loss's {@link MarginSoftmax#subCenters() sub-centers}), row-major, in native
+     * byte order ({@link java.lang.foreign.ValueLayout#JAVA_FLOAT}), starting at <b>byte</b> offset
+     * {@code weightsOffset} of {@code weights}; the gradient has the same shape at byte offset
+     * {@code weightGradOffset} of {@code weightGrad}. Segments must be alive and readable from other threads (a
+     * shared, global or automatic arena: backends read them from worker threads). The cpu backend reads them in
+     * place a class tile at a time; other backends copy them into a float[] (see {@link KernelBackend}).
+     *
+     * @param weights raw class weights, finite, row norms in [1e-15, 2^126]. Not modified.
+     * @param weightsOffset byte offset of the first weight, a multiple of 4, in a segment aligned to 4 bytes
+     * @param classes the number of classes, &gt; 0
+     * @param weightGrad receives dL/dweights, or null to skip; writable, overlapping neither the weights nor wrapping
+     *     {@code features} or {@code featureGrad}. Modified (only its classes x K x dim floats).
+     * @param weightGradOffset byte offset of the first gradient element, as weightsOffset
+     * @throws IllegalArgumentException on any invalid argument (out of bounds, misaligned, read-only, confined or
+     *     closed segments, overlap); nothing is written then
+     * @throws UnsupportedOperationException when a backend that copies meets weights beyond a Java array
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public LossResult forwardBackward(MarginSoftmax loss, float[] features, MemorySegment weights, long weightsOffset,
+            int classes, int[] labels, int dim, float[] featureGrad, MemorySegment weightGrad, long weightGradOffset) {
+        open();
+        checkSegmentProblem(loss, features, weights, weightsOffset, classes, labels, dim, featureGrad, weightGrad,
+                weightGradOffset);
+        return impl.forwardBackward(loss, features, weights, weightsOffset, classes, labels, dim, featureGrad,
+                weightGrad, weightGradOffset);
+    }
+
+    /**
+     * {@link #step(MarginSoftmax, LossState, float[], float[], int[], int, float[], float[])} with off-heap weights
+     * as {@link #forwardBackward(MarginSoftmax, float[], MemorySegment, long, int, int[], int, float[],
+     * MemorySegment, long)} takes them; the batch statistics read only the target rows.
+     *
+     * @throws IllegalArgumentException on any invalid argument; nothing is written then
+     */
+    public StepResult step(MarginSoftmax loss, LossState state, float[] features, MemorySegment weights,
+            long weightsOffset, int classes, int[] labels, int dim, float[] featureGrad, MemorySegment weightGrad,
+            long weightGradOffset) {
+        open();
+        Checks.notNull("state", state);
+        double[] featureNorms = checkSegmentProblem(loss, features, weights, weightsOffset, classes, labels, dim,
+                featureGrad, weightGrad, weightGradOffset);
+        if (!loss.hasState()) {
+            return new StepResult(impl.forwardBackward(loss, features, weights, weightsOffset, classes, labels, dim,
+                    featureGrad, weightGrad, weightGradOffset), state);
+        }
+        WeightSource source = new WeightSource() {
+            @Override
+            public void copyRow(int row, float[] dst, int dstOff) {
+                SegmentChecks.copyRow(weights, weightsOffset, row, dim, dst, dstOff);
+            }
+
+            @Override
+            public void checkAll() {
+                SegmentChecks.finiteRowsWithNorm("weights", weights, weightsOffset,
+                        (long) classes * loss.subCenters(), dim);
+            }
+        };
+        BatchStatistics batch = statistics(loss, features, featureNorms, source, classes, labels, dim, null);
+        LossState used = loss.beforeStep(state, batch);
+        MarginSoftmax bound = loss.boundForStep(used, batch, labels);
+        LossResult result = impl.forwardBackward(bound, features, weights, weightsOffset, classes, labels, dim,
+                featureGrad, weightGrad, weightGradOffset);
+        return new StepResult(result, loss.afterStep(used, result));
+    }
+
+    /** The segment methods' checks, in the float[] path's order; returns the feature rows' norms. */
+    private double[] checkSegmentProblem(MarginSoftmax loss, float[] features, MemorySegment weights,
+            long weightsOffset, int classes, int[] labels, int dim, float[] featureGrad, MemorySegment weightGrad,
+            long weightGradOffset) {
+        Checks.notNull("loss", loss);
+        Checks.positive("dim", dim);
+        int batch = Checks.rows("features", features, dim);
+        Checks.positive("classes", classes);
+        long rows = (long) classes * loss.subCenters();
+        long floats = Math.multiplyExact(rows, dim);
+        SegmentChecks.floats("weights", weights, weightsOffset, floats, false);
+        double[] featureNorms = checkLabelsAndFeatures(loss, features, labels, dim, batch, classes);
+        Checks.length("featureGrad", featureGrad, features.length, "same shape as features");
+        Checks.distinct(new Object[] {"featureGrad", featureGrad}, new Object[] {"features", features});
+        SegmentChecks.notOver("weights", weights, "featureGrad", featureGrad);
+        if (weightGrad != null) {
+            SegmentChecks.floats("weightGrad", weightGrad, weightGradOffset, floats, true);
+            SegmentChecks.disjoint("weightGrad", weightGrad, weightGradOffset, "weights", weights, weightsOffset,
+                    floats * Float.BYTES);
+            SegmentChecks.notOver("weightGrad", weightGrad, "features", features);
+            SegmentChecks.notOver("weightGrad", weightGrad, "featureGrad", featureGrad);
+        }
+        if (!impl.checksWeightRows()) {
+            SegmentChecks.finiteRowsWithNorm("weights", weights, weightsOffset, rows, dim);
+        }
+        return featureNorms;
+    }
+
+    /**
      * One class shard's part of {@link #step} in a class-sharded (model-parallel) loss: {@code weights} holds only
      * the classes [shard.first(), shard.first() + rows) of shard.classes(), {@code labels} are global, and every
      * shard of the step calls this with the same features and labels. The per-row partials of the fused plan are
@@ -136,7 +233,8 @@ public final class Backend implements AutoCloseable {
         if (!loss.hasState()) {
             return new StepResult(pass(loss, features, weights, labels, dim, featureGrad, weightGrad, shard), state);
         }
-        BatchStatistics batch = statistics(loss, features, featureNorms, weights, labels, dim, shard);
+        BatchStatistics batch = statistics(loss, features, featureNorms, heapSource(weights, dim),
+                weights.length / dim / loss.subCenters(), labels, dim, shard);
         LossState used = loss.beforeStep(state, batch);
         MarginSoftmax bound = loss.boundForStep(used, batch, labels);
         LossResult result = pass(bound, features, weights, labels, dim, featureGrad, weightGrad, shard);
@@ -156,9 +254,8 @@ public final class Backend implements AutoCloseable {
      * failing row, as every backend does.
      */
     private static BatchStatistics statistics(MarginSoftmax loss, float[] features, double[] featureNorms,
-            float[] weights, int[] labels, int dim, ClassShard shard) {
+            WeightSource weights, int localClasses, int[] labels, int dim, ClassShard shard) {
         int sub = loss.subCenters();
-        int localClasses = weights.length / dim / sub;
         int first = shard == null ? 0 : shard.first();
         float[] targetRows = new float[Math.multiplyExact(labels.length, sub * dim)];
         boolean[] foreign = new boolean[labels.length];
@@ -172,10 +269,11 @@ public final class Backend implements AutoCloseable {
             }
             for (int s = 0; s < sub; s++) {
                 int row = (labels[i] - first) * sub + s;
-                if (!RowCheck.passes(RowCheck.sumOfSquares(weights, row * dim, dim))) {
-                    Checks.finiteRowsWithNorm("weights", weights, dim);
+                int at = (i * sub + s) * dim;
+                weights.copyRow(row, targetRows, at);
+                if (!RowCheck.passes(RowCheck.sumOfSquares(targetRows, at, dim))) {
+                    weights.checkAll();
                 }
-                System.arraycopy(weights, row * dim, targetRows, (i * sub + s) * dim, dim);
             }
         }
         BatchStatistics local = BatchStatistics.ofTargetRows(loss, features, featureNorms, targetRows, labels, dim,
@@ -199,6 +297,30 @@ public final class Backend implements AutoCloseable {
             }
         }
         return new BatchStatistics(merged, local.featureNorms(), shard.classes());
+    }
+
+    /** Where {@link #statistics} reads weight rows: a float[] or an off-heap segment. */
+    private interface WeightSource {
+
+        /** Copies weight row {@code row} into dst[dstOff, dstOff + dim). */
+        void copyRow(int row, float[] dst, int dstOff);
+
+        /** Checks every row, throwing for the lowest that fails (as the facade's whole check does). */
+        void checkAll();
+    }
+
+    private static WeightSource heapSource(float[] weights, int dim) {
+        return new WeightSource() {
+            @Override
+            public void copyRow(int row, float[] dst, int dstOff) {
+                System.arraycopy(weights, row * dim, dst, dstOff, dim);
+            }
+
+            @Override
+            public void checkAll() {
+                Checks.finiteRowsWithNorm("weights", weights, dim);
+            }
+        };
     }
 
     /**
@@ -593,15 +715,21 @@ public final class Backend implements AutoCloseable {
             }
             classes = shard.classes();
         }
-        ArgumentChecks.labelsPerRow(labels, batch, dim);
-        Checks.labels(labels, classes, loss.ignoreLabel());
-        ArgumentChecks.lossFitsBatch(loss, batch);
-        ArgumentChecks.scaleFitsClasses(loss, classes);
-        double[] featureNorms = Checks.finiteRowNorms("features", features, dim);
+        double[] featureNorms = checkLabelsAndFeatures(loss, features, labels, dim, batch, classes);
         if (weightRows) {
             Checks.finiteRowsWithNorm("weights", weights, dim);
         }
         return featureNorms;
+    }
+
+    /** Labels (one per row, in [0, classes) or ignored), the loss's per-row bindings and scale, the features. */
+    private static double[] checkLabelsAndFeatures(MarginSoftmax loss, float[] features, int[] labels, int dim,
+            int batch, int classes) {
+        ArgumentChecks.labelsPerRow(labels, batch, dim);
+        Checks.labels(labels, classes, loss.ignoreLabel());
+        ArgumentChecks.lossFitsBatch(loss, batch);
+        ArgumentChecks.scaleFitsClasses(loss, classes);
+        return Checks.finiteRowNorms("features", features, dim);
     }
 
     /**

@@ -9,8 +9,12 @@ import org.marginkernels.spi.RowCheck;
  * results never depend on which worker did.
  *
  * <p>Scratch lives in the {@link Workspace}: shared slots below {@link #WORKER_SLOTS}, then
- * {@link #SLOTS_PER_WORKER} private slots per worker (packed W tile, dW^ tile, cosine tile, tile norms), so that
- * workers never share a buffer.
+ * {@link #SLOTS_PER_WORKER} private slots per worker (packed W tile, dW^ tile, cosine tile, tile norms, and the
+ * staged W and dW rows of off-heap weights), so that workers never share a buffer.
+ *
+ * <p>W and dW are {@link MatrixRows}: a float[] read in place, or an off-heap segment whose tile rows are staged
+ * into the worker's buffer each time the tile is read (and whose dW rows are written there and copied back); every
+ * index into them is tile-local or long, so an off-heap W may exceed 2^31 floats.
  */
 final class ClassTiles {
 
@@ -22,7 +26,7 @@ final class ClassTiles {
     private static final int X_NORM_SQ = 3;
     private static final int W_NORM_SQ = 6;
     static final int WORKER_SLOTS = 8;
-    static final int SLOTS_PER_WORKER = 6;
+    static final int SLOTS_PER_WORKER = 8;
     // per-worker slots: a packed W tile, a dW^ tile, a cosine tile (or a scaled copy of a dL/dc block), a tile's
     // inverse norms (when the norms are not kept for the whole problem), and a tile pooled over sub-centers with
     // each class's nearest sub-center (a loss of K > 1 sub-centers)
@@ -32,10 +36,12 @@ final class ClassTiles {
     private static final int TILE_NORMS = 3;
     static final int POOLED_TILE = 4;
     static final int NEAREST = 5;
+    private static final int STAGED_W = 6;
+    private static final int STAGED_DW = 7;
 
     final CpuKernels kernels;
     final float[] features;
-    final float[] weights;
+    final MatrixRows weights;
     final int batch;
     final int classes;
     final int dim;
@@ -72,13 +78,19 @@ final class ClassTiles {
      */
     ClassTiles(CpuKernels kernels, Workspace workspace, float[] features, float[] weights, int dim, int tile,
             boolean keepNorms) {
+        this(kernels, workspace, features, MatrixRows.of(weights, dim), dim, tile, keepNorms);
+    }
+
+    /** As above, for weights held anywhere {@link MatrixRows} reads. */
+    ClassTiles(CpuKernels kernels, Workspace workspace, float[] features, MatrixRows weights, int dim, int tile,
+            boolean keepNorms) {
         this.kernels = kernels;
         this.workspace = workspace;
         this.features = features;
         this.weights = weights;
         this.dim = dim;
         this.batch = features.length / dim;
-        this.classes = weights.length / dim;
+        this.classes = weights.rows();
         this.nr = kernels.panelWidth();
         this.tile = Math.min(tile, Packing.padded(classes, nr));
         this.dimPadded = Packing.padded(dim, nr);
@@ -107,6 +119,16 @@ final class ClassTiles {
     /** Floats of the per-worker buffer for one batch x tile cosine tile. */
     long tileFloats() {
         return (long) batch * tile;
+    }
+
+    /** Floats of the per-worker staging buffers (W and dW rows of one tile), 0 when the weights are a float[]. */
+    long stagingFloats() {
+        return weights.staged() ? 2L * tile * dim : 0;
+    }
+
+    /** The worker's staging buffer {@code which} for {@code rows}, or null when they need none. */
+    private float[] staging(MatrixRows rows, int worker, int which) {
+        return rows.staged() ? workerBuffer(worker, which, (long) tile * dim) : null;
     }
 
     /** The per-worker buffer {@code which} (0..SLOTS_PER_WORKER-1) of worker {@code worker}. */
@@ -151,12 +173,18 @@ final class ClassTiles {
      * ({@link RowCheck}), which is how this backend validates the weights (see {@link #rejectInvalidWeights()}).
      */
     float[] classNorms(int t, int worker) {
+        float[] rows = weights.read(start(t), width(t), staging(weights, worker, STAGED_W));
+        return classNorms(t, worker, rows, weights.localRow(start(t)));
+    }
+
+    /** {@link #classNorms(int, int)} from the tile's rows, read already: row row0 of {@code rows} is its first. */
+    private float[] classNorms(int t, int worker, float[] rows, int row0) {
         int j0 = start(t);
         float[] out = wInv != null ? wInv : workerBuffer(worker, TILE_NORMS, tile);
         int off = wInv != null ? j0 : 0;
         int invalid = -1;
         for (int j = width(t) - 1; j >= 0; j--) {
-            double sumOfSquares = weightSumOfSquares(j0 + j);
+            double sumOfSquares = weightSumOfSquares(rows, (row0 + j) * dim);
             if (!RowCheck.passes(sumOfSquares)) {
                 invalid = j0 + j;
             }
@@ -173,9 +201,19 @@ final class ClassTiles {
      * |w_j|^2 as this backend accepts or rejects the row: the kernels' sum, or {@link RowCheck#sumOfSquares} where
      * that sum is {@link RowCheck#nearBound near a bound}, so exactly the rows the facade would reject are rejected.
      */
-    double weightSumOfSquares(int j) {
-        double sumOfSquares = kernels.sumOfSquares(weights, j * dim, dim);
-        return RowCheck.nearBound(sumOfSquares) ? RowCheck.sumOfSquares(weights, j * dim, dim) : sumOfSquares;
+    double weightSumOfSquares(float[] rows, int off) {
+        double sumOfSquares = kernels.sumOfSquares(rows, off, dim);
+        return RowCheck.nearBound(sumOfSquares) ? RowCheck.sumOfSquares(rows, off, dim) : sumOfSquares;
+    }
+
+    /** The array holding weights row j (a float[dim] copy when the weights are staged); see {@link #rowOffset}. */
+    private float[] weightRow(int j) {
+        return weights.read(j, 1, weights.staged() ? new float[dim] : null);
+    }
+
+    /** Where weights row j starts in the array {@link #weightRow} returned. */
+    private int rowOffset(int j) {
+        return weights.localRow(j) * dim;
     }
 
     /** 1 / |x| as the float every packed or normalized row is scaled by. */
@@ -190,12 +228,13 @@ final class ClassTiles {
      * hard-negative test f_y &lt; c_j.
      */
     float cosine(int i, int j) {
-        float inv = inverseNorm(weightSumOfSquares(j));
+        float[] row = weightRow(j);
+        int w = rowOffset(j);
+        float inv = inverseNorm(weightSumOfSquares(row, w));
         int x = i * dimPadded;
-        int w = j * dim;
         float acc = 0f;
         for (int k = 0; k < dim; k++) {
-            acc = Math.fma(xHat[x + k], weights[w + k] * inv, acc);
+            acc = Math.fma(xHat[x + k], row[w + k] * inv, acc);
         }
         return acc;
     }
@@ -207,7 +246,9 @@ final class ClassTiles {
     void rejectInvalidWeights() {
         for (int row : invalidRow) {
             if (row >= 0) {
-                throw RowCheck.failure("weights", weights, dim, row, RowCheck.sumOfSquares(weights, row * dim, dim));
+                float[] values = weightRow(row);
+                int from = rowOffset(row);
+                throw RowCheck.failure("weights", values, from, dim, row, RowCheck.sumOfSquares(values, from, dim));
             }
         }
     }
@@ -231,8 +272,11 @@ final class ClassTiles {
      * tile recomputed because the cache could not hold it) reuses them instead of reading the rows once more.
      */
     void packTile(int t, int worker, float[] pack) {
-        float[] norms = wInv != null && invalidRow[t] != NOT_CHECKED ? wInv : classNorms(t, worker);
-        kernels.packRowsTransposed(weights, dim, start(t), width(t), norms, wInv != null ? start(t) : 0, tile, pack);
+        int j0 = start(t);
+        float[] rows = weights.read(j0, width(t), staging(weights, worker, STAGED_W));
+        int row0 = weights.localRow(j0);
+        float[] norms = wInv != null && invalidRow[t] != NOT_CHECKED ? wInv : classNorms(t, worker, rows, row0);
+        kernels.packRowsTransposed(rows, dim, row0, width(t), norms, wInv != null ? j0 : 0, tile, pack);
     }
 
     /**
@@ -254,14 +298,20 @@ final class ClassTiles {
      * @param dwHat a per-worker buffer of {@link #packFloats()}. Modified.
      * @param dxHat batch x dimPadded accumulator from {@code dxOff}, or null. Modified.
      * @param weightGrad classes x dim, or null. Modified (only this tile's rows).
+     * @param worker the calling worker, whose staging buffers hold the tile's rows when W or dW is off-heap
      */
     void backwardTile(int t, float[] dc, int dcOff, int dcRow, float[] pack, float[] dwHat,
-            float[] dxHat, int dxOff, float[] weightGrad) {
+            float[] dxHat, int dxOff, MatrixRows weightGrad, int worker) {
+        if (dxHat == null && weightGrad == null) {
+            return;
+        }
+        float[] rows = weights.read(start(t), width(t), staging(weights, worker, STAGED_W));
+        int row0 = weights.localRow(start(t));
         if (dxHat != null) {
-            featureTile(t, dc, dcOff, dcRow, pack, dxHat, dxOff);
+            featureTile(t, dc, dcOff, dcRow, pack, dxHat, dxOff, rows, row0);
         }
         if (weightGrad != null) {
-            weightTile(t, dc, dcOff, dcRow, dwHat, null, weightGrad);
+            weightTile(t, dc, dcOff, dcRow, dwHat, null, weightGrad, rows, row0, worker);
         }
     }
 
@@ -279,23 +329,25 @@ final class ClassTiles {
      * @param dxHat batch x dimPadded accumulator, each row scaled by rowScale, from {@code dxOff}, or null. Modified.
      */
     void backwardTileScaled(int t, float[] dc, float[] rowScale, float[] pack, float[] dwHat, float[] scratch,
-            float[] dxHat, int dxOff, float[] weightGrad) {
+            float[] dxHat, int dxOff, MatrixRows weightGrad, int worker) {
         int j0 = start(t);
         int n = width(t);
+        float[] rows = weights.read(j0, n, staging(weights, worker, STAGED_W));
+        int row0 = weights.localRow(j0);
         if (dxHat != null && rowScale == null) {
-            featureTile(t, dc, j0, classes, pack, dxHat, dxOff);
+            featureTile(t, dc, j0, classes, pack, dxHat, dxOff, rows, row0);
         } else if (dxHat != null) {
             for (int i = 0; i < batch; i++) {
                 kernels.scale(dc, i * classes + j0, rowScale[i], scratch, i * tile, n);
             }
-            featureTile(t, scratch, 0, tile, pack, dxHat, dxOff);
+            featureTile(t, scratch, 0, tile, pack, dxHat, dxOff, rows, row0);
         }
         if (weightGrad == null) {
             return;
         }
         float[] columnScale = gradientScales(wNormSq, j0, n);
         if (columnScale == null) {
-            weightTile(t, dc, j0, classes, dwHat, null, weightGrad);
+            weightTile(t, dc, j0, classes, dwHat, null, weightGrad, rows, row0, worker);
             return;
         }
         for (int i = 0; i < batch; i++) {
@@ -303,13 +355,14 @@ final class ClassTiles {
                 scratch[i * tile + j] = dc[i * classes + j0 + j] * columnScale[j];
             }
         }
-        weightTile(t, scratch, 0, tile, dwHat, columnScale, weightGrad);
+        weightTile(t, scratch, 0, tile, dwHat, columnScale, weightGrad, rows, row0, worker);
     }
 
-    /** dX^ += dC W^_t: tile t's share of the features' gradient GEMM. */
-    private void featureTile(int t, float[] dc, int dcOff, int dcRow, float[] pack, float[] dxHat, int dxOff) {
+    /** dX^ += dC W^_t: tile t's share of the features' gradient GEMM; the tile's W rows from row row0 of rows. */
+    private void featureTile(int t, float[] dc, int dcOff, int dcRow, float[] pack, float[] dxHat, int dxOff,
+            float[] rows, int row0) {
         int n = width(t);
-        Packing.packRows(kernels, weights, dim, dim, start(t), n, wInv, nr, pack);
+        Packing.packRows(kernels, rows, dim, dim, row0, n, wInv, start(t), nr, pack);
         kernels.gemm(dc, dcOff, dcRow, 1, pack, 0, dimPadded / nr, n, dxHat, dxOff, dimPadded, batch, true);
     }
 
@@ -318,16 +371,19 @@ final class ClassTiles {
      * columnScale[j] (1 when columnScale is null), which the normalization backward undoes.
      */
     private void weightTile(int t, float[] dc, int dcOff, int dcRow, float[] dwHat, float[] columnScale,
-            float[] weightGrad) {
+            MatrixRows weightGrad, float[] rows, int row0, int worker) {
         int j0 = start(t);
         int n = width(t);
+        float[] out = weightGrad.writable(j0, n, staging(weightGrad, worker, STAGED_DW));
+        int out0 = weightGrad.localRow(j0);
         // dC^T read in place (A[j][i] = dC[i][j]): a block's 12 broadcasts are adjacent floats of one dC row
         kernels.gemm(dc, dcOff, 1, dcRow, packedFeatures(), 0, dimPadded / nr, batch, dwHat, 0, dimPadded, n, false);
         for (int j = 0; j < n; j++) {
             int c = j0 + j;
-            NormalizationBackward.fromRaw(kernels, dwHat, j * dimPadded, weights, c * dim, dim, wNormSq[c],
-                    columnScale == null ? 1f : columnScale[j], 0, weightGrad, c * dim);
+            NormalizationBackward.fromRaw(kernels, dwHat, j * dimPadded, rows, (row0 + j) * dim, dim, wNormSq[c],
+                    columnScale == null ? 1f : columnScale[j], 0, out, (out0 + j) * dim);
         }
+        weightGrad.written(j0, n, out);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.marginkernels.cpu;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -166,6 +167,22 @@ public final class CpuBackend implements KernelBackend {
     }
 
     /**
+     * Reads the off-heap weights in place, a class tile at a time ({@link SegmentRows}): no copy of W or dW, so
+     * they may exceed 2^31 floats; results equal the float[] path's bit for bit.
+     */
+    @Override
+    public LossResult forwardBackward(MarginSoftmax loss, float[] features, MemorySegment weights,
+            long weightsOffset, int classes, int[] labels, int dim, float[] featureGrad, MemorySegment weightGrad,
+            long weightGradOffset) {
+        NegativeCode code = negativeCode(loss.spec());
+        int rows = Math.multiplyExact(classes, loss.subCenters());
+        MatrixRows w = MatrixRows.of(weights, weightsOffset, rows, dim);
+        MatrixRows dw = weightGrad == null ? null : MatrixRows.of(weightGrad, weightGradOffset, rows, dim);
+        return withWorkspace(workspace -> new FusedMarginSoftmax(kernels, pool, workspace, budgetBytes, tileClasses)
+                .run(loss, code, features, w, labels, dim, featureGrad, dw, null));
+    }
+
+    /**
      * Runs one call with a workspace of its own: the idle one, or a fresh one while another call holds it; the
      * workspace is kept for the next call unless another call returned one first or the backend closed.
      */
@@ -236,6 +253,7 @@ public final class CpuBackend implements KernelBackend {
             float[] featureGrad, float[] weightGrad) {
         withWorkspace(workspace -> {
             ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses, true);
+            MatrixRows dw = weightGrad == null ? null : MatrixRows.of(weightGrad, dim);
             if (weightGrad != null) {
                 ct.packedFeatures();
             }
@@ -255,7 +273,7 @@ public final class CpuBackend implements KernelBackend {
                 float[] scratch = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
                 for (int t = ct.chunkStart(task, chunks); t < ct.chunkStart(task + 1, chunks); t++) {
                     ct.classNorms(t, w);
-                    ct.backwardTileScaled(t, cosineGrad, rowScale, pack, dwHat, scratch, partials, dxOff, weightGrad);
+                    ct.backwardTileScaled(t, cosineGrad, rowScale, pack, dwHat, scratch, partials, dxOff, dw, w);
                 }
             });
             if (featureGrad != null) {

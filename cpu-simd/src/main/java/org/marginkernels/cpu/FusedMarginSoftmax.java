@@ -60,6 +60,13 @@ final class FusedMarginSoftmax {
      */
     LossResult run(MarginSoftmax loss, NegativeCode code, float[] features, float[] weights, int[] labels, int dim,
             float[] featureGrad, float[] weightGrad, ClassShard shard) {
+        return run(loss, code, features, MatrixRows.of(weights, dim), labels, dim, featureGrad,
+                weightGrad == null ? null : MatrixRows.of(weightGrad, dim), shard);
+    }
+
+    /** As {@link #run} for weights and their gradient held anywhere {@link MatrixRows} reads (off-heap). */
+    LossResult run(MarginSoftmax loss, NegativeCode code, float[] features, MatrixRows weights, int[] labels,
+            int dim, float[] featureGrad, MatrixRows weightGrad, ClassShard shard) {
         int sub = loss.subCenters();
         // a tile of K sub-centers per class: tileClasses classes, tileClasses K weight rows
         ClassTiles ct = new ClassTiles(kernels, workspace, features, weights, dim, tileClasses * sub, true);
@@ -92,7 +99,7 @@ final class FusedMarginSoftmax {
         private final int[] labels;
         private final NegativeCode code;
         private final float[] featureGrad;
-        private final float[] weightGrad;
+        private final MatrixRows weightGrad;
         private final int chunks;
         private final int cached;
         private final float[] cache;
@@ -107,7 +114,7 @@ final class FusedMarginSoftmax {
         private float lastScale = 1;
 
         Call(ClassTiles ct, int sub, int ignore, int[] labels, NegativeCode code, float[] featureGrad,
-                float[] weightGrad, boolean dynamicScale) {
+                MatrixRows weightGrad, boolean dynamicScale) {
             this.ct = ct;
             this.sub = sub;
             this.pooledTile = (ct.tile + sub - 1) / sub;
@@ -129,7 +136,7 @@ final class FusedMarginSoftmax {
             long partialFloats = (long) batch * ct.dimPadded;
             this.chunks = featureGrad == null ? 0 : dxChunks(tiles, partialFloats, left);
             left -= 4L * chunks * batch * ct.dimPadded;
-            left -= (long) pool.size() * (4L * (2 * ct.packFloats() + ct.tileFloats())
+            left -= (long) pool.size() * (4L * (2 * ct.packFloats() + ct.tileFloats() + ct.stagingFloats())
                     + (sub == 1 ? 0 : 5L * batch * pooledTile));
             boolean secondPass = featureGrad != null || weightGrad != null || dynamicScale;
             // the cache is one array: at most as many tiles as a Java array holds, whatever the budget
@@ -421,7 +428,7 @@ final class FusedMarginSoftmax {
                         SubCenterPooling.scatter(dc, 0, nearestArray(t, w), off, pooledTile, n, sub, batch, dcTile,
                                 0, tile);
                     }
-                    ct.backwardTile(t, dcTile, 0, tile, pack, dwHat, partials, task * partialSize, weightGrad);
+                    ct.backwardTile(t, dcTile, 0, tile, pack, dwHat, partials, task * partialSize, weightGrad, w);
                 }
             });
             if (featureGrad != null) {

@@ -84,12 +84,21 @@ final class Packing {
      */
     static void packRows(CpuKernels kernels, float[] m, int stride, int dim, int row0, int rows, float[] rowScale,
             int nr, float[] out) {
+        packRows(kernels, m, stride, dim, row0, rows, rowScale, row0, nr, out);
+    }
+
+    /**
+     * As above with row row0 + kk scaled by rowScale[scaleRow0 + kk]: the rows may be a staged copy of a tile
+     * (row0 = 0) whose scales sit at the tile's place in a whole-matrix array.
+     */
+    static void packRows(CpuKernels kernels, float[] m, int stride, int dim, int row0, int rows, float[] rowScale,
+            int scaleRow0, int nr, float[] out) {
         int panels = panels(dim, nr);
         int full = dim / nr;
         // row outer: each source row is read once, sequentially, and scattered as whole-panel runs
         for (int kk = 0; kk < rows; kk++) {
             int src = (row0 + kk) * stride;
-            float f = rowScale == null ? 1f : rowScale[row0 + kk];
+            float f = rowScale == null ? 1f : rowScale[scaleRow0 + kk];
             kernels.scalePanels(m, src, f, out, kk * nr, rows * nr, full);
             if (full < panels) {
                 int dst = full * rows * nr + kk * nr;

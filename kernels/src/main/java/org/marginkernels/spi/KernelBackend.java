@@ -1,5 +1,7 @@
 package org.marginkernels.spi;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.marginkernels.LossResult;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.RegressionLoss;
@@ -50,6 +52,38 @@ public interface KernelBackend extends AutoCloseable {
             float[] featureGrad, float[] weightGrad, ClassShard shard) {
         throw new UnsupportedOperationException("backend " + name() + " does not run class shards");
     }
+
+    /**
+     * {@link #forwardBackward(MarginSoftmax, float[], float[], int[], int, float[], float[])} with the weights and
+     * their gradient off-heap: classes x K x dim floats (K the loss's sub-centers) in native byte order
+     * ({@link ValueLayout#JAVA_FLOAT}) from byte offset {@code weightsOffset} of {@code weights} (and
+     * {@code weightGradOffset} of {@code weightGrad}, which may be null). The facade has checked bounds, alignment,
+     * access and overlap. This default <b>copies</b> the weights into a float[] (and the gradient back), so it needs
+     * classes x K x dim &lt;= {@link #MAX_HEAP_FLOATS}; a backend that reads segments in place overrides it.
+     *
+     * @throws UnsupportedOperationException when the weights exceed {@link #MAX_HEAP_FLOATS} floats
+     */
+    default LossResult forwardBackward(MarginSoftmax loss, float[] features, MemorySegment weights,
+            long weightsOffset, int classes, int[] labels, int dim, float[] featureGrad, MemorySegment weightGrad,
+            long weightGradOffset) {
+        long floats = (long) classes * loss.subCenters() * dim;
+        if (floats > MAX_HEAP_FLOATS) {
+            throw new UnsupportedOperationException("backend " + name() + " copies off-heap weights into a float[], "
+                    + "which holds at most " + MAX_HEAP_FLOATS + " floats; these weights have " + floats
+                    + " (classes x subCenters x dim): use the cpu backend, which reads them in place");
+        }
+        float[] w = new float[(int) floats];
+        MemorySegment.copy(weights, ValueLayout.JAVA_FLOAT, weightsOffset, w, 0, w.length);
+        float[] dw = weightGrad == null ? null : new float[w.length];
+        LossResult result = forwardBackward(loss, features, w, labels, dim, featureGrad, dw);
+        if (dw != null) {
+            MemorySegment.copy(dw, 0, weightGrad, ValueLayout.JAVA_FLOAT, weightGradOffset, dw.length);
+        }
+        return result;
+    }
+
+    /** The longest float[] the JVM allocates, and so the most weights the copying default takes. */
+    int MAX_HEAP_FLOATS = Integer.MAX_VALUE - 8;
 
     /** y_i = x_i / |x_i| per row; {@code norms} (nullable) receives |x_i|. */
     void l2Normalize(float[] input, int dim, float[] output, float[] norms);

@@ -92,9 +92,23 @@ public final class RowCheck {
      */
     public static IllegalArgumentException failure(String name, float[] array, int dim, int row,
             double sumOfSquares) {
-        IllegalArgumentException nonFinite = firstNonFinite(name, array, row * dim, (row + 1) * dim);
-        if (nonFinite != null) {
-            return nonFinite;
+        return failure(name, array, row * dim, dim, row, sumOfSquares);
+    }
+
+    /**
+     * {@link #failure(String, float[], int, int, double)} for a row held at array[from, from + dim) of a copy, such
+     * as one row staged from an off-heap matrix: indices are reported as row * dim + k, those of the whole matrix.
+     *
+     * @param row the failing row's index in the whole matrix (a long: an off-heap matrix may hold more than 2^31
+     *     floats)
+     */
+    public static IllegalArgumentException failure(String name, float[] array, int from, int dim, long row,
+            double sumOfSquares) {
+        for (int k = 0; k < dim; k++) {
+            if (!Float.isFinite(array[from + k])) {
+                return new IllegalArgumentException(name + " must be finite, got " + array[from + k] + " at index "
+                        + (row * dim + k));
+            }
         }
         double norm = Math.sqrt(sumOfSquares);
         if (norm > MAX_NORM) {
