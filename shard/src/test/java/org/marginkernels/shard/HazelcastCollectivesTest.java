@@ -15,12 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.marginkernels.Backend;
-import org.marginkernels.Backends;
 import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
@@ -31,22 +27,10 @@ import org.marginkernels.MarginSoftmax;
  * configured timeout.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class HazelcastCollectivesTest {
+class HazelcastCollectivesTest extends WithCpuBackend {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
     private static final Duration JOIN = Duration.ofSeconds(30);
-    private static Backend cpu;
-
-    @BeforeAll
-    static void open() {
-        cpu = Backends.named("cpu");
-    }
-
-    @AfterAll
-    static void close() {
-        cpu.close();
-    }
-
     @Test
     void threeMembersGatherInRankOrderAndRunAShardedStepLikeThreads() throws Exception {
         List<HazelcastCollectives> group = cluster("gather", 3, TIMEOUT);

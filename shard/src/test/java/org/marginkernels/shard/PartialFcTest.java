@@ -7,30 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.marginkernels.Backend;
-import org.marginkernels.Backends;
 import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.StepResult;
 
 /** Partial FC sampling (PartialFC_V2 semantics), unsharded and sharded, against the softmax over the sample. */
-class PartialFcTest {
-
-    private static Backend cpu;
-
-    @BeforeAll
-    static void open() {
-        cpu = Backends.named("cpu");
-    }
-
-    @AfterAll
-    static void close() {
-        cpu.close();
-    }
+class PartialFcTest extends WithCpuBackend {
 
     @Test
     void keepsEveryPositiveAndFillsWithNegativesReproducibly() {

@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.marginkernels.Backend;
-import org.marginkernels.Backends;
 import org.marginkernels.LossCatalogue;
 import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
@@ -25,25 +22,13 @@ import org.marginkernels.StepResult;
  * so |sharded - unsharded| &lt;= 2^-20 x max(1, max |unsharded|) element-wise over each array,
  * the loss relative to max(1, |L|).
  */
-class ShardedAgreementTest {
+class ShardedAgreementTest extends WithCpuBackend {
 
     static final double TOLERANCE = 0x1p-20;
     private static final int[][] SPLITS = {
         {0, 53}, {0, 26, 53}, {0, 17, 35, 53}, {0, 13, 26, 39, 53}, {0, 10, 21, 31, 42, 53},
         {0, 1, 40, 53}, {0, 30, 31, 53}, {0, 50, 51, 52, 53},
     };
-
-    private static Backend cpu;
-
-    @BeforeAll
-    static void open() {
-        cpu = Backends.named("cpu");
-    }
-
-    @AfterAll
-    static void close() {
-        cpu.close();
-    }
 
     @Test
     void everyLossAgreesWithTheUnshardedStepForEverySplit() throws Exception {

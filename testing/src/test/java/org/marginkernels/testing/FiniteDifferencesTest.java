@@ -15,10 +15,7 @@ class FiniteDifferencesTest {
 
     // log-sum-exp of 3 x: smooth, with curvature, its gradient the softmax times 3
     private static final ToDoubleFunction<float[]> LSE = v -> {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float x : v) {
-            max = Math.max(max, 3.0 * x);
-        }
+        double max = max3(v);
         double sum = 0;
         for (float x : v) {
             sum += Math.exp(3.0 * x - max);
@@ -26,18 +23,19 @@ class FiniteDifferencesTest {
         return max + Math.log(sum);
     };
 
-    private static float[] lseGradient(float[] v) {
+    private static double max3(float[] v) {
         double max = Double.NEGATIVE_INFINITY;
         for (float x : v) {
             max = Math.max(max, 3.0 * x);
         }
-        double sum = 0;
-        for (float x : v) {
-            sum += Math.exp(3.0 * x - max);
-        }
+        return max;
+    }
+
+    private static float[] lseGradient(float[] v) {
+        double lse = LSE.applyAsDouble(v);
         float[] g = new float[v.length];
         for (int i = 0; i < v.length; i++) {
-            g[i] = (float) (3 * Math.exp(3.0 * v[i] - max) / sum);
+            g[i] = (float) (3 * Math.exp(3.0 * v[i] - lse));
         }
         return g;
     }
