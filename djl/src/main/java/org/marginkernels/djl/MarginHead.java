@@ -8,6 +8,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.lang.foreign.MemorySegment;
 import org.marginkernels.Backend;
 import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
@@ -94,14 +95,15 @@ public final class MarginHead extends AbstractBlock {
         int dim = Math.toIntExact(embeddingDim(features.getShape()));
         int[] y = NDArrays.labels(labels.head());
         synchronized (buffers) {
-            buffers.fit(Math.toIntExact(features.size()), Math.toIntExact(weights.size()));
+            buffers.fit(Math.toIntExact(features.size()), weights.size());
             NDArrays.readFloats("features", features, buffers.features);
-            NDArrays.readFloats("weights", weights, buffers.weights);
-            StepResult step = backend.step(loss, state, buffers.features, buffers.weights, y, dim,
-                    buffers.featureGrad, buffers.weightGrad);
+            // W is read in place and dL/dW written in place: the backends take off-heap weights
+            MemorySegment w = NDArrays.segment("weights", weights, weights.size());
+            NDManager manager = features.getManager();
+            StepResult step = backend.step(loss, state, buffers.features, w, 0, classes, y, dim,
+                    buffers.featureGrad, buffers.weightGradSegment(manager), 0);
             state = step.state();
             lastLoss = step.result().loss();
-            NDManager manager = features.getManager();
             NDArray[] grads = {NDArrays.create(manager, buffers.featureGrad, features.getShape()),
                 buffers.weightGradArray(manager, weights.getShape())};
             return new NDList(GradientSurrogate.of(lastLoss, new NDArray[] {features, weights}, grads));

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -11,9 +12,10 @@ import java.nio.ByteOrder;
  * Moves floats between DJL arrays and the Java arrays the margin-kernels backends read and write.
  *
  * <p>Reading: for a contiguous float32 CPU array, {@code toByteBuffer(true)} on the PyTorch engine is a direct buffer
- * over the tensor's own storage (no copy on the native side); the backends take {@code float[]}, so one bulk copy
- * from that view into the heap remains. Writing: a direct buffer filled from the heap array becomes the tensor's
- * storage ({@code torch::from_blob}), so DJL copies nothing more.
+ * over the tensor's own storage (no copy on the native side). The class weights are read through it as a
+ * {@link MemorySegment} (the backends take off-heap weights); the features, small, are copied into a Java array.
+ * Writing: a direct buffer the backend filled becomes the tensor's storage ({@code torch::from_blob}), so DJL copies
+ * nothing more.
  */
 final class NDArrays {
 
@@ -38,6 +40,25 @@ final class NDArrays {
         }
         ByteBuffer view = array.toByteBuffer(true);
         view.order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
+    }
+
+    /**
+     * The array's float32 values, row-major, as a segment over the tensor's own storage where DJL gives a direct view
+     * (a contiguous CPU array), else over the copy it returns.
+     *
+     * @param name the argument's name for error messages
+     * @param array a float32 array of {@code elements} elements. Not modified.
+     * @throws IllegalArgumentException if the type or the element count differ
+     */
+    static MemorySegment segment(String name, NDArray array, long elements) {
+        if (array.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException(name + " must be float32, got " + array.getDataType());
+        }
+        if (array.size() != elements) {
+            throw new IllegalArgumentException(name + " must have " + elements + " elements, got " + array.size()
+                    + " (shape " + array.getShape() + ")");
+        }
+        return MemorySegment.ofBuffer(array.toByteBuffer(true));
     }
 
     /**
