@@ -7,7 +7,6 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.marginkernels.spi.GalleryLayout;
 import org.marginkernels.spi.GallerySearcher;
 import org.marginkernels.spi.GalleryView;
-import org.marginkernels.spi.RowCheck;
 
 /**
  * A 1:N gallery index: rows are enrolled once (checked and normalized then), searched many times with only the
@@ -148,7 +147,7 @@ public final class GalleryIndex implements AutoCloseable {
             throw new IllegalArgumentException("rows must hold ids.length = " + ids.length + " rows of dim "
                     + store.dim + ", got " + n);
         }
-        Checks.finiteRowsWithNorm("rows", rows, store.dim);
+        double[] norms = Checks.finiteRowNorms("rows", rows, store.dim);
         lock.writeLock().lock();
         try {
             open();
@@ -167,7 +166,7 @@ public final class GalleryIndex implements AutoCloseable {
             store.ensureCapacity(store.count() + n);
             for (int i = 0; i < n; i++) {
                 known.put(ids[i], store.count());
-                store.append(ids[i], rows, i * store.dim);
+                store.append(ids[i], rows, i * store.dim, norms[i]);
             }
         } finally {
             lock.writeLock().unlock();
@@ -211,8 +210,7 @@ public final class GalleryIndex implements AutoCloseable {
      */
     public SearchResult search(float[] queries, int k) {
         int q = Checks.rows("queries", queries, store.dim);
-        Checks.finiteRowsWithNorm("queries", queries, store.dim);
-        float[] normalized = normalize(queries, store.dim);
+        float[] normalized = normalize(queries, store.dim, Checks.finiteRowNorms("queries", queries, store.dim));
         lock.readLock().lock();
         try {
             open();
@@ -288,10 +286,10 @@ public final class GalleryIndex implements AutoCloseable {
         return rowsById;
     }
 
-    private static float[] normalize(float[] rows, int dim) {
+    private static float[] normalize(float[] rows, int dim, double[] norms) {
         float[] out = new float[rows.length];
         for (int off = 0; off < rows.length; off += dim) {
-            double norm = Math.sqrt(RowCheck.sumOfSquares(rows, off, dim));
+            double norm = norms[off / dim];
             for (int d = 0; d < dim; d++) {
                 out[off + d] = (float) (rows[off + d] / norm);
             }

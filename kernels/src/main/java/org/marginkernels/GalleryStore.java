@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.marginkernels.spi.GalleryLayout;
 import org.marginkernels.spi.GalleryView;
-import org.marginkernels.spi.RowCheck;
 
 /**
  * The off-heap rows of a {@link GalleryIndex} in the {@link GalleryLayout}: normalized float rows, ids and, for a
@@ -68,13 +67,13 @@ final class GalleryStore implements AutoCloseable {
     }
 
     /**
-     * Appends row {@code src[off, off + dim)} (already checked: finite, norm in range) normalized, with its id and,
+     * Appends row {@code src[off, off + dim)} (already checked: finite, norm in range) divided by
+     * {@code norm}, the row's norm as the check computed it, with its id and,
      * for a half-size store, its codes.
      */
-    void append(long id, float[] src, int off) {
+    void append(long id, float[] src, int off, double norm) {
         ensureCapacity(count + 1);
         int r = count;
-        double norm = Math.sqrt(RowCheck.sumOfSquares(src, off, dim));
         float maxAbs = 0f;
         for (int d = 0; d < dim; d++) {
             float x = (float) (src[off + d] / norm);
