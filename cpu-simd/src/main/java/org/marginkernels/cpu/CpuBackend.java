@@ -13,6 +13,7 @@ import org.marginkernels.RegressionLoss;
 import org.marginkernels.spec.RegressionSpec;
 import org.marginkernels.spec.KernelSpec;
 import org.marginkernels.spi.ClassShard;
+import org.marginkernels.spi.GalleryScan;
 import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.RowLogProb;
 import org.marginkernels.spi.TopK;
@@ -433,14 +434,12 @@ public final class CpuBackend implements KernelBackend {
             float[] scores) {
         ClassTiles ct = new ClassTiles(kernels, workspace, queries, gallery, dim, tileClasses, false);
         int q = ct.batch;
-        TopK[][] perWorker = new TopK[pool.size()][q];
+        TopK[][] perWorker = new TopK[pool.size()][];
         pool.run(ct.tiles, (t, w) -> {
-            TopK[] selectors = perWorker[w];
-            if (selectors[0] == null) {
-                for (int i = 0; i < q; i++) {
-                    selectors[i] = new TopK(k);
-                }
+            if (perWorker[w] == null) {
+                perWorker[w] = GalleryScan.selectors(q, k);
             }
+            TopK[] selectors = perWorker[w];
             float[] tile = ct.workerBuffer(w, ClassTiles.COSINE_TILE, ct.tileFloats());
             ct.cosineTile(t, w, ct.workerBuffer(w, ClassTiles.PACK, ct.packFloats()), tile, 0);
             int j0 = ct.start(t);
@@ -455,15 +454,7 @@ public final class CpuBackend implements KernelBackend {
                 }
             }
         });
-        TopK merged = new TopK(k);
-        for (int i = 0; i < q; i++) {
-            for (TopK[] selectors : perWorker) {
-                if (selectors[0] != null) {
-                    merged.merge(selectors[i]);
-                }
-            }
-            merged.drainInto(indices, scores, i * k);
-        }
+        GalleryScan.drain(perWorker, q, k, indices, scores);
     }
 
     /**
