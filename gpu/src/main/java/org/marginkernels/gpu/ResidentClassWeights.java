@@ -156,7 +156,7 @@ public final class ResidentClassWeights implements AutoCloseable {
         if (loss == null || !loss.hasState()) {
             return new StepResult(forwardBackward(loss, features, labels, featureGrad), state);
         }
-        ResidentArguments.step(loss, features, labels, featureGrad, rows, dim);
+        double[] featureNorms = ResidentArguments.step(loss, features, labels, featureGrad, rows, dim);
         synchronized (backend) {
             open();
             TransferCounts before = backend.transfers();
@@ -167,8 +167,8 @@ public final class ResidentClassWeights implements AutoCloseable {
                 k.perRow("mk_gather_target_rows", labels.length, weights, s.upload(labels), labels.length, dim,
                         target);
                 float[] targetRows = s.read(target, labels.length * loss.subCenters() * dim);
-                BatchStatistics batch = BatchStatistics.ofTargetRows(loss, features,
-                        ResidentArguments.rowNorms(features, dim), targetRows, labels, dim, rows / loss.subCenters());
+                BatchStatistics batch = BatchStatistics.ofTargetRows(loss, features, featureNorms, targetRows, labels,
+                        dim, rows / loss.subCenters());
                 LossState used = loss.beforeStep(state, batch);
                 MarginSoftmax bound = loss.boundForStep(used, batch, labels);
                 LossResult result = fused().run(bound, s, features, w, rows, labels, dim, featureGrad, weightGrad);
