@@ -1,5 +1,6 @@
 package org.marginkernels.gpu;
 
+import java.util.function.BiFunction;
 import org.marginkernels.Backend;
 import org.marginkernels.BatchStatistics;
 import org.marginkernels.LossResult;
@@ -130,16 +131,8 @@ public final class ResidentClassWeights implements AutoCloseable {
      */
     public LossResult forwardBackward(MarginSoftmax loss, float[] features, int[] labels, float[] featureGrad) {
         ResidentArguments.step(loss, features, labels, featureGrad, rows, dim);
-        synchronized (backend) {
-            open();
-            TransferCounts before = backend.transfers();
-            try (DeviceSession s = new DeviceSession(backend.runtime())) {
-                GpuKernelBackend.Normalized w = checkedWeights(loss, s);
-                return fused().run(loss, s, features, w, rows, labels, dim, featureGrad, weightGrad);
-            } finally {
-                lastStep = backend.transfers().since(before);
-            }
-        }
+        return onDevice(loss, (s, w) -> fused().run(loss, s, features, w, rows, labels, dim, featureGrad,
+                weightGrad));
     }
 
     /**
@@ -157,26 +150,18 @@ public final class ResidentClassWeights implements AutoCloseable {
             return new StepResult(forwardBackward(loss, features, labels, featureGrad), state);
         }
         double[] featureNorms = ResidentArguments.step(loss, features, labels, featureGrad, rows, dim);
-        synchronized (backend) {
-            open();
-            TransferCounts before = backend.transfers();
-            try (DeviceSession s = new DeviceSession(backend.runtime())) {
-                GpuKernelBackend.Normalized w = checkedWeights(loss, s);
-                KernelLauncher k = backend.launcher(loss.spec(), loss.subCenters());
-                DeviceBuffer target = s.floats((long) labels.length * loss.subCenters() * dim);
-                k.perRow("mk_gather_target_rows", labels.length, weights, s.upload(labels), labels.length, dim,
-                        target);
-                float[] targetRows = s.read(target, labels.length * loss.subCenters() * dim);
-                BatchStatistics batch = BatchStatistics.ofTargetRows(loss, features, featureNorms, targetRows, labels,
-                        dim, rows / loss.subCenters());
-                LossState used = loss.beforeStep(state, batch);
-                MarginSoftmax bound = loss.boundForStep(used, batch, labels);
-                LossResult result = fused().run(bound, s, features, w, rows, labels, dim, featureGrad, weightGrad);
-                return new StepResult(result, loss.afterStep(used, result));
-            } finally {
-                lastStep = backend.transfers().since(before);
-            }
-        }
+        return onDevice(loss, (s, w) -> {
+            KernelLauncher k = backend.launcher(loss.spec(), loss.subCenters());
+            DeviceBuffer target = s.floats((long) labels.length * loss.subCenters() * dim);
+            k.perRow("mk_gather_target_rows", labels.length, weights, s.upload(labels), labels.length, dim, target);
+            float[] targetRows = s.read(target, labels.length * loss.subCenters() * dim);
+            BatchStatistics batch = BatchStatistics.ofTargetRows(loss, features, featureNorms, targetRows, labels,
+                    dim, rows / loss.subCenters());
+            LossState used = loss.beforeStep(state, batch);
+            MarginSoftmax bound = loss.boundForStep(used, batch, labels);
+            LossResult result = fused().run(bound, s, features, w, rows, labels, dim, featureGrad, weightGrad);
+            return new StepResult(result, loss.afterStep(used, result));
+        });
     }
 
     /**
@@ -266,6 +251,22 @@ public final class ResidentClassWeights implements AutoCloseable {
                 weights.close();
                 weightGrad.close();
                 momentum.close();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code body} under the backend's lock in a fresh session, with W's norms after the device-side row check,
+     * and records the bytes it moved as {@link #lastStepTransfers()}.
+     */
+    private <R> R onDevice(MarginSoftmax loss, BiFunction<DeviceSession, GpuKernelBackend.Normalized, R> body) {
+        synchronized (backend) {
+            open();
+            TransferCounts before = backend.transfers();
+            try (DeviceSession s = new DeviceSession(backend.runtime())) {
+                return body.apply(s, checkedWeights(loss, s));
+            } finally {
+                lastStep = backend.transfers().since(before);
             }
         }
     }
