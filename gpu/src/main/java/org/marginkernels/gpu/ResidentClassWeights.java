@@ -185,21 +185,14 @@ public final class ResidentClassWeights implements AutoCloseable {
 
     /** Replaces the resident W (a checkpoint restored); dW and the momentum buffer are kept. */
     public void upload(float[] newWeights) {
-        ArgumentChecks.notNull("weights", newWeights);
-        if (newWeights.length != rows * dim) {
-            throw new IllegalArgumentException("weights must have length " + rows * dim + " (" + rows + " rows of dim="
-                    + dim + "), got " + newWeights.length);
-        }
+        wholeShape("weights", newWeights);
         ArgumentChecks.finiteRowsWithNorm("weights", newWeights, dim);
         copyIn(weights, newWeights);
     }
 
     /** Replaces the momentum buffer (a checkpoint restored). Values must be finite. */
     public void uploadMomentum(float[] values) {
-        ArgumentChecks.notNull("momentum", values);
-        if (values.length != rows * dim) {
-            throw new IllegalArgumentException("momentum must have length " + rows * dim + ", got " + values.length);
-        }
+        wholeShape("momentum", values);
         for (int e = 0; e < values.length; e++) {
             if (!Float.isFinite(values[e])) {
                 throw new IllegalArgumentException("momentum[" + e + "] must be finite, got " + values[e]);
@@ -314,17 +307,19 @@ public final class ResidentClassWeights implements AutoCloseable {
     }
 
     private void copyOut(DeviceBuffer source, String name, float[] out) {
-        ArgumentChecks.notNull(name, out);
-        if (out.length != rows * dim) {
-            throw new IllegalArgumentException(name + " must have length " + rows * dim + " (" + rows + " rows of dim="
-                    + dim + "), got " + out.length);
-        }
+        wholeShape(name, out);
         synchronized (backend) {
             open();
             try (DeviceSession s = new DeviceSession(backend.runtime())) {
                 s.read(source, out);
             }
         }
+    }
+
+    /** Checks that {@code array} is not null and holds exactly the resident rows x dim floats. */
+    private void wholeShape(String name, float[] array) {
+        ArgumentChecks.notNull(name, array);
+        ArgumentChecks.length(name, array, rows * dim, rows + " rows of dim=" + dim);
     }
 
     private void open() {
