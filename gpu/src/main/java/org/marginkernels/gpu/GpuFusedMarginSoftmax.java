@@ -110,12 +110,19 @@ final class GpuFusedMarginSoftmax {
         int chunk = forwardChunk(classes);
         int chunks = KernelLauncher.ceil(classes, chunk);
         // f_y, gm and shift start at zero: the AdaCos pass reads them without using them
-        Call call = new Call(loss, k, s, k.arguments(s), x, w, s.upload(labels), s.upload(new float[batch]),
-                s.upload(new float[batch]), s.upload(new float[batch]), s.floats((long) chunks * batch),
+        Call call = new Call(loss, k, s, k.arguments(s), x, w, s.upload(labels), zeros(k, s, batch),
+                zeros(k, s, batch), zeros(k, s, batch), s.floats((long) chunks * batch),
                 s.floats((long) chunks * batch), s.floats(batch), s.floats(batch), batch, classes, dim, chunk,
                 chunks);
         return FusedPlan.run(loss, labels, classes, new Tiles(call, featureGrad, weightGrad),
                 featureGrad != null || weightGrad != null);
+    }
+
+    /** {@code n} floats zeroed on the device: uploading zeros would cost the bus their bytes on every step. */
+    private static DeviceBuffer zeros(KernelLauncher k, DeviceSession s, int n) {
+        DeviceBuffer zero = s.floats(n);
+        k.perRow("mk_zero", n, zero, n);
+        return zero;
     }
 
     private static LossResult emptyBatch(MarginSoftmax loss, int classes) {

@@ -134,9 +134,7 @@ public final class GpuKernelBackend implements KernelBackend {
     }
 
     private KernelLauncher launcher(ArgumentSlots lifted, int subCenters, Supplier<String> source) {
-        if (closed) {
-            throw new IllegalStateException("backend " + name + " is closed");
-        }
+        checkOpen();
         ProgramKey key = new ProgramKey(lifted.structure(), subCenters);
         DeviceProgram program = programs.get(key);
         if (program == null) {

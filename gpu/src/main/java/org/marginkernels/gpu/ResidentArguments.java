@@ -2,7 +2,6 @@ package org.marginkernels.gpu;
 
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.spi.ArgumentChecks;
-import org.marginkernels.spi.RowCheck;
 
 /**
  * The checks {@link ResidentClassWeights} runs before anything is written, with the facade's messages
@@ -15,22 +14,13 @@ final class ResidentArguments {
     private ResidentArguments() {
     }
 
-    /** Row norms of already checked rows, in double, as the facade computes them. */
-    static double[] rowNorms(float[] array, int dim) {
-        double[] norms = new double[array.length / dim];
-        for (int r = 0; r < norms.length; r++) {
-            norms[r] = Math.sqrt(RowCheck.sumOfSquares(array, r * dim, dim));
-        }
-        return norms;
-    }
-
     /**
      * The per-step arguments of a resident step: the loss fits the resident rows, one label per feature row, labels
      * in range, finite feature rows, a gradient array of the features' shape that is not an input.
      *
-     * @return the batch size
+     * @return the feature rows' norms in double, as the facade computes them (the check computes them anyway)
      */
-    static int step(MarginSoftmax loss, float[] features, int[] labels, float[] featureGrad, int rows, int dim) {
+    static double[] step(MarginSoftmax loss, float[] features, int[] labels, float[] featureGrad, int rows, int dim) {
         ArgumentChecks.notNull("loss", loss);
         if (rows % loss.subCenters() != 0) {
             throw new IllegalArgumentException("loss has " + loss.subCenters() + " sub-centers per class, which must "
@@ -42,12 +32,12 @@ final class ResidentArguments {
         ArgumentChecks.labels(labels, classes, loss.ignoreLabel());
         ArgumentChecks.lossFitsBatch(loss, batch);
         ArgumentChecks.scaleFitsClasses(loss, classes);
-        ArgumentChecks.finiteRowsWithNorm("features", features, dim);
+        double[] norms = ArgumentChecks.finiteRowNorms("features", features, dim);
         ArgumentChecks.length("featureGrad", featureGrad, features.length, "same shape as features");
         if (featureGrad != null && featureGrad == features) {
             throw new IllegalArgumentException("featureGrad must not be the same array as features");
         }
-        return batch;
+        return norms;
     }
 
     /** A finite hyper-parameter of at least 0 (a learning rate, momentum or weight decay). */

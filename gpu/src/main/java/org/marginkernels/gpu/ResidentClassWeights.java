@@ -1,5 +1,6 @@
 package org.marginkernels.gpu;
 
+import java.util.function.BiFunction;
 import org.marginkernels.Backend;
 import org.marginkernels.BatchStatistics;
 import org.marginkernels.LossResult;
@@ -130,16 +131,8 @@ public final class ResidentClassWeights implements AutoCloseable {
      */
     public LossResult forwardBackward(MarginSoftmax loss, float[] features, int[] labels, float[] featureGrad) {
         ResidentArguments.step(loss, features, labels, featureGrad, rows, dim);
-        synchronized (backend) {
-            open();
-            TransferCounts before = backend.transfers();
-            try (DeviceSession s = new DeviceSession(backend.runtime())) {
-                GpuKernelBackend.Normalized w = checkedWeights(loss, s);
-                return fused().run(loss, s, features, w, rows, labels, dim, featureGrad, weightGrad);
-            } finally {
-                lastStep = backend.transfers().since(before);
-            }
-        }
+        return onDevice(loss, (s, w) -> fused().run(loss, s, features, w, rows, labels, dim, featureGrad,
+                weightGrad));
     }
 
     /**
@@ -156,27 +149,19 @@ public final class ResidentClassWeights implements AutoCloseable {
         if (loss == null || !loss.hasState()) {
             return new StepResult(forwardBackward(loss, features, labels, featureGrad), state);
         }
-        ResidentArguments.step(loss, features, labels, featureGrad, rows, dim);
-        synchronized (backend) {
-            open();
-            TransferCounts before = backend.transfers();
-            try (DeviceSession s = new DeviceSession(backend.runtime())) {
-                GpuKernelBackend.Normalized w = checkedWeights(loss, s);
-                KernelLauncher k = backend.launcher(loss.spec(), loss.subCenters());
-                DeviceBuffer target = s.floats((long) labels.length * loss.subCenters() * dim);
-                k.perRow("mk_gather_target_rows", labels.length, weights, s.upload(labels), labels.length, dim,
-                        target);
-                float[] targetRows = s.read(target, labels.length * loss.subCenters() * dim);
-                BatchStatistics batch = BatchStatistics.ofTargetRows(loss, features,
-                        ResidentArguments.rowNorms(features, dim), targetRows, labels, dim, rows / loss.subCenters());
-                LossState used = loss.beforeStep(state, batch);
-                MarginSoftmax bound = loss.boundForStep(used, batch, labels);
-                LossResult result = fused().run(bound, s, features, w, rows, labels, dim, featureGrad, weightGrad);
-                return new StepResult(result, loss.afterStep(used, result));
-            } finally {
-                lastStep = backend.transfers().since(before);
-            }
-        }
+        double[] featureNorms = ResidentArguments.step(loss, features, labels, featureGrad, rows, dim);
+        return onDevice(loss, (s, w) -> {
+            KernelLauncher k = backend.launcher(loss.spec(), loss.subCenters());
+            DeviceBuffer target = s.floats((long) labels.length * loss.subCenters() * dim);
+            k.perRow("mk_gather_target_rows", labels.length, weights, s.upload(labels), labels.length, dim, target);
+            float[] targetRows = s.read(target, labels.length * loss.subCenters() * dim);
+            BatchStatistics batch = BatchStatistics.ofTargetRows(loss, features, featureNorms, targetRows, labels,
+                    dim, rows / loss.subCenters());
+            LossState used = loss.beforeStep(state, batch);
+            MarginSoftmax bound = loss.boundForStep(used, batch, labels);
+            LossResult result = fused().run(bound, s, features, w, rows, labels, dim, featureGrad, weightGrad);
+            return new StepResult(result, loss.afterStep(used, result));
+        });
     }
 
     /**
@@ -200,21 +185,14 @@ public final class ResidentClassWeights implements AutoCloseable {
 
     /** Replaces the resident W (a checkpoint restored); dW and the momentum buffer are kept. */
     public void upload(float[] newWeights) {
-        ArgumentChecks.notNull("weights", newWeights);
-        if (newWeights.length != rows * dim) {
-            throw new IllegalArgumentException("weights must have length " + rows * dim + " (" + rows + " rows of dim="
-                    + dim + "), got " + newWeights.length);
-        }
+        wholeShape("weights", newWeights);
         ArgumentChecks.finiteRowsWithNorm("weights", newWeights, dim);
         copyIn(weights, newWeights);
     }
 
     /** Replaces the momentum buffer (a checkpoint restored). Values must be finite. */
     public void uploadMomentum(float[] values) {
-        ArgumentChecks.notNull("momentum", values);
-        if (values.length != rows * dim) {
-            throw new IllegalArgumentException("momentum must have length " + rows * dim + ", got " + values.length);
-        }
+        wholeShape("momentum", values);
         for (int e = 0; e < values.length; e++) {
             if (!Float.isFinite(values[e])) {
                 throw new IllegalArgumentException("momentum[" + e + "] must be finite, got " + values[e]);
@@ -270,6 +248,22 @@ public final class ResidentClassWeights implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code body} under the backend's lock in a fresh session, with W's norms after the device-side row check,
+     * and records the bytes it moved as {@link #lastStepTransfers()}.
+     */
+    private <R> R onDevice(MarginSoftmax loss, BiFunction<DeviceSession, GpuKernelBackend.Normalized, R> body) {
+        synchronized (backend) {
+            open();
+            TransferCounts before = backend.transfers();
+            try (DeviceSession s = new DeviceSession(backend.runtime())) {
+                return body.apply(s, checkedWeights(loss, s));
+            } finally {
+                lastStep = backend.transfers().since(before);
+            }
+        }
+    }
+
     private GpuFusedMarginSoftmax fused() {
         return new GpuFusedMarginSoftmax(backend, backend.workspaceBytes());
     }
@@ -313,17 +307,19 @@ public final class ResidentClassWeights implements AutoCloseable {
     }
 
     private void copyOut(DeviceBuffer source, String name, float[] out) {
-        ArgumentChecks.notNull(name, out);
-        if (out.length != rows * dim) {
-            throw new IllegalArgumentException(name + " must have length " + rows * dim + " (" + rows + " rows of dim="
-                    + dim + "), got " + out.length);
-        }
+        wholeShape(name, out);
         synchronized (backend) {
             open();
             try (DeviceSession s = new DeviceSession(backend.runtime())) {
                 s.read(source, out);
             }
         }
+    }
+
+    /** Checks that {@code array} is not null and holds exactly the resident rows x dim floats. */
+    private void wholeShape(String name, float[] array) {
+        ArgumentChecks.notNull(name, array);
+        ArgumentChecks.length(name, array, rows * dim, rows + " rows of dim=" + dim);
     }
 
     private void open() {
