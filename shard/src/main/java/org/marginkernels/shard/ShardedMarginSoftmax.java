@@ -154,14 +154,15 @@ public final class ShardedMarginSoftmax {
 
     private ShardedStep run(long start, LossState state, Batch batch, float[] weights, float[] featureGrad,
             float[] weightGrad) {
-        float[] dx = featureGrad == null ? null : new float[batch.features.length];
+        // a whole batch's dX has featureGrad's shape: the step writes this rank's share there and it is summed in
+        // place; a gathered batch's dX spans every rank's rows
+        float[] dx = featureGrad == null || batch.rowCounts == null ? featureGrad : new float[batch.features.length];
         StepResult result = sampler == null
                 ? backend.step(loss, state, batch.features, weights, batch.labels, dim, dx, weightGrad,
                         new ClassShard(range.first(), classes, exchange::allGather))
                 : sampledStep(state, batch, weights, dx, weightGrad);
         if (dx != null && batch.rowCounts == null) {
             exchange.allReduceSum(dx);
-            System.arraycopy(dx, 0, featureGrad, 0, featureGrad.length);
         } else if (dx != null) {
             // each rank needs only its own rows of the summed dX: a reduce-scatter
             int[] counts = new int[batch.rowCounts.length];
@@ -193,6 +194,9 @@ public final class ShardedMarginSoftmax {
         if (featureGrad != null && featureGrad.length != features.length) {
             throw new IllegalArgumentException("featureGrad must have the shape of features, got length "
                     + featureGrad.length);
+        }
+        if (featureGrad != null && featureGrad == features) {
+            throw new IllegalArgumentException("featureGrad must not be the features array");
         }
         if (weightGrad != null && weightGrad.length != weights.length) {
             throw new IllegalArgumentException("weightGrad must have the shape of weights, got length "
