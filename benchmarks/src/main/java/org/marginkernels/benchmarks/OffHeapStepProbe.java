@@ -47,10 +47,10 @@ public final class OffHeapStepProbe {
      *     the number of steps
      */
     public static void main(String[] args) throws IOException {
-        String[] shape = args[0].split("x");
-        int batch = Integer.parseInt(shape[0]);
-        int dim = Integer.parseInt(shape[1]);
-        int classes = Integer.parseInt(shape[2]);
+        Shape shape = Shape.parse(args[0]);
+        int batch = shape.batch();
+        int dim = shape.dim();
+        int classes = shape.classes();
         String wKind = args[1];
         String dwKind = args[2];
         Path dir = Path.of(args[3]);

@@ -31,13 +31,7 @@ final class NDArrays {
      * @throws IllegalArgumentException if the type or the element count differ
      */
     static void readFloats(String name, NDArray array, float[] out) {
-        if (array.getDataType() != DataType.FLOAT32) {
-            throw new IllegalArgumentException(name + " must be float32, got " + array.getDataType());
-        }
-        if (array.size() != out.length) {
-            throw new IllegalArgumentException(name + " must have " + out.length + " elements, got " + array.size()
-                    + " (shape " + array.getShape() + ")");
-        }
+        checkFloats(name, array, out.length);
         ByteBuffer view = array.toByteBuffer(true);
         view.order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
     }
@@ -51,6 +45,12 @@ final class NDArrays {
      * @throws IllegalArgumentException if the type or the element count differ
      */
     static MemorySegment segment(String name, NDArray array, long elements) {
+        checkFloats(name, array, elements);
+        return MemorySegment.ofBuffer(array.toByteBuffer(true));
+    }
+
+    /** @throws IllegalArgumentException naming {@code name} unless the array is float32 with this many elements */
+    private static void checkFloats(String name, NDArray array, long elements) {
         if (array.getDataType() != DataType.FLOAT32) {
             throw new IllegalArgumentException(name + " must be float32, got " + array.getDataType());
         }
@@ -58,7 +58,6 @@ final class NDArrays {
             throw new IllegalArgumentException(name + " must have " + elements + " elements, got " + array.size()
                     + " (shape " + array.getShape() + ")");
         }
-        return MemorySegment.ofBuffer(array.toByteBuffer(true));
     }
 
     /**

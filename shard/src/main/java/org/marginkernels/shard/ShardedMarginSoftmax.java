@@ -154,14 +154,15 @@ public final class ShardedMarginSoftmax {
 
     private ShardedStep run(long start, LossState state, Batch batch, float[] weights, float[] featureGrad,
             float[] weightGrad) {
-        float[] dx = featureGrad == null ? null : new float[batch.features.length];
+        // a whole batch's dX has featureGrad's shape: the step writes this rank's share there and it is summed in
+        // place; a gathered batch's dX spans every rank's rows
+        float[] dx = featureGrad == null || batch.rowCounts == null ? featureGrad : new float[batch.features.length];
         StepResult result = sampler == null
                 ? backend.step(loss, state, batch.features, weights, batch.labels, dim, dx, weightGrad,
                         new ClassShard(range.first(), classes, exchange::allGather))
                 : sampledStep(state, batch, weights, dx, weightGrad);
         if (dx != null && batch.rowCounts == null) {
             exchange.allReduceSum(dx);
-            System.arraycopy(dx, 0, featureGrad, 0, featureGrad.length);
         } else if (dx != null) {
             // each rank needs only its own rows of the summed dX: a reduce-scatter
             int[] counts = new int[batch.rowCounts.length];
@@ -193,6 +194,9 @@ public final class ShardedMarginSoftmax {
         if (featureGrad != null && featureGrad.length != features.length) {
             throw new IllegalArgumentException("featureGrad must have the shape of features, got length "
                     + featureGrad.length);
+        }
+        if (featureGrad != null && featureGrad == features) {
+            throw new IllegalArgumentException("featureGrad must not be the features array");
         }
         if (weightGrad != null && weightGrad.length != weights.length) {
             throw new IllegalArgumentException("weightGrad must have the shape of weights, got length "
@@ -259,21 +263,21 @@ public final class ShardedMarginSoftmax {
     /** The step over the sampled classes: their rows copied out, labels remapped, dW scattered back. */
     private StepResult sampledStep(LossState state, Batch batch, float[] weights, float[] dx, float[] weightGrad) {
         int[] sample = sampler.sample(batch.labels, loss.ignoreLabel(), range, steps);
-        int[] counts = new int[ranges.length];
+        // firsts[r]: where rank r's sample starts in the sampled numbering
         int[][] all = exchange.allGather(new int[] {sample.length});
-        int offset = 0;
+        int[] firsts = new int[all.length];
         int total = 0;
         for (int r = 0; r < all.length; r++) {
-            counts[r] = all[r][0];
-            offset = r == collectives.rank() ? total : offset;
-            total += counts[r];
+            firsts[r] = total;
+            total += all[r][0];
         }
+        int offset = firsts[collectives.rank()];
         int rowFloats = loss.subCenters() * dim;
         float[] sampled = new float[sample.length * rowFloats];
         for (int k = 0; k < sample.length; k++) {
             System.arraycopy(weights, (sample[k] - range.first()) * rowFloats, sampled, k * rowFloats, rowFloats);
         }
-        int[] remapped = remap(batch.labels, sample, counts, offset);
+        int[] remapped = remap(batch.labels, sample, firsts, offset);
         float[] sampledGrad = weightGrad == null ? null : new float[sampled.length];
         StepResult result = backend.step(loss, state, batch.features, sampled, remapped, dim, dx, sampledGrad,
                 new ClassShard(offset, total, exchange::allGather));
@@ -288,15 +292,11 @@ public final class ShardedMarginSoftmax {
     }
 
     /**
-     * Labels in the sampled numbering (rank r's sample is [offset_r, offset_r + count_r)): this rank's classes by
+     * Labels in the sampled numbering (rank r's sample starts at firsts[r]): this rank's classes by
      * their position in its sample; another rank's classes by that rank's first sampled index, since the plan reads
      * only whether a row's class is this rank's (ClassShard#owns).
      */
-    private int[] remap(int[] labels, int[] sample, int[] counts, int offset) {
-        int[] firsts = new int[counts.length];
-        for (int r = 1; r < counts.length; r++) {
-            firsts[r] = firsts[r - 1] + counts[r - 1];
-        }
+    private int[] remap(int[] labels, int[] sample, int[] firsts, int offset) {
         int[] out = new int[labels.length];
         for (int i = 0; i < labels.length; i++) {
             int y = labels[i];

@@ -74,6 +74,31 @@ class ShardedAgreementTest extends WithCpuBackend {
     }
 
     @Test
+    void wholeBatchStepAgreesWithTheUnshardedStep() throws Exception {
+        // every rank holds the whole batch and receives every row's dX, summed in place in its featureGrad
+        MarginSoftmax loss = LossCatalogue.named("arcface");
+        Problem p = Problem.random(5, 17, 53, 9, 1, loss.ignoreLabel());
+        float[] dx = new float[p.features().length];
+        float[] dw = new float[p.weights().length];
+        double expected = cpu.step(loss, LossState.empty(), p.features(), p.weights(), p.labels(), p.dim(), dx, dw)
+                .result().loss();
+        int rowFloats = p.dim();
+        java.util.List<float[]> got = ThreadCollectivesTest.onEveryRank(3, java.time.Duration.ofSeconds(10), c -> {
+            ClassRange range = ClassRange.even(p.classes(), c.rank(), 3);
+            ShardedMarginSoftmax s = new ShardedMarginSoftmax(cpu, c, loss, p.classes(), range, p.dim(), null);
+            float[] w = java.util.Arrays.copyOfRange(p.weights(), range.first() * rowFloats, range.end() * rowFloats);
+            float[] featureGrad = new float[p.features().length];
+            StepResult r = s.stepWholeBatch(LossState.empty(), p.features(), p.labels(), w, featureGrad,
+                    new float[w.length]).result();
+            assertEquals(expected, r.result().loss(), TOLERANCE * Math.max(1, Math.abs(expected)), "loss");
+            return featureGrad;
+        });
+        for (float[] featureGrad : got) {
+            assertClose(dx, featureGrad, "whole-batch dX");
+        }
+    }
+
+    @Test
     void runsAreIdenticalBitForBit() throws Exception {
         MarginSoftmax loss = LossCatalogue.named("curricularface");
         Problem p = Problem.random(3, 31, 53, 9, 1, loss.ignoreLabel());
