@@ -25,8 +25,10 @@ final class ClassTiles {
     // double arrays: |x_i|^2 and |w_j|^2 (slots 4 and 5 are FusedMarginSoftmax's)
     private static final int X_NORM_SQ = 3;
     private static final int W_NORM_SQ = 6;
-    static final int WORKER_SLOTS = 8;
-    static final int SLOTS_PER_WORKER = 8;
+    /** X^ in the GEMM's row blocks (slot 7 is FusedMarginSoftmax's). */
+    private static final int X_BLOCKS = 8;
+    static final int WORKER_SLOTS = 9;
+    static final int SLOTS_PER_WORKER = 9;
     // per-worker slots: a packed W tile, a dW^ tile, a cosine tile (or a scaled copy of a dL/dc block), a tile's
     // inverse norms (when the norms are not kept for the whole problem), and a tile pooled over sub-centers with
     // each class's nearest sub-center (a loss of K > 1 sub-centers)
@@ -38,6 +40,8 @@ final class ClassTiles {
     static final int NEAREST = 5;
     private static final int STAGED_W = 6;
     private static final int STAGED_DW = 7;
+    /** A dL/dc block (or its transpose) in the GEMM's row blocks. */
+    private static final int LHS = 8;
 
     final CpuKernels kernels;
     final float[] features;
@@ -51,6 +55,8 @@ final class ClassTiles {
     final int tiles;
     /** X^ rows with stride dimPadded (zero padding). */
     final float[] xHat;
+    /** X^ (batch x dim) in row blocks ({@link Packing#rowBlocks}): the left operand of the cosine GEMM. */
+    private final float[] xBlocks;
     /**
      * 1 / |w_j| for every class, filled tile by tile by {@link #cosineTile} or {@link #classNorms}; null when norms
      * are only kept per tile (forward-only users such as top-k, whose memory must not grow with the classes).
@@ -109,6 +115,8 @@ final class ClassTiles {
                 xHat[i * dimPadded + d] = 0f;
             }
         }
+        this.xBlocks = workspace.floats(X_BLOCKS, Packing.rowBlockFloats(batch, dim, kernels.rowBlock()));
+        Packing.rowBlocks(kernels, xHat, 0, dimPadded, 1, batch, dim, xBlocks, 0);
     }
 
     /** Floats of the per-worker buffer for one packed W tile. */
@@ -119,6 +127,12 @@ final class ClassTiles {
     /** Floats of the per-worker buffer for one batch x tile cosine tile. */
     long tileFloats() {
         return (long) batch * tile;
+    }
+
+    /** Floats of the per-worker buffer for a dL/dc block or its transpose in row blocks. */
+    long lhsFloats() {
+        int mr = kernels.rowBlock();
+        return Math.max(Packing.rowBlockFloats(batch, tile, mr), Packing.rowBlockFloats(tile, batch, mr));
     }
 
     /** Floats of the per-worker staging buffers (W and dW rows of one tile), 0 when the weights are a float[]. */
@@ -282,10 +296,14 @@ final class ClassTiles {
     /**
      * Rows [row0, row0 + rows) of the cosine tile from a {@link #packTile packed} tile, so a caller can use a
      * chunk of rows while it is still in cache.
+     *
+     * @param row0 a multiple of the kernels' {@link CpuKernels#rowBlock} (a block boundary of X^)
      */
     void cosineRows(float[] pack, float[] out, int outOff, int row0, int rows) {
-        kernels.gemm(xHat, row0 * dimPadded, dimPadded, 1, pack, 0, tile / nr, dim, out, outOff + row0 * tile, tile,
-                rows, false);
+        if (row0 % kernels.rowBlock() != 0) {
+            throw new IllegalStateException("row0 must start a row block of " + kernels.rowBlock() + ", got " + row0);
+        }
+        kernels.gemm(xBlocks, row0 * dim, pack, 0, tile / nr, dim, out, outOff + row0 * tile, tile, rows, false);
     }
 
     /**
@@ -308,7 +326,7 @@ final class ClassTiles {
         float[] rows = weights.read(start(t), width(t), staging(weights, worker, STAGED_W));
         int row0 = weights.localRow(start(t));
         if (dxHat != null) {
-            featureTile(t, dc, dcOff, dcRow, pack, dxHat, dxOff, rows, row0);
+            featureTile(t, dc, dcOff, dcRow, pack, dxHat, dxOff, rows, row0, worker);
         }
         if (weightGrad != null) {
             weightTile(t, dc, dcOff, dcRow, dwHat, null, weightGrad, rows, row0, worker);
@@ -335,12 +353,12 @@ final class ClassTiles {
         float[] rows = weights.read(j0, n, staging(weights, worker, STAGED_W));
         int row0 = weights.localRow(j0);
         if (dxHat != null && rowScale == null) {
-            featureTile(t, dc, j0, classes, pack, dxHat, dxOff, rows, row0);
+            featureTile(t, dc, j0, classes, pack, dxHat, dxOff, rows, row0, worker);
         } else if (dxHat != null) {
             for (int i = 0; i < batch; i++) {
                 kernels.scale(dc, i * classes + j0, rowScale[i], scratch, i * tile, n);
             }
-            featureTile(t, scratch, 0, tile, pack, dxHat, dxOff, rows, row0);
+            featureTile(t, scratch, 0, tile, pack, dxHat, dxOff, rows, row0, worker);
         }
         if (weightGrad == null) {
             return;
@@ -360,10 +378,12 @@ final class ClassTiles {
 
     /** dX^ += dC W^_t: tile t's share of the features' gradient GEMM; the tile's W rows from row row0 of rows. */
     private void featureTile(int t, float[] dc, int dcOff, int dcRow, float[] pack, float[] dxHat, int dxOff,
-            float[] rows, int row0) {
+            float[] rows, int row0, int worker) {
         int n = width(t);
         Packing.packRows(kernels, rows, dim, dim, row0, n, wInv, start(t), nr, pack);
-        kernels.gemm(dc, dcOff, dcRow, 1, pack, 0, dimPadded / nr, n, dxHat, dxOff, dimPadded, batch, true);
+        float[] lhs = workerBuffer(worker, LHS, lhsFloats());
+        Packing.rowBlocks(kernels, dc, dcOff, dcRow, 1, batch, n, lhs, 0);
+        kernels.gemm(lhs, 0, pack, 0, dimPadded / nr, n, dxHat, dxOff, dimPadded, batch, true);
     }
 
     /**
@@ -376,8 +396,10 @@ final class ClassTiles {
         int n = width(t);
         float[] out = weightGrad.writable(j0, n, staging(weightGrad, worker, STAGED_DW));
         int out0 = weightGrad.localRow(j0);
-        // dC^T read in place (A[j][i] = dC[i][j]): a block's 12 broadcasts are adjacent floats of one dC row
-        kernels.gemm(dc, dcOff, 1, dcRow, packedFeatures(), 0, dimPadded / nr, batch, dwHat, 0, dimPadded, n, false);
+        // dC^T (A[j][i] = dC[i][j]): a row block's k step is MR adjacent floats of one dC row
+        float[] lhs = workerBuffer(worker, LHS, lhsFloats());
+        Packing.rowBlocks(kernels, dc, dcOff, 1, dcRow, n, batch, lhs, 0);
+        kernels.gemm(lhs, 0, packedFeatures(), 0, dimPadded / nr, batch, dwHat, 0, dimPadded, n, false);
         for (int j = 0; j < n; j++) {
             int c = j0 + j;
             NormalizationBackward.fromRaw(kernels, dwHat, j * dimPadded, rows, (row0 + j) * dim, dim, wNormSq[c],
@@ -457,6 +479,7 @@ final class ClassTiles {
 
     /** Floats this object keeps in the workspace besides per-worker buffers. */
     static long sharedFloats(int batch, int classes, int dimPadded) {
-        return 2L * batch * dimPadded + 2L * batch + 3L * classes;
+        // X^, its packed panels and its row blocks (at most batch + 7 rows of dimPadded)
+        return 3L * batch * dimPadded + 7L * dimPadded + 2L * batch + 3L * classes;
     }
 }

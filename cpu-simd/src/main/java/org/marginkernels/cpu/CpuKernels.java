@@ -10,6 +10,10 @@ import org.marginkernels.spec.RegressionSpec;
  *
  * <p>Packed panels: a matrix B (k x n) is stored as ceil(n / {@link #panelWidth()}) panels, panel p holding
  * B[kk][p*NR + r] at {@code p*k*NR + kk*NR + r}, zero-padded to a whole panel (see {@link Packing}).
+ *
+ * <p>Row blocks: a matrix A (m x k), the left operand of {@link #gemm}, is stored as ceil(m / {@link #rowBlock()})
+ * blocks of MR rows, block r holding A[r*MR + q][kk] at {@code r*MR*k + kk*MR + q}, zero-padded to a whole block
+ * ({@link Packing#rowBlocks}).
  */
 interface CpuKernels {
 
@@ -18,6 +22,9 @@ interface CpuKernels {
 
     /** NR: the columns of one packed panel, a multiple of the vector length. */
     int panelWidth();
+
+    /** MR: the rows of one block of {@link #gemm}'s left operand, the rows its register block computes together. */
+    int rowBlock();
 
     /**
      * sum_k a[off + k]^2 for k &lt; n, reduced in double: finite and accurate to a float sum's rounding for any finite
@@ -77,12 +84,13 @@ interface CpuKernels {
     float max(float[] a, int off, int n);
 
     /**
-     * C (m x panels*NR) = A (m x k) * B, or C += A B when {@code accumulate}; A[i][kk] is read at
-     * {@code a[aOff + i*aRow + kk*aK]}, B is packed (panels of NR columns), C rows start at {@code cOff + i*cRow}
-     * and are written for whole panels. c modified.
+     * C (m x panels*NR) = A (m x k) * B, or C += A B when {@code accumulate}; A is in row blocks from {@code aOff}
+     * (the start of a block), B is packed (panels of NR columns), C rows start at {@code cOff + i*cRow} and are
+     * written for whole panels, rows [0, m) only. Each element of C is one chain of FMAs over k in order, from zero
+     * (then added once to C when accumulating), whatever the block or vector width. c modified.
      */
-    void gemm(float[] a, int aOff, int aRow, int aK, float[] b, int bOff, int panels, int k, float[] c, int cOff,
-            int cRow, int m, boolean accumulate);
+    void gemm(float[] a, int aOff, float[] b, int bOff, int panels, int k, float[] c, int cOff, int cRow, int m,
+            boolean accumulate);
 
     /**
      * How many classes this implementation's compiler has defined in this JVM (0 for one that defines none): what a

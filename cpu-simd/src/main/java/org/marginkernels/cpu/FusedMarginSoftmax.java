@@ -23,11 +23,11 @@ final class FusedMarginSoftmax {
     static final int MAX_CHUNKS = 16;
 
     /**
-     * Rows of a cosine tile computed and reduced together: 132 x 256 floats (132 KB) stay in a 1 MB L2 next to the
-     * packed tile (512 KB at D = 512) and the features they stream, so the row reductions read them from L2, not
-     * from memory. A multiple of the GEMM's 12- and 6-row blocks.
+     * Rows of a cosine tile computed and reduced together: 128 x 256 floats (128 KB) stay in a 512 KB - 1 MB L2
+     * next to the packed tile (512 KB at D = 512) and the features they stream, so the row reductions read them
+     * from L2, not from memory. A multiple of the GEMM's row block ({@link CpuKernels#rowBlock}, 4).
      */
-    static final int ROW_CHUNK = 132;
+    static final int ROW_CHUNK = 128;
 
     private final CpuKernels kernels;
     private final WorkerPool pool;
@@ -136,7 +136,8 @@ final class FusedMarginSoftmax {
             long partialFloats = (long) batch * ct.dimPadded;
             this.chunks = featureGrad == null ? 0 : dxChunks(tiles, partialFloats, left);
             left -= 4L * chunks * batch * ct.dimPadded;
-            left -= (long) pool.size() * (4L * (2 * ct.packFloats() + ct.tileFloats() + ct.stagingFloats())
+            left -= (long) pool.size() * (4L * (2 * ct.packFloats() + ct.tileFloats() + ct.stagingFloats()
+                    + ct.lhsFloats())
                     + (sub == 1 ? 0 : 5L * batch * pooledTile));
             boolean secondPass = featureGrad != null || weightGrad != null || dynamicScale;
             // the cache is one array: at most as many tiles as a Java array holds, whatever the budget

@@ -1,9 +1,10 @@
 package org.marginkernels.cpu;
 
 /**
- * Copies GEMM operands into the packed-panel layout of {@link CpuKernels#gemm}: panel p of a (k x n) matrix holds
- * its columns [p*NR, p*NR + NR) row after row, so the micro-kernel reads B strictly sequentially; columns past n are
- * zero so every panel is whole.
+ * Copies GEMM operands into the layouts of {@link CpuKernels#gemm}: panel p of the right operand B (k x n) holds its
+ * columns [p*NR, p*NR + NR) row after row, so the micro-kernel reads B strictly sequentially; columns past n are
+ * zero so every panel is whole. Block r of the left operand A (m x k) holds its rows [r*MR, r*MR + MR) column after
+ * column, so the MR values one k step broadcasts are adjacent; rows past m are zero so every block is whole.
  */
 final class Packing {
 
@@ -108,6 +109,51 @@ final class Packing {
                 }
                 for (int q = width; q < nr; q++) {
                     out[dst + q] = 0f;
+                }
+            }
+        }
+    }
+
+    /** Floats of m rows of k in whole row blocks of mr rows: the size {@link #rowBlocks} writes. */
+    static long rowBlockFloats(int m, int k, int mr) {
+        return (long) ((m + mr - 1) / mr) * mr * k;
+    }
+
+    /**
+     * Packs A (m x k), A[i][kk] at {@code a[aOff + i*aRow + kk*aK]}, in row blocks of {@link CpuKernels#rowBlock}
+     * rows: A[i][kk] goes to {@code out[outOff + (i / MR)*MR*k + kk*MR + i % MR]}, and the rows that fill the last
+     * block past m are zero. The left operand of every {@link CpuKernels#gemm}: the features for the cosines (rows
+     * contiguous, aK = 1), a dL/dc block for dX^ (the same) and its transpose for dW^ (aRow = 1: one k step reads
+     * MR adjacent floats).
+     *
+     * @param a the matrix. Not modified.
+     * @param out receives {@link #rowBlockFloats} floats from outOff. Modified.
+     */
+    static void rowBlocks(CpuKernels kernels, float[] a, int aOff, int aRow, int aK, int m, int k, float[] out,
+            int outOff) {
+        int mr = kernels.rowBlock();
+        for (int i0 = 0; i0 < m; i0 += mr) {
+            int rows = Math.min(mr, m - i0);
+            int block = outOff + i0 * k;
+            if (aRow < aK) {
+                // one k step at a time: its MR values are near each other (adjacent for dC^T)
+                for (int kk = 0, src = aOff + i0 * aRow, dst = block; kk < k; kk++, src += aK, dst += mr) {
+                    for (int r = 0; r < rows; r++) {
+                        out[dst + r] = a[src + r * aRow];
+                    }
+                }
+            } else {
+                // one row at a time: a row-contiguous A is read sequentially
+                for (int r = 0; r < rows; r++) {
+                    int src = aOff + (i0 + r) * aRow;
+                    for (int kk = 0, dst = block + r; kk < k; kk++, dst += mr) {
+                        out[dst] = a[src + kk * aK];
+                    }
+                }
+            }
+            for (int r = rows; r < mr; r++) {
+                for (int kk = 0, dst = block + r; kk < k; kk++, dst += mr) {
+                    out[dst] = 0f;
                 }
             }
         }

@@ -104,8 +104,10 @@ final class PanamaJobs {
     /** {@link CpuKernels#gemm}, with its contract. */
     interface Gemm {
 
-        void gemm(float[] a, int aOff, int aRow, int aK, float[] b, int bOff, int panels, int k, float[] c,
-                int cOff, int cRow, int m, boolean accumulate);
+        int rowBlock();
+
+        void gemm(float[] a, int aOff, float[] b, int bOff, int panels, int k, float[] c, int cOff, int cRow, int m,
+                boolean accumulate);
     }
 
     /** Lane-wise math on vectors of the copy's species, giving the same bits compiled or interpreted. */

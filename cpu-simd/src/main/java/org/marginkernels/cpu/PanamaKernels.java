@@ -95,9 +95,14 @@ final class PanamaKernels implements CpuKernels {
     }
 
     @Override
-    public void gemm(float[] a, int aOff, int aRow, int aK, float[] b, int bOff, int panels, int k, float[] c,
-            int cOff, int cRow, int m, boolean accumulate) {
-        GEMM.gemm(a, aOff, aRow, aK, b, bOff, panels, k, c, cOff, cRow, m, accumulate);
+    public int rowBlock() {
+        return GEMM.rowBlock();
+    }
+
+    @Override
+    public void gemm(float[] a, int aOff, float[] b, int bOff, int panels, int k, float[] c, int cOff, int cRow,
+            int m, boolean accumulate) {
+        GEMM.gemm(a, aOff, b, bOff, panels, k, c, cOff, cRow, m, accumulate);
     }
 
     @Override

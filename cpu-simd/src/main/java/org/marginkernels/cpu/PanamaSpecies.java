@@ -21,13 +21,6 @@ final class PanamaSpecies {
     /** The platform's preferred float species. */
     static final VectorSpecies<Float> PREFERRED = FloatVector.SPECIES_PREFERRED;
 
-    /**
-     * Whether the CPU has 32 vector registers, whatever width is used: x86 with AVX-512 (EVEX encodes xmm/ymm16-31
-     * too) and AArch64 (NEON and SVE); x86 with AVX2 has 16. Decides the GEMM's register block.
-     */
-    static final boolean WIDE_REGISTER_FILE = wideRegisterFile(System.getProperty("os.arch", ""),
-            PREFERRED.vectorBitSize());
-
     private static final ConcurrentMap<Integer, CpuKernels> BY_BITS = new ConcurrentHashMap<>();
 
     private PanamaSpecies() {
@@ -59,14 +52,6 @@ final class PanamaSpecies {
                     + PREFERRED.vectorBitSize() + " bits");
         }
         return BY_BITS.computeIfAbsent(bits, PanamaSpecies::define);
-    }
-
-    static boolean wideRegisterFile(String arch, int preferredBits) {
-        return switch (arch) {
-            case "aarch64" -> true;
-            case "amd64", "x86_64" -> preferredBits >= 512;
-            default -> false;
-        };
     }
 
     private static CpuKernels define(int bits) {

@@ -81,8 +81,13 @@ final class ScalarKernels implements CpuKernels {
     }
 
     @Override
-    public void gemm(float[] a, int aOff, int aRow, int aK, float[] b, int bOff, int panels, int k, float[] c,
-            int cOff, int cRow, int m, boolean accumulate) {
+    public int rowBlock() {
+        return MR;
+    }
+
+    @Override
+    public void gemm(float[] a, int aOff, float[] b, int bOff, int panels, int k, float[] c, int cOff, int cRow,
+            int m, boolean accumulate) {
         float[] acc = new float[MR * NR];
         for (int p = 0; p < panels; p++) {
             int bp = bOff + p * k * NR;
@@ -93,7 +98,7 @@ final class ScalarKernels implements CpuKernels {
                 for (int kk = 0; kk < k; kk++) {
                     int bi = bp + kk * NR;
                     for (int r = 0; r < rows; r++) {
-                        float av = a[aOff + (i + r) * aRow + kk * aK];
+                        float av = a[aOff + i * k + kk * MR + r];
                         for (int q = 0; q < NR; q++) {
                             acc[r * NR + q] = Math.fma(av, b[bi + q], acc[r * NR + q]);
                         }

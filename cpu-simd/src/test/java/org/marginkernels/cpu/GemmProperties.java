@@ -9,11 +9,12 @@ import net.jqwik.api.constraints.IntRange;
 
 /**
  * The GEMM micro-kernels against an exact oracle. Every element of C is one chain of fused multiply-adds over k in
- * order, started from zero (then added once to C when accumulating), whatever register block (12, 6, 4 or 1 rows)
- * or vector width computed it; {@link Math#fma} on floats rounds exactly like a vector lane's FMA, so the scalar
- * chain is the expected result bit for bit. Row counts cover every block and tail combination (m up to 40, and
- * 131 and 256 as in a batch), both A layouts the fused pass uses (rows contiguous, and columns contiguous for
- * dC^T), and k from 1 to past the vector lengths.
+ * order, started from zero (then added once to C when accumulating), whatever register block or vector width
+ * computed it; {@link Math#fma} on floats rounds exactly like a vector lane's FMA, so the scalar chain is the
+ * expected result bit for bit. Row counts cover every block and tail combination (m up to 40, and 131 and 256 as
+ * in a batch), both A layouts the fused pass packs from (rows contiguous, and columns contiguous for dC^T), A at a
+ * row-block offset inside a larger packed array, and k from 1 to past the vector lengths. Rows of C past m, and
+ * columns between C's rows, must keep their values: the zero rows that fill the last row block are never stored.
  */
 class GemmProperties extends CpuTestSupport {
 
@@ -50,12 +51,52 @@ class GemmProperties extends CpuTestSupport {
                 expected[at] = accumulate ? expected[at] + acc : acc;
             }
         }
-        kernels.gemm(a, aOff, aRow, aK, b, 0, panels, k, c, cOff, cRow, m, accumulate);
+        // A packed after one block of other values, so aOff is a block start that is not 0
+        int mr = kernels.rowBlock();
+        int blockOff = mr * k;
+        float[] packed = random(r, blockOff + (int) Packing.rowBlockFloats(m, k, mr) + 3);
+        Packing.rowBlocks(kernels, a, aOff, aRow, aK, m, k, packed, blockOff);
+        kernels.gemm(packed, blockOff, b, 0, panels, k, c, cOff, cRow, m, accumulate);
         for (int e = 0; e < c.length; e++) {
             int at = e;
             assertEquals(Float.floatToIntBits(expected[e]), Float.floatToIntBits(c[e]),
                     () -> kernels.description() + " m=" + m + " k=" + k + " element " + at + ": expected "
                             + expected[at] + ", got " + c[at]);
+        }
+    }
+
+    /** The row-block layout element by element, with the rows past m zero and nothing written outside it. */
+    @Property(tries = 200, seed = "20261207")
+    void rowBlocksPlaceEveryElement(@ForAll @IntRange(min = 1, max = 23) int m,
+            @ForAll @IntRange(min = 1, max = 19) int k, @ForAll boolean transposedA, @ForAll boolean scalar,
+            @ForAll long seed) {
+        CpuKernels kernels = scalar ? new ScalarKernels() : kernels(0);
+        int mr = kernels.rowBlock();
+        SplittableRandom r = new SplittableRandom(seed);
+        int aOff = 2;
+        int aRow = transposedA ? 1 : k + 1;
+        int aK = transposedA ? m + 2 : 1;
+        float[] a = random(r, aOff + (m - 1) * aRow + (k - 1) * aK + 1);
+        int outOff = 5;
+        int size = (int) Packing.rowBlockFloats(m, k, mr);
+        assertEquals((m + mr - 1) / mr * mr * k, size);
+        float[] out = random(r, outOff + size + 4);
+        float[] before = out.clone();
+        Packing.rowBlocks(kernels, a, aOff, aRow, aK, m, k, out, outOff);
+        int blocks = (m + mr - 1) / mr;
+        for (int i = 0; i < blocks * mr; i++) {
+            for (int kk = 0; kk < k; kk++) {
+                float expected = i < m ? a[aOff + i * aRow + kk * aK] : 0f;
+                int at = outOff + (i / mr) * mr * k + kk * mr + i % mr;
+                assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[at]), "A[" + i + "][" + kk
+                        + "] at " + at);
+            }
+        }
+        for (int e = 0; e < outOff; e++) {
+            assertEquals(before[e], out[e], "before the blocks, element " + e);
+        }
+        for (int e = outOff + size; e < out.length; e++) {
+            assertEquals(before[e], out[e], "after the blocks, element " + e);
         }
     }
 
