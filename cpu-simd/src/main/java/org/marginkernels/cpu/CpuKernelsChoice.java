@@ -16,6 +16,8 @@ final class CpuKernelsChoice {
 
     /** System property forcing the kernels: panama or scalar. */
     static final String KERNELS_PROPERTY = "marginkernels.cpu.kernels";
+    /** Overrides the Vector API GEMM's row block (4 or 8), so that both blocks are tested on any machine. */
+    static final String ROW_BLOCK_PROPERTY = "marginkernels.cpu.gemmRowBlock";
 
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final System.Logger LOG = System.getLogger(CpuKernelsChoice.class.getName());
@@ -53,7 +55,33 @@ final class CpuKernelsChoice {
         }
     }
 
+    /**
+     * The Vector API GEMM's row block: 8 rows where the CPU has 32 vector registers (x86 with AVX-512, whose EVEX
+     * encoding reaches xmm/ymm16-31 too, and AArch64), 4 where it has 16 (x86 with AVX2), unless
+     * {@link #ROW_BLOCK_PROPERTY} says otherwise.
+     *
+     * @throws UnsupportedOperationException when the property is set to anything but 4 or 8
+     */
+    static int gemmRowBlock(String override, String arch, int preferredBits) {
+        switch (override.trim()) {
+            case "4" -> {
+                return 4;
+            }
+            case "8" -> {
+                return 8;
+            }
+            case "" -> {
+                boolean x86 = arch.equals("amd64") || arch.equals("x86_64");
+                return arch.equals("aarch64") || x86 && preferredBits >= 512 ? 8 : 4;
+            }
+            default -> throw new UnsupportedOperationException(ROW_BLOCK_PROPERTY + " must be 4 or 8, got '"
+                    + override + "'");
+        }
+    }
+
     private static CpuKernels panama(int vectorBits) {
+        // checked here, before the kernels' classes read it, so a bad value is this exception, not a failed class
+        gemmRowBlock(System.getProperty(ROW_BLOCK_PROPERTY, ""), "", 0);
         if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
             throw new UnsupportedOperationException(VECTOR_MODULE + " is not readable; run the JVM with "
                     + "--add-modules " + VECTOR_MODULE);

@@ -20,12 +20,13 @@ final class PanamaGemm implements PanamaJobs.Gemm {
     private static final VectorSpecies<Float> S = PanamaSpecies.classDataOrPreferred(MethodHandles.lookup());
     private static final int L = S.length();
     private static final int NR = PanamaJobs.panelWidth(S);
-    // register block: 4 rows x 2 vectors. C2 schedules all the broadcasts of one k step ahead of their FMAs, so a
+    // register block: MR rows x 2 vectors. C2 schedules all the broadcasts of one k step ahead of their FMAs, so a
     // block needs 2 MR accumulators + 2 B vectors + MR broadcasts live at once: 4 rows (14) fit the 16 registers of
-    // AVX2; with 6 rows one accumulator was spilled and reloaded every step (measured on one Zen 3 core: 42 GFLOP/s
-    // for 6 packed rows, 88-93 for 4, 66-87 for the 6 strided rows this replaced). 8 accumulators also cover the
-    // FMA latency (4 cycles x 2 pipes); one block size for every register file keeps one tested kernel
-    private static final int MR = 4;
+    // AVX2, 8 rows (26) the 32 of AVX-512 and AArch64. With 6 rows on AVX2 one accumulator was spilled and reloaded
+    // every step (measured on one Zen 3 core: 42 GFLOP/s for 6 packed rows, 88-93 for 4, 66-87 for the 6 strided
+    // rows this replaced). 8 accumulators already cover the FMA latency (4 cycles x 2 pipes); 16 halve the
+    // broadcasts per FMA where registers allow
+    private static final int MR = PanamaSpecies.GEMM_ROW_BLOCK;
 
     PanamaGemm() {
     }
@@ -49,7 +50,11 @@ final class PanamaGemm implements PanamaJobs.Gemm {
                 int bp = bOff + p * k * NR;
                 int cp = cOff + p * NR;
                 for (int i = i0; i < end; i += MR) {
-                    block4(a, aOff + i * k, b, bp, k, c, cp + i * cRow, cRow, Math.min(MR, end - i), accumulate);
+                    if (MR == 8) {
+                        block8(a, aOff + i * k, b, bp, k, c, cp + i * cRow, cRow, Math.min(MR, end - i), accumulate);
+                    } else {
+                        block4(a, aOff + i * k, b, bp, k, c, cp + i * cRow, cRow, Math.min(MR, end - i), accumulate);
+                    }
                 }
             }
         }
@@ -105,6 +110,78 @@ final class PanamaGemm implements PanamaJobs.Gemm {
         }
         if (rows > 3) {
             store(c, c0 + 3 * cRow, c30, c31, accumulate);
+        }
+    }
+
+    private static void block8(float[] a, int a0, float[] b, int b0, int k, float[] c, int c0, int cRow, int rows,
+            boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        FloatVector c60 = c00;
+        FloatVector c61 = c00;
+        FloatVector c70 = c00;
+        FloatVector c71 = c00;
+        for (int kk = 0; kk < k; kk++) {
+            int ai = a0 + kk * MR;
+            int bi = b0 + kk * NR;
+            FloatVector b0v = FloatVector.fromArray(S, b, bi);
+            FloatVector b1v = FloatVector.fromArray(S, b, bi + L);
+            FloatVector av = FloatVector.broadcast(S, a[ai]);
+            c00 = av.fma(b0v, c00);
+            c01 = av.fma(b1v, c01);
+            av = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = av.fma(b0v, c10);
+            c11 = av.fma(b1v, c11);
+            av = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = av.fma(b0v, c20);
+            c21 = av.fma(b1v, c21);
+            av = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = av.fma(b0v, c30);
+            c31 = av.fma(b1v, c31);
+            av = FloatVector.broadcast(S, a[ai + 4]);
+            c40 = av.fma(b0v, c40);
+            c41 = av.fma(b1v, c41);
+            av = FloatVector.broadcast(S, a[ai + 5]);
+            c50 = av.fma(b0v, c50);
+            c51 = av.fma(b1v, c51);
+            av = FloatVector.broadcast(S, a[ai + 6]);
+            c60 = av.fma(b0v, c60);
+            c61 = av.fma(b1v, c61);
+            av = FloatVector.broadcast(S, a[ai + 7]);
+            c70 = av.fma(b0v, c70);
+            c71 = av.fma(b1v, c71);
+        }
+        store(c, c0, c00, c01, accumulate);
+        if (rows > 1) {
+            store(c, c0 + cRow, c10, c11, accumulate);
+        }
+        if (rows > 2) {
+            store(c, c0 + 2 * cRow, c20, c21, accumulate);
+        }
+        if (rows > 3) {
+            store(c, c0 + 3 * cRow, c30, c31, accumulate);
+        }
+        if (rows > 4) {
+            store(c, c0 + 4 * cRow, c40, c41, accumulate);
+        }
+        if (rows > 5) {
+            store(c, c0 + 5 * cRow, c50, c51, accumulate);
+        }
+        if (rows > 6) {
+            store(c, c0 + 6 * cRow, c60, c61, accumulate);
+        }
+        if (rows > 7) {
+            store(c, c0 + 7 * cRow, c70, c71, accumulate);
         }
     }
 

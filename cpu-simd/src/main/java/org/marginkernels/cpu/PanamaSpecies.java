@@ -21,6 +21,11 @@ final class PanamaSpecies {
     /** The platform's preferred float species. */
     static final VectorSpecies<Float> PREFERRED = FloatVector.SPECIES_PREFERRED;
 
+    /** The GEMM's row block for this CPU ({@link CpuKernelsChoice#gemmRowBlock}). */
+    static final int GEMM_ROW_BLOCK = CpuKernelsChoice.gemmRowBlock(
+            System.getProperty(CpuKernelsChoice.ROW_BLOCK_PROPERTY, ""), System.getProperty("os.arch", ""),
+            PREFERRED.vectorBitSize());
+
     private static final ConcurrentMap<Integer, CpuKernels> BY_BITS = new ConcurrentHashMap<>();
 
     private PanamaSpecies() {

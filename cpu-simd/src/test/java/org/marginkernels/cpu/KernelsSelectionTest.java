@@ -93,6 +93,28 @@ class KernelsSelectionTest {
         }
     }
 
+    @Test
+    void gemmRowBlockFollowsTheRegisterFileUnlessOverridden() {
+        assertEquals(4, CpuKernelsChoice.gemmRowBlock("", "amd64", 256));
+        assertEquals(8, CpuKernelsChoice.gemmRowBlock("", "amd64", 512));
+        assertEquals(8, CpuKernelsChoice.gemmRowBlock("", "aarch64", 128));
+        assertEquals(4, CpuKernelsChoice.gemmRowBlock("", "riscv64", 256));
+        assertEquals(8, CpuKernelsChoice.gemmRowBlock(" 8 ", "amd64", 256));
+        assertEquals(4, CpuKernelsChoice.gemmRowBlock("4", "aarch64", 128));
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> CpuKernelsChoice.gemmRowBlock("6", "amd64", 256));
+        assertTrue(e.getMessage().contains(CpuKernelsChoice.ROW_BLOCK_PROPERTY), e.getMessage());
+    }
+
+    /** The surefire runs that force a row block get it (the kernels' classes read the property once). */
+    @Test
+    void forcedRowBlockIsTheOneInUse() {
+        String forced = System.getProperty(CpuKernelsChoice.ROW_BLOCK_PROPERTY);
+        assumeTrue(forced != null && VECTOR_MODULE
+                && !"scalar".equals(System.getProperty(CpuKernelsChoice.KERNELS_PROPERTY)), "a forced row block");
+        assertEquals(Integer.parseInt(forced.trim()), CpuKernelsChoice.choose(0).rowBlock());
+    }
+
     private static void restore(String value) {
         if (value == null) {
             System.clearProperty(CpuKernelsChoice.KERNELS_PROPERTY);
