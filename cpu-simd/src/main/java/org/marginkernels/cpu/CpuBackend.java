@@ -31,8 +31,9 @@ import org.marginkernels.spi.TopK;
  * <li>normalize the features once (norms in double); per row, the target cosine c_y by the very operations of the
  * cosine tile's GEMM (so a class whose weights equal the target's ties with it bit for bit) and f_y = f(c_y) with
  * the spec's double evaluator (f_y is known before the tiles, as the SV/MV transforms need);</li>
- * <li>forward pass over tiles: the cosine tile C_t = X^ W_t^T / |w_j| (one register-blocked GEMM, 12 x 2 vectors on
- * CPUs with 32 vector registers, the inverse class norms folded into the packed weight panel), the non-target
+ * <li>forward pass over tiles: the cosine tile C_t = X^ W_t^T / |w_j| (one register-blocked GEMM, 4 or 8 rows x 2
+ * vectors ({@link PanamaGemm}), X^ packed once in row blocks, the inverse class norms folded into the packed weight
+ * panel), the non-target
  * logits z = s g(c, f_y) (vector code compiled from the spec) and the tile's per-row (max, sum exp(z - max)) of the
  * non-targets, reduced without storing the logits and {@value FusedMarginSoftmax#ROW_CHUNK} rows at a time, right
  * after the GEMM wrote them, so they are read from L2;</li>
