@@ -29,11 +29,11 @@ class GemmProperties extends CpuTestSupport {
         CpuKernels kernels = kernels(width == 0 || bits > preferredBits ? 0 : bits);
         int nr = kernels.panelWidth();
         SplittableRandom r = new SplittableRandom(seed);
-        // A (m x k) inside a larger array at an offset, in either layout
-        int aOff = 3;
-        int aRow = transposedA ? 1 : k + 2;
-        int aK = transposedA ? m + 1 : 1;
-        float[] a = random(r, aOff + (m - 1) * aRow + (k - 1) * aK + 1);
+        Strided sa = Strided.random(r, m, k, transposedA);
+        float[] a = sa.a();
+        int aOff = sa.off();
+        int aRow = sa.row();
+        int aK = sa.k();
         float[] b = random(r, panels * k * nr);
         int cRow = panels * nr + 5;
         int cOff = 7;
@@ -73,20 +73,17 @@ class GemmProperties extends CpuTestSupport {
         CpuKernels kernels = scalar ? new ScalarKernels() : kernels(0);
         int mr = kernels.rowBlock();
         SplittableRandom r = new SplittableRandom(seed);
-        int aOff = 2;
-        int aRow = transposedA ? 1 : k + 1;
-        int aK = transposedA ? m + 2 : 1;
-        float[] a = random(r, aOff + (m - 1) * aRow + (k - 1) * aK + 1);
+        Strided sa = Strided.random(r, m, k, transposedA);
         int outOff = 5;
         int size = (int) Packing.rowBlockFloats(m, k, mr);
         assertEquals((m + mr - 1) / mr * mr * k, size);
         float[] out = random(r, outOff + size + 4);
         float[] before = out.clone();
-        Packing.rowBlocks(kernels, a, aOff, aRow, aK, m, k, out, outOff);
+        Packing.rowBlocks(kernels, sa.a(), sa.off(), sa.row(), sa.k(), m, k, out, outOff);
         int blocks = (m + mr - 1) / mr;
         for (int i = 0; i < blocks * mr; i++) {
             for (int kk = 0; kk < k; kk++) {
-                float expected = i < m ? a[aOff + i * aRow + kk * aK] : 0f;
+                float expected = i < m ? sa.a()[sa.off() + i * sa.row() + kk * sa.k()] : 0f;
                 int at = outOff + (i / mr) * mr * k + kk * mr + i % mr;
                 assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[at]), "A[" + i + "][" + kk
                         + "] at " + at);
@@ -97,6 +94,21 @@ class GemmProperties extends CpuTestSupport {
         }
         for (int e = outOff + size; e < out.length; e++) {
             assertEquals(before[e], out[e], "after the blocks, element " + e);
+        }
+    }
+
+    /**
+     * A (m x k) inside a larger array at an offset, A[i][kk] at a[off + i*row + kk*k]: rows contiguous (with a gap
+     * between rows), or columns contiguous as for dC^T.
+     */
+    private record Strided(float[] a, int off, int row, int k) {
+
+        static Strided random(SplittableRandom r, int m, int k, boolean transposed) {
+            int off = 3;
+            int row = transposed ? 1 : k + 2;
+            int kStride = transposed ? m + 1 : 1;
+            return new Strided(GemmProperties.random(r, off + (m - 1) * row + (k - 1) * kStride + 1), off, row,
+                    kStride);
         }
     }
 
