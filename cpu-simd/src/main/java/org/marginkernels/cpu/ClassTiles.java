@@ -8,9 +8,10 @@ import org.marginkernels.spi.RowCheck;
  * inverse class norms, and the three GEMMs of a tile. Tiles are independent, so any worker can process any tile;
  * results never depend on which worker did.
  *
- * <p>Scratch lives in the {@link Workspace}: shared slots below {@link #WORKER_SLOTS}, then
- * {@link #SLOTS_PER_WORKER} private slots per worker (packed W tile, dW^ tile, cosine tile, tile norms, and the
- * staged W and dW rows of off-heap weights), so that workers never share a buffer.
+ * <p>Scratch lives in the {@link Workspace}: shared slots below {@link #WORKER_SLOTS} (X^, its packed panels and its
+ * row blocks, which every use of this class keeps, top-k included), then {@link #SLOTS_PER_WORKER} private slots
+ * per worker (packed W tile, dW^ tile, cosine tile, tile norms, the staged W and dW rows of off-heap weights, and a
+ * dL/dc block in row blocks for the gradient GEMMs), so that workers never share a buffer.
  *
  * <p>W and dW are {@link MatrixRows}: a float[] read in place, or an off-heap segment whose tile rows are staged
  * into the worker's buffer each time the tile is read (and whose dW rows are written there and copied back); every
@@ -30,8 +31,9 @@ final class ClassTiles {
     static final int WORKER_SLOTS = 9;
     static final int SLOTS_PER_WORKER = 9;
     // per-worker slots: a packed W tile, a dW^ tile, a cosine tile (or a scaled copy of a dL/dc block), a tile's
-    // inverse norms (when the norms are not kept for the whole problem), and a tile pooled over sub-centers with
-    // each class's nearest sub-center (a loss of K > 1 sub-centers)
+    // inverse norms (when the norms are not kept for the whole problem), a tile pooled over sub-centers with each
+    // class's nearest sub-center (a loss of K > 1 sub-centers), the staged W and dW rows (off-heap weights), and
+    // a dL/dc block or its transpose in the GEMM's row blocks
     static final int PACK = 0;
     static final int DW_HAT = 1;
     static final int COSINE_TILE = 2;
@@ -478,8 +480,8 @@ final class ClassTiles {
     }
 
     /** Floats this object keeps in the workspace besides per-worker buffers. */
-    static long sharedFloats(int batch, int classes, int dimPadded) {
-        // X^, its packed panels and its row blocks (at most batch + 7 rows of dimPadded)
-        return 3L * batch * dimPadded + 7L * dimPadded + 2L * batch + 3L * classes;
+    static long sharedFloats(int batch, int classes, int dimPadded, int rowBlock) {
+        // X^, its packed panels and its row blocks (at most batch + rowBlock - 1 rows of dimPadded)
+        return 3L * batch * dimPadded + (rowBlock - 1L) * dimPadded + 2L * batch + 3L * classes;
     }
 }

@@ -84,8 +84,8 @@ interface CpuKernels {
     float max(float[] a, int off, int n);
 
     /**
-     * C (m x panels*NR) = A (m x k) * B, or C += A B when {@code accumulate}; A is in row blocks from {@code aOff}
-     * (the start of a block), B is packed (panels of NR columns), C rows start at {@code cOff + i*cRow} and are
+     * C (m x panels*NR) = A (m x k) * B, or C += A B when {@code accumulate}; A is in row blocks of this kernels'
+     * {@link #rowBlock()}: ceil(m / MR) whole blocks from {@code aOff} (the start of a block), B is packed (panels of NR columns), C rows start at {@code cOff + i*cRow} and are
      * written for whole panels, rows [0, m) only. Each element of C is one chain of FMAs over k in order, from zero
      * (then added once to C when accumulating), whatever the block or vector width. c modified.
      */

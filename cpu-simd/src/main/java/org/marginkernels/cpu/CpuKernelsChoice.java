@@ -32,6 +32,8 @@ final class CpuKernelsChoice {
      * @throws UnsupportedOperationException when panama is forced but unusable, or the property is invalid
      */
     static CpuKernels choose(int vectorBits) {
+        // checked whatever the mode, so a typo in the tuning knob is an exception, not a fallback to scalar kernels
+        gemmRowBlock(System.getProperty(ROW_BLOCK_PROPERTY, ""), "", 0);
         String forced = System.getProperty(KERNELS_PROPERTY, "").trim();
         switch (forced) {
             case "scalar" -> {
@@ -80,8 +82,6 @@ final class CpuKernelsChoice {
     }
 
     private static CpuKernels panama(int vectorBits) {
-        // checked here, before the kernels' classes read it, so a bad value is this exception, not a failed class
-        gemmRowBlock(System.getProperty(ROW_BLOCK_PROPERTY, ""), "", 0);
         if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
             throw new UnsupportedOperationException(VECTOR_MODULE + " is not readable; run the JVM with "
                     + "--add-modules " + VECTOR_MODULE);

@@ -23,9 +23,9 @@ final class FusedMarginSoftmax {
     static final int MAX_CHUNKS = 16;
 
     /**
-     * Rows of a cosine tile computed and reduced together: 128 x 256 floats (128 KB) stay in a 512 KB - 1 MB L2
-     * next to the packed tile (512 KB at D = 512) and the features they stream, so the row reductions read them
-     * from L2, not from memory. A multiple of the GEMM's row block ({@link CpuKernels#rowBlock}, 4).
+     * Rows of a cosine tile computed and reduced together: 128 x 256 floats (128 KB) were written by the GEMM just
+     * before, so the row reductions read them from L2 (or L3 where L2 is 512 KB and the packed tile takes as much at
+     * D = 512), not from memory. A multiple of every GEMM row block ({@link CpuKernels#rowBlock}: 4 or 8).
      */
     static final int ROW_CHUNK = 128;
 
@@ -127,7 +127,8 @@ final class FusedMarginSoftmax {
             int tiles = ct.tiles;
             // plan the workspace: dX^ partials (count independent of threads), then cached tiles with what is left
             long tileBytes = (sub == 1 ? 4L : 5L) * batch * pooledTile;
-            long fixedBytes = 4L * ClassTiles.sharedFloats(batch, ct.classes, ct.dimPadded) + 16L * tiles * batch
+            long fixedBytes = 4L * ClassTiles.sharedFloats(batch, ct.classes, ct.dimPadded, kernels.rowBlock())
+                    + 16L * tiles * batch
                     + 8L * 8 * batch;
             // 1/16 of the budget is kept back for what the plan does not itemize (the pool's task objects,
             // allocator rounding) and for the previous call's per-call arrays, which may not be collected yet:
@@ -136,8 +137,9 @@ final class FusedMarginSoftmax {
             long partialFloats = (long) batch * ct.dimPadded;
             this.chunks = featureGrad == null ? 0 : dxChunks(tiles, partialFloats, left);
             left -= 4L * chunks * batch * ct.dimPadded;
+            boolean gradients = featureGrad != null || weightGrad != null;
             left -= (long) pool.size() * (4L * (2 * ct.packFloats() + ct.tileFloats() + ct.stagingFloats()
-                    + ct.lhsFloats())
+                    + (gradients ? ct.lhsFloats() : 0))
                     + (sub == 1 ? 0 : 5L * batch * pooledTile));
             boolean secondPass = featureGrad != null || weightGrad != null || dynamicScale;
             // the cache is one array: at most as many tiles as a Java array holds, whatever the budget

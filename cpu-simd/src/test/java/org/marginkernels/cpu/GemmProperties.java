@@ -1,11 +1,14 @@
 package org.marginkernels.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 
 /**
  * The GEMM micro-kernels against an exact oracle. Every element of C is one chain of fused multiply-adds over k in
@@ -27,6 +30,45 @@ class GemmProperties extends CpuTestSupport {
         int preferredBits = kernels(0).panelWidth() / 2 * 32;
         int bits = 64 << width;
         CpuKernels kernels = kernels(width == 0 || bits > preferredBits ? 0 : bits);
+        assertOrderedFmaChain(kernels, m, k, panels, transposedA, accumulate, seed);
+    }
+
+    /**
+     * k long enough that the Vector API GEMM splits the rows into several L2 chunks ({@link PanamaGemm#rowChunk}:
+     * 20 to 40 rows here), with a row-block tail inside the last chunk.
+     */
+    @Property(tries = 12, seed = "20261208")
+    void rowChunksAndTheirTailsAreTheOrderedFmaChain(@ForAll @IntRange(min = 1500, max = 3000) int k,
+            @ForAll @IntRange(min = 0, max = 2) int rowsCase, @ForAll @IntRange(min = 1, max = 2) int panels,
+            @ForAll boolean transposedA, @ForAll boolean accumulate, @ForAll long seed) {
+        int m = rowsCase == 0 ? 41 : rowsCase == 1 ? 131 : 300;
+        assertOrderedFmaChain(kernels(0), m, k, panels, transposedA, accumulate, seed);
+    }
+
+    /**
+     * The chunk is whole row blocks and keeps a chunk's A and C rows within 256 KB, or is one block: k from 1 to
+     * 100 000 (1, 2, 4, ... and their neighbours) and 1 to 64 panels.
+     */
+    @Test
+    void rowChunkIsWholeBlocksWithinItsBudget() {
+        assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(), "Vector API kernels only");
+        int mr = PanamaSpecies.GEMM_ROW_BLOCK;
+        int nr = PanamaJobs.panelWidth(PanamaSpecies.PREFERRED);
+        for (int base = 1; base <= 100_000; base *= 2) {
+            for (int k = Math.max(1, base - 1); k <= base + 1; k++) {
+                for (int panels = 1; panels <= 64; panels++) {
+                    int chunk = PanamaGemm.rowChunk(k, panels);
+                    String at = "k=" + k + " panels=" + panels + " chunk=" + chunk;
+                    assertEquals(0, chunk % mr, at);
+                    assertTrue(chunk >= mr, at);
+                    assertTrue(chunk == mr || 4L * chunk * (k + (long) panels * nr) <= 256 * 1024, at);
+                }
+            }
+        }
+    }
+
+    private static void assertOrderedFmaChain(CpuKernels kernels, int m, int k, int panels, boolean transposedA,
+            boolean accumulate, long seed) {
         int nr = kernels.panelWidth();
         SplittableRandom r = new SplittableRandom(seed);
         Strided sa = Strided.random(r, m, k, transposedA);

@@ -106,6 +106,25 @@ class KernelsSelectionTest {
         assertTrue(e.getMessage().contains(CpuKernelsChoice.ROW_BLOCK_PROPERTY), e.getMessage());
     }
 
+    /** A bad row block is refused whatever the kernels mode, never a silent fall back to the scalar kernels. */
+    @Test
+    void badRowBlockIsRefusedInEveryMode() {
+        String rowBlock = System.getProperty(CpuKernelsChoice.ROW_BLOCK_PROPERTY);
+        String kernels = System.getProperty(CpuKernelsChoice.KERNELS_PROPERTY);
+        try {
+            System.setProperty(CpuKernelsChoice.ROW_BLOCK_PROPERTY, "6");
+            for (String mode : new String[] {"", "panama", "scalar"}) {
+                System.setProperty(CpuKernelsChoice.KERNELS_PROPERTY, mode);
+                UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                        () -> CpuKernelsChoice.choose(0), "mode '" + mode + "'");
+                assertTrue(e.getMessage().contains(CpuKernelsChoice.ROW_BLOCK_PROPERTY), e.getMessage());
+            }
+        } finally {
+            restore(CpuKernelsChoice.ROW_BLOCK_PROPERTY, rowBlock);
+            restore(CpuKernelsChoice.KERNELS_PROPERTY, kernels);
+        }
+    }
+
     /** The surefire runs that force a row block get it (the kernels' classes read the property once). */
     @Test
     void forcedRowBlockIsTheOneInUse() {
@@ -116,10 +135,14 @@ class KernelsSelectionTest {
     }
 
     private static void restore(String value) {
+        restore(CpuKernelsChoice.KERNELS_PROPERTY, value);
+    }
+
+    private static void restore(String property, String value) {
         if (value == null) {
-            System.clearProperty(CpuKernelsChoice.KERNELS_PROPERTY);
+            System.clearProperty(property);
         } else {
-            System.setProperty(CpuKernelsChoice.KERNELS_PROPERTY, value);
+            System.setProperty(property, value);
         }
     }
 }
