@@ -222,7 +222,8 @@ public final class GalleryIndex implements AutoCloseable {
             int[] rows = new int[results];
             float[] scores = new float[results];
             GalleryView view = store.view();
-            if (store.halfSize && q <= HALF_SIZE_MAX_QUERIES) {
+            // where the candidates would be every row, scanning the codes first is only extra work
+            if (store.halfSize && q <= HALF_SIZE_MAX_QUERIES && HalfSizeSearch.candidates(k, count) < count) {
                 HalfSizeSearch.search(searcher, view, normalized, q, k, rows, scores);
             } else {
                 searcher.search(view, normalized, q, k, rows, scores);

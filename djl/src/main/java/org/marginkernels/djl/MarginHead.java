@@ -104,7 +104,7 @@ public final class MarginHead extends AbstractBlock {
                     buffers.featureGrad, buffers.weightGradSegment(manager), 0);
             state = step.state();
             lastLoss = step.result().loss();
-            NDArray[] grads = {NDArrays.create(manager, buffers.featureGrad, features.getShape()),
+            NDArray[] grads = {manager.create(buffers.featureGrad, features.getShape()),
                 buffers.weightGradArray(manager, weights.getShape())};
             return new NDList(GradientSurrogate.of(lastLoss, new NDArray[] {features, weights}, grads));
         }
@@ -117,7 +117,12 @@ public final class MarginHead extends AbstractBlock {
         NDArray features = inputs.singletonOrThrow();
         NDArray weights = parameterStore.getValue(weight, features.getDevice(), training);
         NDManager manager = features.getManager();
-        NDArray cosines = unitRows(features, manager).matMul(unitRows(weights, manager).transpose());
+        // c_ij = (x^_i . w_j) / |w_j|: W's norms divide the batch x classes product, so no normalized copy of W
+        // (classes x dim) is made per call
+        NDArray classNorms = owned(weights.norm(new int[] {1}, true), manager).transpose();
+        NDArray weightsT = owned(weights.transpose(), manager);
+        NDArray unitFeatures = features.div(features.norm(new int[] {1}, true));
+        NDArray cosines = unitFeatures.matMul(weightsT).div(classNorms);
         if (loss.subCenters() > 1) {
             cosines = cosines.reshape(features.getShape().get(0), classes, loss.subCenters()).max(new int[] {2});
         }
@@ -125,15 +130,12 @@ public final class MarginHead extends AbstractBlock {
     }
 
     /**
-     * Rows divided by their L2 norms, owned by {@code owner}: ops attach results to the manager of the array they
-     * are called on, and W's is the parameter's, where a result would live as long as the model.
+     * {@code array}, attached to {@code owner}: ops attach results to the manager of the array they are called on,
+     * and W's is the parameter's, where a result would live as long as the model.
      */
-    private static NDArray unitRows(NDArray rows, NDManager owner) {
-        NDArray norms = rows.norm(new int[] {1}, true);
-        norms.attach(owner);
-        NDArray unit = rows.div(norms);
-        unit.attach(owner);
-        return unit;
+    private static NDArray owned(NDArray array, NDManager owner) {
+        array.attach(owner);
+        return array;
     }
 
     private static long embeddingDim(Shape features) {

@@ -1,9 +1,7 @@
 package org.marginkernels.djl;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -98,16 +96,5 @@ final class NDArrays {
             throw new IllegalArgumentException("labels[" + i + "] must fit an int, got " + value);
         }
         return (int) value;
-    }
-
-    /**
-     * A float32 array of the given shape holding {@code values}, on the manager's device, owned by the manager.
-     *
-     * @param values row-major values, shape.size() of them. Not modified.
-     */
-    static NDArray create(NDManager manager, float[] values, Shape shape) {
-        ByteBuffer storage = manager.allocateDirect(Math.multiplyExact(values.length, Float.BYTES));
-        storage.order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
-        return manager.create(storage, shape, DataType.FLOAT32);
     }
 }
