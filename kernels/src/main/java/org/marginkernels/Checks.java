@@ -1,6 +1,7 @@
 package org.marginkernels;
 
 import org.marginkernels.spi.ArgumentChecks;
+import org.marginkernels.spi.KernelBackend;
 import org.marginkernels.spi.RowCheck;
 
 /**
@@ -54,9 +55,9 @@ final class Checks {
      */
     static int product(String what, int rows, int cols) {
         long n = (long) rows * cols;
-        if (n > Integer.MAX_VALUE - 8) {
+        if (n > KernelBackend.MAX_HEAP_FLOATS) {
             throw new IllegalArgumentException(what + " = " + rows + " x " + cols + " = " + n
-                    + " elements exceeds the largest Java array (" + (Integer.MAX_VALUE - 8) + ")");
+                    + " elements exceeds the largest Java array (" + KernelBackend.MAX_HEAP_FLOATS + ")");
         }
         return (int) n;
     }

@@ -20,10 +20,6 @@ final class GalleryIds {
         Arrays.fill(rows, FREE);
     }
 
-    int size() {
-        return size;
-    }
-
     /** The row of {@code id}, or -1 when absent. */
     int row(long id) {
         int mask = keys.length - 1;

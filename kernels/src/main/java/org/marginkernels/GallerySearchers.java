@@ -42,6 +42,9 @@ final class GallerySearchers {
                 LOG.log(Level.INFO, "gallery searcher {0} skipped: {1}", p.name(), e.getMessage());
             }
         }
+        if (name == null) {
+            throw new IllegalStateException("no gallery searcher is usable; the reference searcher should always be");
+        }
         throw new IllegalArgumentException("unknown gallery searcher '" + name + "'; available: "
                 + providers.stream().map(GallerySearcherProvider::name).toList());
     }

@@ -20,12 +20,7 @@ public final class ScalarGalleryKernels {
     public static void floatPanel(float[] a, int q, int dim, MemorySegment rows, long panelElement, float[] c) {
         for (int i = 0; i < q; i++) {
             for (int j = 0; j < GalleryLayout.PANEL; j++) {
-                float s = 0f;
-                long e = panelElement + j;
-                for (int d = 0; d < dim; d++, e += GalleryLayout.PANEL) {
-                    s = Math.fma(a[i * dim + d], rows.getAtIndex(GalleryLayout.FLOAT, e), s);
-                }
-                c[i * GalleryLayout.PANEL + j] = s;
+                c[i * GalleryLayout.PANEL + j] = chain(a, i * dim, dim, rows, panelElement + j);
             }
         }
     }
@@ -46,8 +41,16 @@ public final class ScalarGalleryKernels {
 
     /** The float score of one row: the chain of {@link #floatPanel} for that row alone. */
     public static float score(float[] a, int aOff, int dim, MemorySegment rows, int row) {
+        return chain(a, aOff, dim, rows, GalleryLayout.element(row, 0, dim));
+    }
+
+    /**
+     * The FMA chain every searcher's float scores equal bit for bit: sum_d a[aOff + d] x[d] in order from zero, x's
+     * coordinates at float elements first, first + PANEL, ... of rows.
+     */
+    private static float chain(float[] a, int aOff, int dim, MemorySegment rows, long first) {
         float s = 0f;
-        long e = GalleryLayout.element(row, 0, dim);
+        long e = first;
         for (int d = 0; d < dim; d++, e += GalleryLayout.PANEL) {
             s = Math.fma(a[aOff + d], rows.getAtIndex(GalleryLayout.FLOAT, e), s);
         }

@@ -92,8 +92,8 @@ public final class ShardedTiles implements FusedPlan.Tiles {
 
     @Override
     public void backward(FusedPlan.Rows rows, float[] targetGrad, double[] normGrad) {
-        double[] mine = normGrad == null || shard.addsRowTerms() ? normGrad : new double[normGrad.length];
-        local.backward(rows, targetGrad, mine);
+        // null is "no row terms" (FusedPlan.Tiles#backward): only the shard that adds them passes normGrad on
+        local.backward(rows, targetGrad, shard.addsRowTerms() ? normGrad : null);
     }
 
     /** log sum_r exp(lse_r) of row i over the shards, in rank order; -infinity when every shard has -infinity. */

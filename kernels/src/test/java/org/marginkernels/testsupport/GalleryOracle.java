@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.marginkernels.GalleryIndex;
+import org.marginkernels.spi.RowCheck;
 
 /**
  * Brute-force oracles of a gallery search over a model of the enrolled rows (id -&gt; raw row): the exact float one
@@ -44,13 +45,9 @@ public final class GalleryOracle {
         return out;
     }
 
-    /** x / |x| in double, rounded once per coordinate: what the index stores. */
+    /** x / |x| in double, rounded once per coordinate, |x| summed as the index sums it: what the index stores. */
     public static float[] normalized(float[] x) {
-        double ss = 0;
-        for (float v : x) {
-            ss += (double) v * v;
-        }
-        double norm = Math.sqrt(ss);
+        double norm = Math.sqrt(RowCheck.sumOfSquares(x, 0, x.length));
         float[] out = new float[x.length];
         for (int d = 0; d < x.length; d++) {
             out[d] = (float) (x[d] / norm);
