@@ -66,47 +66,50 @@ class PartialFcTest extends WithCpuBackend {
 
     @Test
     void sampledStepIsTheSoftmaxOverTheSampledClasses() throws Exception {
+        // rate 1 samples every class: the step then runs on W itself, without copying rows out
         for (String name : new String[] {"arcface", "curricularface", "adacos-dynamic", "arcface-label-smoothing"}) {
-            MarginSoftmax loss = LossCatalogue.named(name);
-            Problem p = Problem.random(9, 29, 120, 8, 1, loss.ignoreLabel());
-            PartialFcSampler sampler = new PartialFcSampler(0.25, 77);
-            for (int[] split : new int[][] {{0, 120}, {0, 60, 120}, {0, 7, 90, 120}}) {
-                ShardRun.Outcome got = ShardRun.run(cpu, loss, p, split, 1, sampler);
-                // the oracle: the unsharded step over the sampled rows of W, labels as positions in the sample
-                int[] sample = new int[0];
-                for (int r = 0; r + 1 < split.length; r++) {
-                    int[] part = sampler.sample(p.labels(), loss.ignoreLabel(), new ClassRange(split[r],
-                            split[r + 1]), 0);
-                    int at = sample.length;
-                    sample = Arrays.copyOf(sample, at + part.length);
-                    System.arraycopy(part, 0, sample, at, part.length);
-                }
-                float[] w = new float[sample.length * p.dim()];
-                for (int k = 0; k < sample.length; k++) {
-                    System.arraycopy(p.weights(), sample[k] * p.dim(), w, k * p.dim(), p.dim());
-                }
-                int[] y = new int[p.batch()];
-                for (int i = 0; i < y.length; i++) {
-                    y[i] = p.labels()[i] == loss.ignoreLabel() ? loss.ignoreLabel()
-                            : Arrays.binarySearch(sample, p.labels()[i]);
-                }
-                float[] dx = new float[p.features().length];
-                float[] dwSampled = new float[w.length];
-                StepResult ref = cpu.step(loss, LossState.empty(), p.features(), w, y, p.dim(), dx, dwSampled);
-                float[] dw = new float[p.weights().length];
-                for (int k = 0; k < sample.length; k++) {
-                    System.arraycopy(dwSampled, k * p.dim(), dw, sample[k] * p.dim(), p.dim());
-                }
-                String what = name + " split " + Arrays.toString(split);
-                assertEquals(ref.result().loss(), got.losses()[0],
-                        ShardedAgreementTest.TOLERANCE * Math.max(1, ref.result().loss()), what);
-                ShardedAgreementTest.assertClose(dx, got.featureGrad(), what + " dX");
-                // rows not sampled: exactly zero
-                ShardedAgreementTest.assertClose(dw, got.weightGrad(), what + " dW");
-                for (int c = 0; c < p.classes(); c++) {
-                    if (Arrays.binarySearch(sample, c) < 0) {
-                        for (int k = 0; k < p.dim(); k++) {
-                            assertEquals(0f, got.weightGrad()[c * p.dim() + k], what + " untouched row " + c);
+            for (double rate : new double[] {0.25, 1}) {
+                MarginSoftmax loss = LossCatalogue.named(name);
+                Problem p = Problem.random(9, 29, 120, 8, 1, loss.ignoreLabel());
+                PartialFcSampler sampler = new PartialFcSampler(rate, 77);
+                for (int[] split : new int[][] {{0, 120}, {0, 60, 120}, {0, 7, 90, 120}}) {
+                    ShardRun.Outcome got = ShardRun.run(cpu, loss, p, split, 1, sampler);
+                    // the oracle: the unsharded step over the sampled rows of W, labels as positions in the sample
+                    int[] sample = new int[0];
+                    for (int r = 0; r + 1 < split.length; r++) {
+                        int[] part = sampler.sample(p.labels(), loss.ignoreLabel(), new ClassRange(split[r],
+                                split[r + 1]), 0);
+                        int at = sample.length;
+                        sample = Arrays.copyOf(sample, at + part.length);
+                        System.arraycopy(part, 0, sample, at, part.length);
+                    }
+                    float[] w = new float[sample.length * p.dim()];
+                    for (int k = 0; k < sample.length; k++) {
+                        System.arraycopy(p.weights(), sample[k] * p.dim(), w, k * p.dim(), p.dim());
+                    }
+                    int[] y = new int[p.batch()];
+                    for (int i = 0; i < y.length; i++) {
+                        y[i] = p.labels()[i] == loss.ignoreLabel() ? loss.ignoreLabel()
+                                : Arrays.binarySearch(sample, p.labels()[i]);
+                    }
+                    float[] dx = new float[p.features().length];
+                    float[] dwSampled = new float[w.length];
+                    StepResult ref = cpu.step(loss, LossState.empty(), p.features(), w, y, p.dim(), dx, dwSampled);
+                    float[] dw = new float[p.weights().length];
+                    for (int k = 0; k < sample.length; k++) {
+                        System.arraycopy(dwSampled, k * p.dim(), dw, sample[k] * p.dim(), p.dim());
+                    }
+                    String what = name + " rate " + rate + " split " + Arrays.toString(split);
+                    assertEquals(ref.result().loss(), got.losses()[0],
+                            ShardedAgreementTest.TOLERANCE * Math.max(1, ref.result().loss()), what);
+                    ShardedAgreementTest.assertClose(dx, got.featureGrad(), what + " dX");
+                    // rows not sampled: exactly zero
+                    ShardedAgreementTest.assertClose(dw, got.weightGrad(), what + " dW");
+                    for (int c = 0; c < p.classes(); c++) {
+                        if (Arrays.binarySearch(sample, c) < 0) {
+                            for (int k = 0; k < p.dim(); k++) {
+                                assertEquals(0f, got.weightGrad()[c * p.dim() + k], what + " untouched row " + c);
+                            }
                         }
                     }
                 }
