@@ -3,7 +3,8 @@
 # ArcFace (NDArray ops + autograd on libtorch 2.7.1), our MarginHead through DJL's autograd, and the fused step alone.
 # libtorch and the cpu backend get 2 threads each. Prints a "vs DJL" table (DJL's time / ours), then times the three
 # steps again in alternating rounds (PairedStepTiming), the fairer ratio when other jobs share the machine.
-# Extra arguments go to JMH, e.g. -p shape=128x512x50000 -wi 1 -i 2; ROUNDS sets the paired rounds (default 7).
+# SHAPE (BxDxC, default 256x512x100000) is the shape of both; extra arguments go to JMH, e.g. -wi 1 -i 2; ROUNDS
+# sets the paired rounds (default 7).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/java25.sh
@@ -14,7 +15,8 @@ mvn -B -q -ntp "${repo[@]}" -pl djl test-compile dependency:build-classpath \
 cp="djl/target/test-classes:djl/target/classes:$(cat djl/target/test-classpath.txt)"
 csv=djl/target/arcface-step.csv
 # libtorch's intra-op pool reads OMP_NUM_THREADS too; DJL's property (in the benchmark's @Fork) sets it as well
-OMP_NUM_THREADS=2 java -cp "$cp" org.openjdk.jmh.Main ArcFaceStepBenchmark -rf csv -rff "$csv" "$@"
+shape=${SHAPE:-256x512x100000}
+OMP_NUM_THREADS=2 java -cp "$cp" org.openjdk.jmh.Main ArcFaceStepBenchmark -p shape="$shape" -rf csv -rff "$csv" "$@"
 echo
 echo "lscpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs visible; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 awk -F, 'NR > 1 {
@@ -31,4 +33,4 @@ awk -F, 'NR > 1 {
 echo
 OMP_NUM_THREADS=2 java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx6g \
     -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -Dai.djl.pytorch.num_interop_threads=1 \
-    -cp "$cp" org.marginkernels.djl.PairedStepTiming 256x512x100000 2 "${ROUNDS:-7}"
+    -cp "$cp" org.marginkernels.djl.PairedStepTiming "$shape" 2 "${ROUNDS:-7}"

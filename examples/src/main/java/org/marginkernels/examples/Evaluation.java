@@ -62,30 +62,16 @@ public final class Evaluation {
     }
 
     /**
-     * Top-1 closed-set accuracy: the fraction of samples whose most similar class weight (by cosine, with
-     * {@link Backend#topK}) is their own class.
+     * Top-1 closed-set accuracy: the fraction of samples whose predicted class (the nearest class weight by cosine,
+     * {@code Trainer}) is their own.
      *
-     * @param classWeights classes x dim. Not modified.
-     * @param test samples of the training classes not trained on. Not modified.
+     * @param predicted one class per sample. Not modified.
+     * @param labels one per sample. Not modified.
      */
-    public static double closedSetAccuracy(Backend backend, Mlp model, float[] classWeights, Dataset test) {
-        return top1Accuracy(backend, Embedder.embed(model, test), classWeights, test.labels(), model.outputDim());
-    }
-
-    /**
-     * The fraction of rows whose nearest class weight by cosine is their label.
-     *
-     * @param embeddings rows x dim. Not modified.
-     * @param classWeights classes x dim. Not modified.
-     * @param labels one per row. Not modified.
-     */
-    public static double top1Accuracy(Backend backend, float[] embeddings, float[] classWeights, int[] labels,
-            int dim) {
-        int[] best = new int[labels.length];
-        backend.topK(embeddings, classWeights, dim, 1, best, new float[labels.length]);
+    public static double accuracy(int[] predicted, int[] labels) {
         int right = 0;
         for (int r = 0; r < labels.length; r++) {
-            right += best[r] == labels[r] ? 1 : 0;
+            right += predicted[r] == labels[r] ? 1 : 0;
         }
         return (double) right / labels.length;
     }

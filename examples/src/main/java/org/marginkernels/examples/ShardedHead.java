@@ -74,11 +74,6 @@ final class ShardedHead implements AutoCloseable {
         return head.nearestClass(embeddings, weights);
     }
 
-    /** The whole class weight matrix, gathered once for evaluation. */
-    float[] gatherWeights(float[] weights) {
-        return head.gatherWeights(weights);
-    }
-
     /** Prints this rank's compute and communication per step since the last call, and resets the counters. */
     void printTimes(PrintStream out, int steps) {
         double compute = computeNanos / 1e6 / steps;

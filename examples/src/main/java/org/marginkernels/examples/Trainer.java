@@ -106,8 +106,6 @@ public final class Trainer {
         float[] stepLosses = new float[totalSteps];
         double[] epochLosses = new double[config.epochs()];
         double[] epochAccuracy = new double[config.epochs()];
-        int[] nearest = new int[batch];
-        float[] nearestScore = new float[batch];
         long headNanos = 0;
         long firstEpochHeadNanos = 0;
         double headFlops = 6.0 * batch * classes * sub * dim;
@@ -144,16 +142,9 @@ public final class Trainer {
                 last = result;
                 if (s % ACCURACY_EVERY == 0) {
                     // nearest class weight before this step's update: the batch as the head scored it
-                    if (shard == null) {
-                        backend.topK(emb, head.value(), dim, 1, nearest, nearestScore);
-                    } else {
-                        int[] best = shard.nearestClass(emb, head.value());
-                        for (int r = 0; r < batch; r++) {
-                            nearest[r] = best[r] * sub;
-                        }
-                    }
+                    int[] nearest = nearestClasses(backend, shard, emb, head.value(), dim, sub);
                     for (int r = 0; r < batch; r++) {
-                        correct += nearest[r] / sub == y[r] ? 1 : 0;
+                        correct += nearest[r] == y[r] ? 1 : 0;
                     }
                     scored += batch;
                 }
@@ -183,11 +174,31 @@ public final class Trainer {
 
         Evaluation.Verification ver = Evaluation.verify(backend, model, split.verification(), config.pairsPerKind(),
                 config.seed() + 3, config.threads());
-        float[] wholeHead = shard == null ? head.value() : shard.gatherWeights(head.value());
-        double closed = Evaluation.closedSetAccuracy(backend, model, wholeHead, split.closedSetTest());
+        Dataset closedSet = split.closedSetTest();
+        double closed = Evaluation.accuracy(
+                nearestClasses(backend, shard, Embedder.embed(model, closedSet), head.value(), dim, sub),
+                closedSet.labels());
         return new TrainingReport(backend.name(), loss.toString(), stepLosses, epochLosses, epochAccuracy,
                 ver.accuracy(), ver.tarAtFar(), ver.identification(), closed, ver.genuineScores(), ver.impostorScores(), totalSteps,
                 headNanos, totalSteps - stepsPerEpoch, headNanos - firstEpochHeadNanos, headFlops * totalSteps, (long) totalSteps * batch, trainNanos);
+    }
+
+    /**
+     * The class of the nearest class weight by cosine (the best sub-center's class for K &gt; 1) of each row, over
+     * every rank's classes when sharded, where each rank searches only its own rows of W.
+     */
+    private static int[] nearestClasses(Backend backend, ShardedHead shard, float[] embeddings, float[] weights,
+            int dim, int sub) {
+        if (shard != null) {
+            return shard.nearestClass(embeddings, weights);
+        }
+        int rows = embeddings.length / dim;
+        int[] best = new int[rows];
+        backend.topK(embeddings, weights, dim, 1, best, new float[rows]);
+        for (int r = 0; r < rows; r++) {
+            best[r] /= sub;
+        }
+        return best;
     }
 
     private void printHeader(OpenSetSplit split, int[] sizes, long parameters, MarginSoftmax loss, String backend,
