@@ -166,11 +166,8 @@ public final class Backend implements AutoCloseable {
             }
         };
         BatchStatistics batch = statistics(loss, features, featureNorms, source, classes, labels, dim, null);
-        LossState used = loss.beforeStep(state, batch);
-        MarginSoftmax bound = loss.boundForStep(used, batch, labels);
-        LossResult result = impl.forwardBackward(bound, features, weights, weightsOffset, classes, labels, dim,
-                featureGrad, weightGrad, weightGradOffset);
-        return new StepResult(result, loss.afterStep(used, result));
+        return loss.step(state, batch, labels, bound -> impl.forwardBackward(bound, features, weights, weightsOffset,
+                classes, labels, dim, featureGrad, weightGrad, weightGradOffset));
     }
 
     /** The segment methods' checks, in the float[] path's order; returns the feature rows' norms. */
@@ -235,10 +232,8 @@ public final class Backend implements AutoCloseable {
         }
         BatchStatistics batch = statistics(loss, features, featureNorms, heapSource(weights, dim),
                 weights.length / dim / loss.subCenters(), labels, dim, shard);
-        LossState used = loss.beforeStep(state, batch);
-        MarginSoftmax bound = loss.boundForStep(used, batch, labels);
-        LossResult result = pass(bound, features, weights, labels, dim, featureGrad, weightGrad, shard);
-        return new StepResult(result, loss.afterStep(used, result));
+        return loss.step(state, batch, labels,
+                bound -> pass(bound, features, weights, labels, dim, featureGrad, weightGrad, shard));
     }
 
     private LossResult pass(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
+import java.util.function.Function;
 import org.marginkernels.spec.Expr;
 import org.marginkernels.spec.Exprs;
 import org.marginkernels.spec.KernelSpec;
@@ -102,7 +103,7 @@ public final class MarginSoftmax {
     }
 
     /** The state a step with this batch uses: every rule's {@link StateRule#beforeStep}, in order. */
-    public LossState beforeStep(LossState previous, BatchStatistics batch) {
+    LossState beforeStep(LossState previous, BatchStatistics batch) {
         LossState state = previous;
         for (StateRule rule : rules()) {
             state = rule.beforeStep(state, batch);
@@ -223,18 +224,26 @@ public final class MarginSoftmax {
     }
 
     /**
-     * The loss one step runs: this loss with {@code used} bound ({@link #bind}) and the rules' per-row margins of
-     * {@code batch}; what {@link Backend#step} runs, public for a backend whose weights live elsewhere (a GPU).
+     * One step of a stateful loss around a pass that computes it: the state this batch uses (every rule's
+     * {@link StateRule#beforeStep}, in order), the pass run on this loss with that state bound ({@link #bind}) and
+     * the rules' per-row margins of {@code batch}, then the state the next step starts from (every rule's
+     * {@link StateRule#afterStep}). What {@link Backend#step} does, public for a backend whose weights live
+     * elsewhere (a GPU's resident weights).
      *
-     * @param used the state {@link #beforeStep} returned for this batch. Not modified.
+     * @param state the previous step's state. Not modified.
+     * @param batch the batch statistics of this step's rows. Not modified.
      * @param labels class per row or the ignore label. Not modified.
+     * @param pass runs the loss it is given on this step's problem
      */
-    public MarginSoftmax boundForStep(LossState used, BatchStatistics batch, int[] labels) {
-        return bind(used).withRowMargins(rowMargins(used, batch, labels));
+    public StepResult step(LossState state, BatchStatistics batch, int[] labels,
+            Function<MarginSoftmax, LossResult> pass) {
+        LossState used = beforeStep(state, batch);
+        LossResult result = pass.apply(bind(used).withRowMargins(rowMargins(used, batch, labels)));
+        return new StepResult(result, afterStep(used, result));
     }
 
     /** The state the next step starts from: every rule's {@link StateRule#afterStep}, in order. */
-    public LossState afterStep(LossState used, LossResult result) {
+    LossState afterStep(LossState used, LossResult result) {
         LossState state = used;
         for (StateRule rule : rules()) {
             state = rule.afterStep(state, result);

@@ -157,10 +157,8 @@ public final class ResidentClassWeights implements AutoCloseable {
             float[] targetRows = s.read(target, labels.length * loss.subCenters() * dim);
             BatchStatistics batch = BatchStatistics.ofTargetRows(loss, features, featureNorms, targetRows, labels,
                     dim, rows / loss.subCenters());
-            LossState used = loss.beforeStep(state, batch);
-            MarginSoftmax bound = loss.boundForStep(used, batch, labels);
-            LossResult result = fused().run(bound, s, features, w, rows, labels, dim, featureGrad, weightGrad);
-            return new StepResult(result, loss.afterStep(used, result));
+            return loss.step(state, batch, labels,
+                    bound -> fused().run(bound, s, features, w, rows, labels, dim, featureGrad, weightGrad));
         });
     }
 
