@@ -52,13 +52,13 @@
 #define SAFE_SUM_OF_SQUARES 8.27180613e-25f
 
 /*
- * c = (xhat_row . w_r) * winv_r for row = row0 + LOCAL_Y and weight row r = cls * stride + sub of class
- * cls = class0 + LOCAL_X; 0 outside [rows, classEnd). The products are accumulated with FMAF in k order (zero
+ * c = (xhat_row . w_cls) * winv_cls for row = row0 + LOCAL_Y and weight row cls = class0 + LOCAL_X; 0 outside
+ * [rows, classEnd). The products are accumulated with FMAF in k order (zero
  * padding included), so mk_target_cosines, which repeats this order, gives every target cosine bit for bit.
  */
 DEVICE float mk_cosine_tile(GLOBAL const float* xhat, GLOBAL const float* w, GLOBAL const float* winv,
-        const int rows, const int classEnd, const int dim, const int row0, const int class0, const int stride,
-        const int sub, LOCAL_PTR float* xs, LOCAL_PTR float* ws) {
+        const int rows, const int classEnd, const int dim, const int row0, const int class0, LOCAL_PTR float* xs,
+        LOCAL_PTR float* ws) {
     const int ty = LOCAL_Y;
     const int tx = LOCAL_X;
     float acc = 0.0f;
@@ -66,14 +66,14 @@ DEVICE float mk_cosine_tile(GLOBAL const float* xhat, GLOBAL const float* w, GLO
         const int k = k0 + tx;
         xs[ty * TILE_PAD + tx] = (row0 + ty < rows && k < dim) ? xhat[(long) (row0 + ty) * dim + k] : 0.0f;
         ws[ty * TILE_PAD + tx] = (class0 + ty < classEnd && k < dim)
-                ? w[((long) (class0 + ty) * stride + sub) * dim + k] : 0.0f;
+                ? w[(long) (class0 + ty) * dim + k] : 0.0f;
         BARRIER();
         for (int kk = 0; kk < TILE; kk++) {
             acc = FMAF(xs[ty * TILE_PAD + kk], ws[tx * TILE_PAD + kk], acc);
         }
         BARRIER();
     }
-    return class0 + tx < classEnd ? acc * winv[(class0 + tx) * stride + sub] : 0.0f;
+    return class0 + tx < classEnd ? acc * winv[class0 + tx] : 0.0f;
 }
 
 /*
@@ -323,7 +323,7 @@ KERNEL void mk_cosine_matrix(GLOBAL const float* xhat, GLOBAL const float* w, GL
     LOCAL_MEM float ws[TILE * TILE_PAD];
     const int row0 = rowBegin + GROUP_Y * TILE;
     const int class0 = GROUP_X * TILE;
-    const float c = mk_cosine_tile(xhat, w, winv, rowEnd, classes, dim, row0, class0, 1, 0, xs, ws);
+    const float c = mk_cosine_tile(xhat, w, winv, rowEnd, classes, dim, row0, class0, xs, ws);
     const int row = row0 + LOCAL_Y;
     const int cls = class0 + LOCAL_X;
     if (row < rowEnd && cls < classes) {
@@ -477,7 +477,7 @@ KERNEL void mk_pair_cosines(GLOBAL const float* left, GLOBAL const float* right,
 }
 
 /*
- * c_iy per row (0 on ignored rows), bit for bit the cosine mk_class_cosine computes for (i, y_i): the same FMAF
+ * c_iy per row (0 on ignored rows), bit for bit the cosine mk_class_cosine_block computes for (i, y_i): the same FMAF
  * steps over the same zero-padded k range and the same max over sub-centers, so a class whose weight row equals the
  * target's ties with it exactly at the hard-negative test. One work-item per row.
  */

@@ -33,6 +33,15 @@ class KernelSourceGoldenTest {
     private static final Path GOLDEN = Path.of("src", "test", "resources", "golden");
     private static final boolean UPDATE = Boolean.getBoolean("marginkernels.golden.update");
 
+    /** The launcher sizes grids with the same block and scan-group sizes the kernel body is written for. */
+    @Test
+    void launcherConstantsAreTheKernelBodysDefines() {
+        assertTrue(KernelSource.body().contains("#define MK_BLOCK " + KernelLauncher.BLOCK + "\n"),
+                "MK_BLOCK must be KernelLauncher.BLOCK = " + KernelLauncher.BLOCK);
+        assertTrue(KernelSource.body().contains("#define MK_SCAN_GROUP " + KernelLauncher.SCAN_GROUP + "\n"),
+                "MK_SCAN_GROUP must be KernelLauncher.SCAN_GROUP = " + KernelLauncher.SCAN_GROUP);
+    }
+
     @TestFactory
     Stream<DynamicTest> printedSourceMatchesGoldenFiles() {
         List<DynamicTest> tests = new ArrayList<>();
