@@ -1,7 +1,6 @@
 package org.marginkernels;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.Objects;
 import org.marginkernels.spi.ArgumentChecks;
 import org.marginkernels.spi.ClassShard;
@@ -253,7 +252,7 @@ public final class Backend implements AutoCloseable {
         int sub = loss.subCenters();
         int first = shard == null ? 0 : shard.first();
         float[] targetRows = new float[Math.multiplyExact(labels.length, sub * dim)];
-        boolean[] foreign = new boolean[labels.length];
+        boolean[] foreign = shard == null ? null : new boolean[labels.length];
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] == loss.ignoreLabel()) {
                 continue;
@@ -276,22 +275,16 @@ public final class Backend implements AutoCloseable {
         if (shard == null) {
             return local;
         }
-        // another shard's class: its owner offers the cosine, this shard -infinity to the rank-ordered max
-        double[] cosines = local.targetCosines().clone();
+        // another shard's class (its target row left zero here, so its cosine is NaN): its owner offers the
+        // cosine, this shard -infinity to the rank-ordered max
+        double[] cosines = local.targetCosines();
         for (int i = 0, n = 0; i < labels.length; i++) {
             if (labels[i] != loss.ignoreLabel()) {
                 cosines[n] = foreign[i] ? Double.NEGATIVE_INFINITY : cosines[n];
                 n++;
             }
         }
-        double[] merged = new double[cosines.length];
-        Arrays.fill(merged, Double.NEGATIVE_INFINITY);
-        for (double[] part : shard.exchange().allGather(cosines)) {
-            for (int r = 0; r < merged.length; r++) {
-                merged[r] = Math.max(merged[r], part[r]);
-            }
-        }
-        return new BatchStatistics(merged, local.featureNorms(), shard.classes());
+        return new BatchStatistics(shard.exchange().max(cosines), local.featureNorms(), shard.classes());
     }
 
     /** Where {@link #statistics} reads weight rows: a float[] or an off-heap segment. */

@@ -40,7 +40,7 @@ public final class ShardedTiles implements FusedPlan.Tiles {
         for (int i = 0; i < offer.length; i++) {
             offer[i] = labels[i] != ignore && shard.owns(labels[i], localClasses) ? mine[i] : Double.NEGATIVE_INFINITY;
         }
-        double[] max = max(shard.exchange().allGather(offer), 0, offer.length);
+        double[] max = shard.exchange().max(offer);
         float[] cy = new float[max.length];
         for (int i = 0; i < cy.length; i++) {
             cy[i] = labels[i] == ignore ? 0f : (float) max[i];
@@ -64,7 +64,7 @@ public final class ShardedTiles implements FusedPlan.Tiles {
             System.arraycopy(local.nonTargetMax(), 0, offer, batch, batch);
         }
         double[][] all = shard.exchange().allGather(offer);
-        mergedMax = fy == null ? null : max(all, batch, batch);
+        mergedMax = fy == null ? null : RowExchange.max(all, batch, batch);
         double[] merged = new double[batch];
         for (int i = 0; i < batch; i++) {
             merged[i] = logSumExp(all, i);
@@ -82,12 +82,12 @@ public final class ShardedTiles implements FusedPlan.Tiles {
 
     @Override
     public double[] nonTargetSums(float[] fy) {
-        return sum(shard.exchange().allGather(local.nonTargetSums(fy)));
+        return shard.exchange().sum(local.nonTargetSums(fy));
     }
 
     @Override
     public double[] targetPathSums(FusedPlan.Rows rows) {
-        return sum(shard.exchange().allGather(local.targetPathSums(rows)));
+        return shard.exchange().sum(local.targetPathSums(rows));
     }
 
     @Override
@@ -112,24 +112,4 @@ public final class ShardedTiles implements FusedPlan.Tiles {
         return max + Math.log(sum);
     }
 
-    private static double[] max(double[][] all, int from, int n) {
-        double[] out = new double[n];
-        java.util.Arrays.fill(out, Double.NEGATIVE_INFINITY);
-        for (double[] part : all) {
-            for (int i = 0; i < n; i++) {
-                out[i] = Math.max(out[i], part[from + i]);
-            }
-        }
-        return out;
-    }
-
-    private static double[] sum(double[][] all) {
-        double[] out = new double[all[0].length];
-        for (double[] part : all) {
-            for (int i = 0; i < out.length; i++) {
-                out[i] += part[i];
-            }
-        }
-        return out;
-    }
 }
