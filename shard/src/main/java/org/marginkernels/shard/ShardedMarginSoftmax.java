@@ -27,7 +27,6 @@ import org.marginkernels.spi.ClassShard;
 public final class ShardedMarginSoftmax {
 
     private final Backend backend;
-    private final Collectives collectives;
     private final TimedExchange exchange;
     private final MarginSoftmax loss;
     private final int classes;
@@ -58,7 +57,7 @@ public final class ShardedMarginSoftmax {
     public ShardedMarginSoftmax(Backend backend, Collectives collectives, MarginSoftmax loss, int classes,
             ClassRange range, int dim, PartialFcSampler sampler) {
         this.backend = require("backend", backend);
-        this.collectives = require("collectives", collectives);
+        this.exchange = new TimedExchange(require("collectives", collectives));
         this.loss = require("loss", loss);
         this.range = require("range", range);
         if (dim < 1) {
@@ -70,7 +69,6 @@ public final class ShardedMarginSoftmax {
         this.classes = classes;
         this.dim = dim;
         this.sampler = sampler;
-        this.exchange = new TimedExchange(collectives);
         this.ranges = gatherRanges();
     }
 
@@ -82,12 +80,12 @@ public final class ShardedMarginSoftmax {
         for (int r = 0; r < all.length; r++) {
             if (all[r][2] != classes || all[r][3] != dim) {
                 throw new IllegalArgumentException("every rank must use the same classes and dim: rank "
-                        + collectives.rank() + " has (" + classes + ", " + dim + "), rank " + r + " has ("
+                        + exchange.rank() + " has (" + classes + ", " + dim + "), rank " + r + " has ("
                         + all[r][2] + ", " + all[r][3] + ")");
             }
             if (all[r][4] != lossHash) {
                 throw new IllegalArgumentException("every rank must use the same loss: rank " + r + "'s differs from "
-                        + "rank " + collectives.rank() + "'s " + loss);
+                        + "rank " + exchange.rank() + "'s " + loss);
             }
             if (all[r][0] != next) {
                 throw new IllegalArgumentException("ranges must tile [0, " + classes + ") in rank order: rank " + r
@@ -148,9 +146,9 @@ public final class ShardedMarginSoftmax {
         // ranks that disagree on the batch would merge partials of different rows: fail instead, on every rank
         int[][] sums = exchange.allGather(new int[] {Arrays.hashCode(features), Arrays.hashCode(labels)});
         for (int r = 0; r < sums.length; r++) {
-            if (!Arrays.equals(sums[r], sums[collectives.rank()])) {
+            if (!Arrays.equals(sums[r], sums[exchange.rank()])) {
                 throw new IllegalArgumentException("features and labels must be the same on every rank in "
-                        + "stepWholeBatch: rank " + r + "'s differ from rank " + collectives.rank() + "'s");
+                        + "stepWholeBatch: rank " + r + "'s differ from rank " + exchange.rank() + "'s");
             }
         }
         return run(start, state, new Batch(features, labels, null), weights, featureGrad, weightGrad);
@@ -250,7 +248,7 @@ public final class ShardedMarginSoftmax {
      * @param weights this rank's class rows. Not modified.
      */
     public float[] gatherWeights(float[] weights) {
-        float[][] parts = collectives.allGather(weights);
+        float[][] parts = exchange.allGather(weights);
         int n = 0;
         for (float[] p : parts) {
             n += p.length;
@@ -275,7 +273,7 @@ public final class ShardedMarginSoftmax {
             firsts[r] = total;
             total += all[r][0];
         }
-        int offset = firsts[collectives.rank()];
+        int offset = firsts[exchange.rank()];
         int[] remapped = remap(batch.labels, sample, firsts, offset);
         ClassShard shard = new ClassShard(offset, total, exchange::allGather);
         if (sample.length == range.count()) {

@@ -1,11 +1,14 @@
 package org.marginkernels.shard;
 
+import java.time.Duration;
+
 /**
  * Collectives with a stopwatch: the time spent in (and waiting for) collective calls and the bytes this rank sent
- * to the other ranks (an all-gather sends its part to each of the P - 1 others), so a step can report compute and
- * communication apart.
+ * to the other ranks, so a step can report compute and communication apart. It times the two primitives every
+ * collective goes through, so each typed operation is counted by what it sends: an all-gather its part to each of
+ * the P - 1 others, an all-to-all each other rank's part.
  */
-final class TimedExchange {
+final class TimedExchange implements Collectives {
 
     private final Collectives collectives;
     private long nanos;
@@ -16,59 +19,55 @@ final class TimedExchange {
         this.collectives = collectives;
     }
 
-    byte[][] allGather(byte[] local) {
+    @Override
+    public int rank() {
+        return collectives.rank();
+    }
+
+    @Override
+    public int size() {
+        return collectives.size();
+    }
+
+    @Override
+    public Duration timeout() {
+        return collectives.timeout();
+    }
+
+    @Override
+    public byte[][] allGather(byte[] local) {
         long t0 = System.nanoTime();
         try {
             return collectives.allGather(local);
         } finally {
-            nanos += System.nanoTime() - t0;
-            bytesOut += (collectives.size() - 1L) * local.length;
-            calls++;
+            count(t0, (collectives.size() - 1L) * local.length);
         }
     }
 
-    double[][] allGather(double[] local) {
+    @Override
+    public byte[][] allToAll(byte[][] outgoing) {
         long t0 = System.nanoTime();
         try {
-            return collectives.allGather(local);
+            return collectives.allToAll(outgoing);
         } finally {
-            nanos += System.nanoTime() - t0;
-            bytesOut += (collectives.size() - 1L) * 8 * local.length;
-            calls++;
+            long bytes = 0;
+            for (int q = 0; q < outgoing.length; q++) {
+                bytes += q == collectives.rank() || outgoing[q] == null ? 0 : outgoing[q].length;
+            }
+            count(t0, bytes);
         }
     }
 
-    int[][] allGather(int[] local) {
-        long t0 = System.nanoTime();
-        try {
-            return collectives.allGather(local);
-        } finally {
-            nanos += System.nanoTime() - t0;
-            bytesOut += (collectives.size() - 1L) * 4 * local.length;
-            calls++;
-        }
+    /** Closes the wrapped group. */
+    @Override
+    public void close() {
+        collectives.close();
     }
 
-    void allReduceSum(float[] values) {
-        long t0 = System.nanoTime();
-        try {
-            collectives.allReduceSum(values);
-        } finally {
-            nanos += System.nanoTime() - t0;
-            bytesOut += (collectives.size() - 1L) * 4 * values.length;
-            calls++;
-        }
-    }
-
-    float[] reduceScatterSum(float[] values, int[] counts) {
-        long t0 = System.nanoTime();
-        try {
-            return collectives.reduceScatterSum(values, counts);
-        } finally {
-            nanos += System.nanoTime() - t0;
-            bytesOut += 4L * (values.length - counts[collectives.rank()]);
-            calls++;
-        }
+    private void count(long start, long bytes) {
+        nanos += System.nanoTime() - start;
+        bytesOut += bytes;
+        calls++;
     }
 
     long nanos() {
