@@ -26,6 +26,7 @@ import org.marginkernels.ScalePolicy;
 import org.marginkernels.StepResult;
 import org.marginkernels.testsupport.GradientCheck;
 import org.marginkernels.testsupport.Problem;
+import org.marginkernels.testing.Cosines;
 import org.marginkernels.testing.Shape;
 import org.marginkernels.testing.Shapes;
 import org.marginkernels.testing.Tolerance;
@@ -247,13 +248,13 @@ abstract class BackendAgreementContract {
     void marginAtThresholdsAndEndsMatchesTheReference(@ForAll("losses") String name) {
         MarginSoftmax loss = LOSSES.get(name);
         Assume.that(!loss.spec().readsNorm() && loss.subCenters() == 1);
-        List<Float> special = new java.util.ArrayList<>(List.of(1f, -1f, 0f, Math.nextDown(1f), Math.nextUp(-1f),
-                (float) (1 - Margins.COSINE_EPSILON), (float) (-1 + Margins.COSINE_EPSILON), 0.5f, -0.5f));
-        for (double t : org.marginkernels.spec.Kinks.of(loss.spec().target())) {
-            float ft = (float) t;
-            special.add(ft);
-            special.add(Math.nextUp(ft));
-            special.add(Math.nextDown(ft));
+        // the testing artifact's extremes: +-1 and next to them, 0, and each threshold with its float neighbours
+        List<Double> thresholds = new java.util.ArrayList<>(List.of(1 - Margins.COSINE_EPSILON,
+                -1 + Margins.COSINE_EPSILON, 0.5, -0.5));
+        thresholds.addAll(org.marginkernels.spec.Kinks.of(loss.spec().target()));
+        List<Float> special = new java.util.ArrayList<>();
+        for (double c : Cosines.extremes(thresholds.stream().mapToDouble(Double::doubleValue).toArray())) {
+            special.add((float) c);
         }
         int classes = 3;
         int batch = special.size();
