@@ -118,7 +118,7 @@ final class ClassTiles {
             }
         }
         this.xBlocks = workspace.floats(X_BLOCKS, Packing.rowBlockFloats(batch, dim, kernels.rowBlock()));
-        Packing.rowBlocks(kernels, xHat, 0, dimPadded, 1, batch, dim, xBlocks, 0);
+        kernels.rowBlocks(xHat, 0, dimPadded, 1, batch, dim, xBlocks, 0);
     }
 
     /** Floats of the per-worker buffer for one packed W tile. */
@@ -384,7 +384,7 @@ final class ClassTiles {
         int n = width(t);
         Packing.packRows(kernels, rows, dim, dim, row0, n, wInv, start(t), nr, pack);
         float[] lhs = workerBuffer(worker, LHS, lhsFloats());
-        Packing.rowBlocks(kernels, dc, dcOff, dcRow, 1, batch, n, lhs, 0);
+        kernels.rowBlocks(dc, dcOff, dcRow, 1, batch, n, lhs, 0);
         kernels.gemm(lhs, 0, pack, 0, dimPadded / nr, n, dxHat, dxOff, dimPadded, batch, true);
     }
 
@@ -400,7 +400,7 @@ final class ClassTiles {
         int out0 = weightGrad.localRow(j0);
         // dC^T (A[j][i] = dC[i][j]): a row block's k step is MR adjacent floats of one dC row
         float[] lhs = workerBuffer(worker, LHS, lhsFloats());
-        Packing.rowBlocks(kernels, dc, dcOff, 1, dcRow, n, batch, lhs, 0);
+        kernels.rowBlocks(dc, dcOff, 1, dcRow, n, batch, lhs, 0);
         kernels.gemm(lhs, 0, packedFeatures(), 0, dimPadded / nr, batch, dwHat, 0, dimPadded, n, false);
         for (int j = 0; j < n; j++) {
             int c = j0 + j;

@@ -62,6 +62,11 @@ interface CpuKernels {
     /** dst[dstOff + k] = src[srcOff + k] * factor. dst modified; may alias src. */
     void scale(float[] src, int srcOff, float factor, float[] dst, int dstOff, int n);
 
+    /** {@link Packing#rowBlocks} with this kernels' row block, vectorized where the kernels can. */
+    default void rowBlocks(float[] a, int aOff, int aRow, int aK, int m, int k, float[] out, int outOff) {
+        Packing.rowBlocks(rowBlock(), a, aOff, aRow, aK, m, k, out, outOff);
+    }
+
     /** {@link Packing#packRowsTransposed} with this kernels' panel width, vectorized where the kernels can. */
     void packRowsTransposed(float[] m, int dim, int row0, int rows, float[] rowScale, int scaleOff, int columns,
             float[] out);

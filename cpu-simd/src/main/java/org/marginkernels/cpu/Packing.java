@@ -120,24 +120,35 @@ final class Packing {
     }
 
     /**
-     * Packs A (m x k), A[i][kk] at {@code a[aOff + i*aRow + kk*aK]}, in row blocks of {@link CpuKernels#rowBlock}
-     * rows: A[i][kk] goes to {@code out[outOff + (i / MR)*MR*k + kk*MR + i % MR]}, and the rows that fill the last
+     * Packs A (m x k), A[i][kk] at {@code a[aOff + i*aRow + kk*aK]}, in row blocks of mr rows (the kernels'
+     * {@link CpuKernels#rowBlock}): A[i][kk] goes to {@code out[outOff + (i / MR)*MR*k + kk*MR + i % MR]}, and the rows that fill the last
      * block past m are zero. The left operand of every {@link CpuKernels#gemm}: the features for the cosines (rows
      * contiguous, aK = 1), a dL/dc block for dX^ (the same) and its transpose for dW^ (aRow = 1: one k step reads
      * MR adjacent floats).
      *
+     * <p>The scalar definition; {@link CpuKernels#rowBlocks} is the one callers use (vectorized where it can be).
+     *
+     * @param mr the row block
      * @param a the matrix. Not modified.
      * @param out receives {@link #rowBlockFloats} floats from outOff. Modified.
      */
-    static void rowBlocks(CpuKernels kernels, float[] a, int aOff, int aRow, int aK, int m, int k, float[] out,
-            int outOff) {
-        int mr = kernels.rowBlock();
-        for (int i0 = 0; i0 < m; i0 += mr) {
+    static void rowBlocks(int mr, float[] a, int aOff, int aRow, int aK, int m, int k, float[] out, int outOff) {
+        rowBlocks(mr, a, aOff, aRow, aK, 0, m, 0, k, m, k, out, outOff);
+    }
+
+    /**
+     * The part of {@link #rowBlocks(int, float[], int, int, int, int, int, float[], int)} that covers rows
+     * [i0, i1) (i0 a block start, i1 a block start or m) and k steps [k0, k1): what a vector packer leaves over.
+     */
+    static void rowBlocks(int mr, float[] a, int aOff, int aRow, int aK, int first, int last, int k0, int k1, int m,
+            int k, float[] out, int outOff) {
+        for (int i0 = first; i0 < last; i0 += mr) {
             int rows = Math.min(mr, m - i0);
             int block = outOff + i0 * k;
             if (aRow < aK) {
                 // one k step at a time: its MR values are near each other (adjacent for dC^T)
-                for (int kk = 0, src = aOff + i0 * aRow, dst = block; kk < k; kk++, src += aK, dst += mr) {
+                for (int kk = k0, src = aOff + i0 * aRow + k0 * aK, dst = block + k0 * mr; kk < k1;
+                        kk++, src += aK, dst += mr) {
                     for (int r = 0; r < rows; r++) {
                         out[dst + r] = a[src + r * aRow];
                     }
@@ -146,13 +157,13 @@ final class Packing {
                 // one row at a time: a row-contiguous A is read sequentially
                 for (int r = 0; r < rows; r++) {
                     int src = aOff + (i0 + r) * aRow;
-                    for (int kk = 0, dst = block + r; kk < k; kk++, dst += mr) {
+                    for (int kk = k0, dst = block + k0 * mr + r; kk < k1; kk++, dst += mr) {
                         out[dst] = a[src + kk * aK];
                     }
                 }
             }
             for (int r = rows; r < mr; r++) {
-                for (int kk = 0, dst = block + r; kk < k; kk++, dst += mr) {
+                for (int kk = k0, dst = block + k0 * mr + r; kk < k1; kk++, dst += mr) {
                     out[dst] = 0f;
                 }
             }

@@ -99,6 +99,8 @@ final class PanamaJobs {
 
         void packRowsTransposed(float[] m, int dim, int row0, int rows, float[] rowScale, int scaleOff,
                 int columns, float[] out);
+
+        void rowBlocks(float[] a, int aOff, int aRow, int aK, int m, int k, float[] out, int outOff);
     }
 
     /** {@link CpuKernels#gemm}, with its contract. */

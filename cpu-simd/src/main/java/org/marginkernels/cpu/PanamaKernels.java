@@ -95,6 +95,11 @@ final class PanamaKernels implements CpuKernels {
     }
 
     @Override
+    public void rowBlocks(float[] a, int aOff, int aRow, int aK, int m, int k, float[] out, int outOff) {
+        TRANSPOSE.rowBlocks(a, aOff, aRow, aK, m, k, out, outOff);
+    }
+
+    @Override
     public int rowBlock() {
         return GEMM.rowBlock();
     }

@@ -2,10 +2,12 @@ package org.marginkernels.cpu;
 
 import java.lang.invoke.MethodHandles;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Packs the transpose of weight rows into GEMM panels with the Vector API: L x L blocks transposed in registers.
+ * Packs GEMM operands with the Vector API: the transpose of weight rows into B panels (L x L blocks transposed in
+ * registers) and A into row blocks (MR x L blocks interleaved in registers, or MR adjacent floats copied as vectors).
  * A job template: one hidden copy per species (see {@link PanamaJobs}).
  */
 final class PanamaTranspose implements PanamaJobs.Transpose {
@@ -18,6 +20,10 @@ final class PanamaTranspose implements PanamaJobs.Transpose {
     // of two rows, lane by lane
     private static final FloatVector ILO = interleave(false);
     private static final FloatVector IHI = interleave(true);
+    private static final int MR = PanamaSpecies.GEMM_ROW_BLOCK;
+    // the vectors that copy one k step of a row block whose MR values are adjacent: MR lanes, or L where L < MR
+    private static final VectorSpecies<Float> STEP = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(Float.SIZE * Math.min(MR, L)));
 
     PanamaTranspose() {
     }
@@ -178,6 +184,90 @@ final class PanamaTranspose implements PanamaJobs.Transpose {
             }
             if (L > 15) {
                 r15.mul(f).intoArray(out, dst + (kk + 15) * NR);
+            }
+        }
+    }
+
+    @Override
+    public void rowBlocks(float[] a, int aOff, int aRow, int aK, int m, int k, float[] out, int outOff) {
+        // the interleave keeps MR rows in registers, written for 4 and 8 rows
+        if (aK == 1 && (MR == 4 || MR == 8)) {
+            int body = k - k % L;
+            for (int i0 = 0; i0 < m; i0 += MR) {
+                interleaveRows(a, aOff + i0 * aRow, aRow, Math.min(MR, m - i0), body, out, outOff + i0 * k);
+            }
+            // scalar tail, an exception to the tail policy: the interleave moves whole MR x L blocks of registers,
+            // so the last k % L steps are copied by index
+            Packing.rowBlocks(MR, a, aOff, aRow, aK, 0, m, body, k, m, k, out, outOff);
+        } else if (aRow == 1) {
+            int whole = m - m % MR;
+            for (int i0 = 0; i0 < whole; i0 += MR) {
+                copySteps(a, aOff + i0, aK, k, out, outOff + i0 * k);
+            }
+            // the last block, short of MR rows, has zero rows to fill: by index
+            Packing.rowBlocks(MR, a, aOff, aRow, aK, whole, m, 0, k, m, k, out, outOff);
+        } else {
+            Packing.rowBlocks(MR, a, aOff, aRow, aK, m, k, out, outOff);
+        }
+    }
+
+    /**
+     * MR rows of a row-contiguous A (from {@code src}, stride aRow; rows from {@code valid} on read as zero), k
+     * steps [0, body), into one row block: out[dst + kk*MR + r] = a[src + r*aRow + kk]. Each MR x L block is loaded
+     * as MR row vectors and interleaved by log2(MR) rounds of the perfect shuffle (row i with row i + MR/2 into rows
+     * 2i and 2i + 1). A round rotates the bits of an element's place (row, lane) left by one, so after log2(MR)
+     * rounds the place is (lane, row): the MR vectors, stored one after the other, are the block's k steps in order.
+     */
+    private static void interleaveRows(float[] a, int src, int aRow, int valid, int body, float[] out, int dst) {
+        FloatVector zero = FloatVector.zero(S);
+        for (int kk = 0; kk < body; kk += L) {
+            FloatVector r0 = FloatVector.fromArray(S, a, src + kk);
+            FloatVector r1 = valid > 1 ? FloatVector.fromArray(S, a, src + aRow + kk) : zero;
+            FloatVector r2 = valid > 2 ? FloatVector.fromArray(S, a, src + 2 * aRow + kk) : zero;
+            FloatVector r3 = valid > 3 ? FloatVector.fromArray(S, a, src + 3 * aRow + kk) : zero;
+            FloatVector r4 = MR > 4 && valid > 4 ? FloatVector.fromArray(S, a, src + 4 * aRow + kk) : zero;
+            FloatVector r5 = MR > 5 && valid > 5 ? FloatVector.fromArray(S, a, src + 5 * aRow + kk) : zero;
+            FloatVector r6 = MR > 6 && valid > 6 ? FloatVector.fromArray(S, a, src + 6 * aRow + kk) : zero;
+            FloatVector r7 = MR > 7 && valid > 7 ? FloatVector.fromArray(S, a, src + 7 * aRow + kk) : zero;
+            for (int round = 1; round < MR; round <<= 1) {
+                FloatVector h0 = MR == 8 ? r4 : r2;
+                FloatVector h1 = MR == 8 ? r5 : r3;
+                FloatVector t0 = ILO.selectFrom(r0, h0);
+                FloatVector t1 = IHI.selectFrom(r0, h0);
+                FloatVector t2 = ILO.selectFrom(r1, h1);
+                FloatVector t3 = IHI.selectFrom(r1, h1);
+                FloatVector t4 = MR == 8 ? ILO.selectFrom(r2, r6) : zero;
+                FloatVector t5 = MR == 8 ? IHI.selectFrom(r2, r6) : zero;
+                FloatVector t6 = MR == 8 ? ILO.selectFrom(r3, r7) : zero;
+                FloatVector t7 = MR == 8 ? IHI.selectFrom(r3, r7) : zero;
+                r0 = t0;
+                r1 = t1;
+                r2 = t2;
+                r3 = t3;
+                r4 = t4;
+                r5 = t5;
+                r6 = t6;
+                r7 = t7;
+            }
+            int at = dst + kk * MR;
+            r0.intoArray(out, at);
+            r1.intoArray(out, at + L);
+            r2.intoArray(out, at + 2 * L);
+            r3.intoArray(out, at + 3 * L);
+            if (MR == 8) {
+                r4.intoArray(out, at + 4 * L);
+                r5.intoArray(out, at + 5 * L);
+                r6.intoArray(out, at + 6 * L);
+                r7.intoArray(out, at + 7 * L);
+            }
+        }
+    }
+
+    /** One whole row block whose k step is MR adjacent floats (from src, steps aK apart), copied as vectors. */
+    private static void copySteps(float[] a, int src, int aK, int k, float[] out, int dst) {
+        for (int kk = 0; kk < k; kk++, src += aK, dst += MR) {
+            for (int q = 0; q < MR; q += STEP.length()) {
+                FloatVector.fromArray(STEP, a, src + q).intoArray(out, dst + q);
             }
         }
     }

@@ -97,7 +97,7 @@ class GemmProperties extends CpuTestSupport {
         int mr = kernels.rowBlock();
         int blockOff = mr * k;
         float[] packed = random(r, blockOff + (int) Packing.rowBlockFloats(m, k, mr) + 3);
-        Packing.rowBlocks(kernels, a, aOff, aRow, aK, m, k, packed, blockOff);
+        kernels.rowBlocks(a, aOff, aRow, aK, m, k, packed, blockOff);
         kernels.gemm(packed, blockOff, b, 0, panels, k, c, cOff, cRow, m, accumulate);
         for (int e = 0; e < c.length; e++) {
             int at = e;
@@ -107,12 +107,18 @@ class GemmProperties extends CpuTestSupport {
         }
     }
 
-    /** The row-block layout element by element, with the rows past m zero and nothing written outside it. */
-    @Property(tries = 200, seed = "20261207")
+    /**
+     * The row-block layout element by element, with the rows past m zero and nothing written outside it: the scalar
+     * definition and the vector packers (whole MR x L blocks interleaved in registers, then the k tail and the short
+     * last block by index) at every vector width this CPU runs.
+     */
+    @Property(tries = 300, seed = "20261207")
     void rowBlocksPlaceEveryElement(@ForAll @IntRange(min = 1, max = 23) int m,
-            @ForAll @IntRange(min = 1, max = 19) int k, @ForAll boolean transposedA, @ForAll boolean scalar,
-            @ForAll long seed) {
-        CpuKernels kernels = scalar ? new ScalarKernels() : kernels(0);
+            @ForAll @IntRange(min = 1, max = 41) int k, @ForAll boolean transposedA, @ForAll boolean scalar,
+            @ForAll @IntRange(min = 0, max = 3) int width, @ForAll long seed) {
+        int preferredBits = kernels(0).panelWidth() / 2 * 32;
+        int bits = 64 << width;
+        CpuKernels kernels = scalar ? new ScalarKernels() : kernels(width == 0 || bits > preferredBits ? 0 : bits);
         int mr = kernels.rowBlock();
         SplittableRandom r = new SplittableRandom(seed);
         Strided sa = Strided.random(r, m, k, transposedA);
@@ -121,7 +127,7 @@ class GemmProperties extends CpuTestSupport {
         assertEquals((m + mr - 1) / mr * mr * k, size);
         float[] out = random(r, outOff + size + 4);
         float[] before = out.clone();
-        Packing.rowBlocks(kernels, sa.a(), sa.off(), sa.row(), sa.k(), m, k, out, outOff);
+        kernels.rowBlocks(sa.a(), sa.off(), sa.row(), sa.k(), m, k, out, outOff);
         int blocks = (m + mr - 1) / mr;
         for (int i = 0; i < blocks * mr; i++) {
             for (int kk = 0; kk < k; kk++) {
