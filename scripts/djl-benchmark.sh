@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One ArcFace step inside DJL, side by side in one JMH run (djl/src/test/.../ArcFaceStepBenchmark): DJL's own
-# ArcFace (NDArray ops + autograd on libtorch 2.7.1), our MarginHead through DJL's autograd, and the fused step alone.
-# libtorch and the cpu backend get 2 threads each. Prints a "vs DJL" table (DJL's time / ours), then times the three
+# ArcFace (NDArray ops + autograd on libtorch 2.7.1), our MarginHead in its two weight-gradient modes (through
+# DJL's autograd, and DIRECT), and the fused step alone.
+# libtorch and the cpu backend get 2 threads each. Prints a "vs DJL" table (DJL's time / ours), then times the four
 # steps again in alternating rounds (PairedStepTiming), the fairer ratio when other jobs share the machine.
 # SHAPE (BxDxC, default 256x512x100000) is the shape of both; extra arguments go to JMH, e.g. -wi 1 -i 2; ROUNDS
 # sets the paired rounds (default 7).
@@ -23,11 +24,11 @@ awk -F, 'NR > 1 {
         gsub(/"/, ""); name = $1; sub(/.*\./, "", name); score[name] = $5; err[name] = $6; shape = $8; unit = $7
     }
     END {
-        printf "%-16s %-16s %12s %10s %8s\n", "shape", "step", unit, "+-", "vs DJL"
-        n = split("djlAutograd marginHead fusedStepOnly", order, " ")
+        printf "%-16s %-18s %12s %10s %8s\n", "shape", "step", unit, "+-", "vs DJL"
+        n = split("djlAutograd marginHead marginHeadDirect fusedStepOnly", order, " ")
         for (i = 1; i <= n; i++) {
             k = order[i]
-            if (k in score) printf "%-16s %-16s %12.1f %10.1f %7.2fx\n", shape, k, score[k], err[k], score["djlAutograd"] / score[k]
+            if (k in score) printf "%-16s %-18s %12.1f %10.1f %7.2fx\n", shape, k, score[k], err[k], score["djlAutograd"] / score[k]
         }
     }' "$csv"
 echo

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.lang.foreign.MemorySegment;
@@ -22,32 +24,76 @@ import org.marginkernels.StepResult;
  * <p>Called with labels ({@code Trainer.forward(data, labels)}, which a {@code SequentialBlock} passes down), the
  * head reads the embeddings (batch x dim) and W, runs the fused margin-kernels step (never forming the
  * batch x classes logits) and returns one scalar: the loss, built by {@link GradientSurrogate} so that DJL's
- * backward gives the embeddings and W exactly the fused gradients. Pair it with {@link MarginHeadLoss}, which passes
- * that scalar to the trainer. A loss with state (CurricularFace's t, dynamic AdaCos) keeps it here between steps.
+ * backward gives the embeddings exactly the fused gradient, and W too in the default {@link WeightGradient#AUTOGRAD}
+ * mode ({@link WeightGradient#DIRECT} adds W's into its gradient array itself). Pair it with {@link MarginHeadLoss},
+ * which passes that scalar to the trainer. A loss with state (CurricularFace's t, dynamic AdaCos) keeps it here
+ * between steps.
  *
  * <p>Called without labels (inference, or a trainer's evaluate), it returns the cosine logits (batch x classes)
  * computed with DJL ops, for accuracy or retrieval.
  */
 public final class MarginHead extends AbstractBlock {
 
+    /** How the head hands dL/dW to DJL. */
+    public enum WeightGradient {
+        /**
+         * Through DJL's autograd ({@link GradientSurrogate}): exact however the head's loss is used (scaled,
+         * summed with others, back-propagated or not). libtorch then makes a W-sized product and adds it into W's
+         * gradient on every backward: about 100 ms a step at 100 000 x 512 on two cores (measured).
+         */
+        AUTOGRAD,
+        /**
+         * Added into W's gradient array by the head, during a training forward that DJL records (inside a
+         * {@code GradientCollector}), for a loop that back-propagates the head's loss exactly once, with weight 1,
+         * before the next forward: DJL's {@code EasyTrain} and {@code Trainer} do, with the loss used as is or summed
+         * with other losses. The embeddings' gradient still goes through autograd. A one-element probe in the output
+         * records what the backward passed: the next training forward throws {@link IllegalStateException} (before
+         * writing anything) when the loss was scaled, back-propagated twice or not at all, since W's gradient of that
+         * step was then wrong. A forward that DJL does not record (evaluation with labels) computes no gradient.
+         */
+        DIRECT
+    }
+
     private static final byte VERSION = 1;
 
     private final MarginSoftmax loss;
     private final Backend backend;
     private final int classes;
+    private final WeightGradient weightGradient;
     private final Parameter weight;
     private final StepBuffers buffers = new StepBuffers();
     private LossState state = LossState.empty();
     private double lastLoss = Double.NaN;
+    // DIRECT: the probe whose gradient is what the backward passed to the head's output since the last recorded
+    // forward (1 for one backward of weight 1); unmanaged, so that a collector's zeroGradients does not reset it
+    private NDArray probe;
+    private boolean probePending;
 
     /**
+     * A head in {@link WeightGradient#AUTOGRAD} mode.
+     *
      * @param loss the margin softmax to train with. Not modified.
      * @param backend the margin-kernels backend that runs the fused step; the caller closes it
      * @param classes number of classes, &gt; 0
      * @throws IllegalArgumentException if classes is not positive or an argument is null
      */
     public MarginHead(MarginSoftmax loss, Backend backend, int classes) {
+        this(loss, backend, classes, WeightGradient.AUTOGRAD);
+    }
+
+    /**
+     * @param loss the margin softmax to train with. Not modified.
+     * @param backend the margin-kernels backend that runs the fused step; the caller closes it
+     * @param classes number of classes, &gt; 0
+     * @param weightGradient how dL/dW reaches W's gradient
+     * @throws IllegalArgumentException if classes is not positive or an argument is null
+     */
+    public MarginHead(MarginSoftmax loss, Backend backend, int classes, WeightGradient weightGradient) {
         super(VERSION);
+        if (weightGradient == null) {
+            throw new IllegalArgumentException("weightGradient must not be null");
+        }
+        this.weightGradient = weightGradient;
         if (loss == null) {
             throw new IllegalArgumentException("loss must not be null");
         }
@@ -95,19 +141,100 @@ public final class MarginHead extends AbstractBlock {
         int dim = Math.toIntExact(embeddingDim(features.getShape()));
         int[] y = NDArrays.labels(labels.head());
         synchronized (buffers) {
+            NDManager manager = features.getManager();
+            boolean direct = weightGradient == WeightGradient.DIRECT;
+            NDArray probeTerm = direct ? probeTerm(manager) : null;
+            // DIRECT: W's gradient only for a forward that autograd records (inside a GradientCollector)
+            boolean weightGrads = !direct || recording(weights);
             buffers.fit(Math.toIntExact(features.size()), weights.size());
             NDArrays.readFloats("features", features, buffers.features);
             // W is read in place and dL/dW written in place: the backends take off-heap weights
             MemorySegment w = NDArrays.segment("weights", weights, weights.size());
-            NDManager manager = features.getManager();
             StepResult step = backend.step(loss, state, buffers.features, w, 0, classes, y, dim,
-                    buffers.featureGrad, buffers.weightGradSegment(manager), 0);
+                    buffers.featureGrad, weightGrads ? buffers.weightGradSegment(manager) : null, 0);
             state = step.state();
             lastLoss = step.result().loss();
-            NDArray[] grads = {manager.create(buffers.featureGrad, features.getShape()),
-                buffers.weightGradArray(manager, weights.getShape())};
-            return new NDList(GradientSurrogate.of(lastLoss, new NDArray[] {features, weights}, grads));
+            NDArray featureGrad = manager.create(buffers.featureGrad, features.getShape());
+            NDArray weightGrad = weightGrads ? buffers.weightGradArray(manager, weights.getShape()) : null;
+            if (!direct) {
+                return new NDList(GradientSurrogate.of(lastLoss, new NDArray[] {features, weights},
+                        new NDArray[] {featureGrad, weightGrad}));
+            }
+            // W has no gradient array before its first backward: autograd makes it, this once
+            NDArray gradient = weightGrads ? ownGradient(weights) : null;
+            boolean throughAutograd = weightGrads && gradient == null;
+            if (gradient != null) {
+                try (gradient) {
+                    gradient.addi(weightGrad);
+                }
+            }
+            probePending = weightGrads;
+            NDArray out = throughAutograd
+                    ? GradientSurrogate.of(lastLoss, new NDArray[] {features, weights},
+                            new NDArray[] {featureGrad, weightGrad})
+                    : GradientSurrogate.of(lastLoss, new NDArray[] {features}, new NDArray[] {featureGrad});
+            return new NDList(out.add(probeTerm));
         }
+    }
+
+    /**
+     * W's gradient array, or null while W has none (before its first backward DJL hands out a new zero array on each
+     * call, which is not W's): two views of W's own array share its storage.
+     */
+    private static NDArray ownGradient(NDArray weights) {
+        NDArray first = weights.getGradient();
+        try (NDArray second = weights.getGradient()) {
+            if (NDArrays.address(first) == NDArrays.address(second)) {
+                return first;
+            }
+        }
+        first.close();
+        return null;
+    }
+
+    /**
+     * Whether autograd records this forward: libtorch's grad mode, which DJL's PyTorch GradientCollector turns on
+     * for its thread. (DJL's {@code hasGradient} of an op's result is not that: it stays false.)
+     *
+     * @throws UnsupportedOperationException if W is not an array of DJL's PyTorch engine
+     */
+    private static boolean recording(NDArray weights) {
+        if (!(weights instanceof PtNDArray)) {
+            throw new UnsupportedOperationException("MarginHead's DIRECT mode needs DJL's PyTorch engine, got an "
+                    + "array of " + weights.getManager().getEngine().getEngineName());
+        }
+        return JniUtils.isGradMode();
+    }
+
+    /**
+     * DIRECT mode: checks what the backward passed since the last recorded forward (exactly 1: one backward of
+     * weight 1), resets it, and returns p - stopGradient(p) for the probe p: 0 in the output, whose backward adds
+     * the output's upstream gradient to p's.
+     *
+     * @throws IllegalStateException if the last recorded forward was back-propagated with another weight, more than
+     *     once or not at all
+     */
+    private NDArray probeTerm(NDManager manager) {
+        if (probe == null) {
+            probe = manager.create(new float[] {0f});
+            probe.setRequiresGradient(true);
+            probe.detach();
+        } else if (probePending) {
+            probePending = false;
+            try (NDArray gradient = probe.getGradient()) {
+                float passed = gradient.getFloat();
+                gradient.subi(gradient);
+                if (passed != 1f) {
+                    throw new IllegalStateException("MarginHead in DIRECT mode added W's gradient during the last "
+                            + "training forward for one backward of its loss with weight 1, but the backward passed "
+                            + passed + " (0: not back-propagated; 2: twice; otherwise a scaled loss), so W's gradient "
+                            + "of that step was wrong; use WeightGradient.AUTOGRAD for such a loop");
+                }
+            }
+        }
+        // ops attach results to the manager of the array they are called on: the step's, not the probe's
+        NDArray value = manager.ones(new Shape(1)).mul(probe);
+        return value.sub(value.stopGradient()).reshape(new Shape());
     }
 
     /** The inference path: cosine logits c_ij = x^_i . w^_j (the best sub-center's for K &gt; 1). */
@@ -147,6 +274,7 @@ public final class MarginHead extends AbstractBlock {
 
     @Override
     public String toString() {
-        return "MarginHead[" + loss + ", classes=" + classes + ", backend=" + backend.name() + "]";
+        return "MarginHead[" + loss + ", classes=" + classes + ", backend=" + backend.name() + ", weightGradient="
+                + weightGradient + "]";
     }
 }

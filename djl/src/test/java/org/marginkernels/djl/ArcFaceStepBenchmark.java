@@ -30,9 +30,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One ArcFace training step (forward and backward, gradients of the embeddings and of W) inside DJL, three ways in
- * one run: DJL's own ArcFace (NDArray ops, autograd on libtorch 2.7.1), our {@link MarginHead} through DJL's
- * autograd, and the fused step alone on Java arrays (what the head costs beyond it is the bridging). libtorch and
+ * One ArcFace training step (forward and backward, gradients of the embeddings and of W) inside DJL, four ways in
+ * one run: DJL's own ArcFace (NDArray ops, autograd on libtorch 2.7.1), our {@link MarginHead} in its two
+ * weight-gradient modes (through DJL's autograd, and DIRECT), and the fused step alone on Java arrays (what the head
+ * costs beyond it is the bridging). libtorch and
  * the cpu backend both get {@code threads} threads (libtorch through {@code ai.djl.pytorch.num_threads}).
  *
  * <p>How to run: {@code bash scripts/djl-benchmark.sh} (builds the module, runs this class, prints a "vs DJL" table).
@@ -63,6 +64,7 @@ public class ArcFaceStepBenchmark {
     private MarginSoftmax loss;
     private AutogradArcFace djlArcFace;
     private MarginHead head;
+    private MarginHead directHead;
     private NDArray features;
     private NDArray weights;
     private NDArray labels;
@@ -99,6 +101,9 @@ public class ArcFaceStepBenchmark {
         head = new MarginHead(loss, backend, classes);
         head.initialize(manager, DataType.FLOAT32, new Shape(batch, dim));
         head.weight().getArray().set(w);
+        directHead = new MarginHead(loss, backend, classes, MarginHead.WeightGradient.DIRECT);
+        directHead.initialize(manager, DataType.FLOAT32, new Shape(batch, dim));
+        directHead.weight().getArray().set(w);
     }
 
     @TearDown(Level.Trial)
@@ -121,9 +126,22 @@ public class ArcFaceStepBenchmark {
     /** Our head inside DJL: reads the arrays, runs the fused step, autograd hands back the gradients. */
     @Benchmark
     public float marginHead() {
+        return headStep(head);
+    }
+
+    /**
+     * Our head in DIRECT mode: the fused step's dL/dW is added into W's gradient array by the head, autograd hands
+     * back the embeddings' gradient.
+     */
+    @Benchmark
+    public float marginHeadDirect() {
+        return headStep(directHead);
+    }
+
+    private float headStep(MarginHead block) {
         try (NDManager scope = manager.newSubManager(); GradientCollector collector = newCollector()) {
             scope.tempAttachAll(features, labels);
-            NDArray value = head.forward(new ParameterStore(scope, false), new NDList(features), new NDList(labels),
+            NDArray value = block.forward(new ParameterStore(scope, false), new NDList(features), new NDList(labels),
                     null).singletonOrThrow();
             collector.backward(value);
             return value.getFloat();

@@ -27,33 +27,37 @@ public final class PairedStepTiming {
             // warm-up: JIT and first-touch of every buffer
             bench.djlAutograd();
             bench.marginHead();
+            bench.marginHeadDirect();
             bench.fusedStepOnly();
-            double[][] ms = new double[3][rounds];
+            double[][] ms = new double[4][rounds];
             for (int r = 0; r < rounds; r++) {
                 long t0 = System.nanoTime();
                 bench.djlAutograd();
                 long t1 = System.nanoTime();
                 bench.marginHead();
                 long t2 = System.nanoTime();
-                bench.fusedStepOnly();
+                bench.marginHeadDirect();
                 long t3 = System.nanoTime();
+                bench.fusedStepOnly();
+                long t4 = System.nanoTime();
                 ms[0][r] = (t1 - t0) / 1e6;
                 ms[1][r] = (t2 - t1) / 1e6;
                 ms[2][r] = (t3 - t2) / 1e6;
+                ms[3][r] = (t4 - t3) / 1e6;
             }
-            String[] names = {"djlAutograd", "marginHead", "fusedStepOnly"};
+            String[] names = {"djlAutograd", "marginHead", "marginHeadDirect", "fusedStepOnly"};
             System.out.printf("paired rounds: %d at %s, cpu backend %d threads, libtorch %d intra-op threads%n", rounds,
                     bench.shape, bench.threads, JniUtils.getNumThreads());
-            System.out.printf("%-16s %12s %12s %12s %16s%n", "step", "median ms", "min ms", "max ms",
+            System.out.printf("%-18s %12s %12s %12s %16s%n", "step", "median ms", "min ms", "max ms",
                     "vs DJL (median)");
-            for (int k = 0; k < 3; k++) {
+            for (int k = 0; k < names.length; k++) {
                 double[] ratios = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
                     ratios[r] = ms[0][r] / ms[k][r];
                 }
                 double[] sorted = ms[k].clone();
                 Arrays.sort(sorted);
-                System.out.printf("%-16s %12.1f %12.1f %12.1f %15.2fx%n", names[k], median(ms[k]), sorted[0],
+                System.out.printf("%-18s %12.1f %12.1f %12.1f %15.2fx%n", names[k], median(ms[k]), sorted[0],
                         sorted[rounds - 1], median(ratios));
             }
         } finally {

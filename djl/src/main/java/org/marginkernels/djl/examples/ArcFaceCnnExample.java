@@ -30,7 +30,9 @@ import org.marginkernels.djl.MarginHeadLoss;
 /**
  * Trains a small CNN with DJL's Trainer and Adam, with margin-kernels' fused ArcFace head (m = 0.5, s = 30) on top
  * of a 64-dimensional embedding, on {@link SyntheticGlyphs}. Prints the mean training loss and the held-out
- * accuracy (nearest class weight by cosine) per epoch. Run it with {@code bash scripts/djl-example.sh}.
+ * accuracy (nearest class weight by cosine) per epoch. DJL's {@code EasyTrain} back-propagates the head's loss once
+ * per batch with weight 1, so the head runs in {@link MarginHead.WeightGradient#DIRECT} mode (the argument
+ * {@code autograd} selects the default mode instead). Run it with {@code bash scripts/djl-example.sh}.
  */
 public final class ArcFaceCnnExample {
 
@@ -47,7 +49,9 @@ public final class ArcFaceCnnExample {
         try (Backend backend = Backends.best();
                 NDManager manager = NDManager.newBaseManager("PyTorch");
                 Model model = Model.newInstance("arcface-cnn", "PyTorch")) {
-            MarginHead head = new MarginHead(arcFace, backend, CLASSES);
+            MarginHead.WeightGradient mode = args.length > 0 && args[0].equals("autograd")
+                    ? MarginHead.WeightGradient.AUTOGRAD : MarginHead.WeightGradient.DIRECT;
+            MarginHead head = new MarginHead(arcFace, backend, CLASSES, mode);
             model.setBlock(new SequentialBlock()
                     .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(16)
                             .build())

@@ -1,0 +1,201 @@
+package org.marginkernels.djl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.marginkernels.Backend;
+import org.marginkernels.Backends;
+import org.marginkernels.MarginSoftmax;
+import org.marginkernels.Margins;
+
+/**
+ * {@link MarginHead.WeightGradient#DIRECT}: the head adds dL/dW into W's gradient array itself. Its gradients against
+ * the default mode's (the same fused step, so equal up to the float add into the gradient array: 1 ulp of the
+ * larger term), accumulation over steps as autograd accumulates, and the probe that refuses a loop the mode does not
+ * fit (a scaled loss, a forward without its backward) before it writes anything.
+ */
+class DirectWeightGradientTest {
+
+    private static final int BATCH = 7;
+    private static final int DIM = 12;
+    private static final int CLASSES = 23;
+
+    private static Backend backend;
+    private static NDManager manager;
+
+    @BeforeAll
+    static void open() {
+        backend = Backends.named("cpu");
+        manager = Engine.getEngine("PyTorch").newBaseManager();
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+        backend.close();
+    }
+
+    private record Problem(float[] x, float[] w, int[] y) {
+        static Problem random(long seed) {
+            SplittableRandom random = new SplittableRandom(seed);
+            int[] y = new int[BATCH];
+            for (int i = 0; i < BATCH; i++) {
+                y[i] = random.nextInt(CLASSES);
+            }
+            return new Problem(MarginHeadGradientTest.gaussian(random, BATCH * DIM),
+                    MarginHeadGradientTest.gaussian(random, CLASSES * DIM), y);
+        }
+    }
+
+    /** A head in the given mode over a copy of W, in its own manager. */
+    private static MarginHead head(NDManager scope, Problem p, MarginHead.WeightGradient mode) {
+        MarginHead head = new MarginHead(MarginSoftmax.builder().margin(Margins.arcFace(0.5)).scale(30).build(),
+                backend, CLASSES, mode);
+        head.initialize(scope, DataType.FLOAT32, new Shape(BATCH, DIM));
+        head.weight().getArray().set(p.w());
+        return head;
+    }
+
+    /** One recorded training forward (features requiring gradients) and, with weight {@code upstream}, its backward. */
+    private static float[] step(NDManager scope, MarginHead head, Problem p, float upstream, boolean backward) {
+        try (NDManager batch = scope.newSubManager(); GradientCollector collector = newCollector()) {
+            NDArray features = batch.create(p.x(), new Shape(BATCH, DIM));
+            features.setRequiresGradient(true);
+            NDArray out = forward(batch, head, features, p);
+            if (backward) {
+                collector.backward(out.mul(upstream));
+            }
+            return features.getGradient().toFloatArray();
+        }
+    }
+
+    private static NDArray forward(NDManager batch, MarginHead head, NDArray features, Problem p) {
+        return head.forward(new ParameterStore(batch, false), new NDList(features), new NDList(batch.create(p.y())),
+                null).singletonOrThrow();
+    }
+
+    private static float[] weightGrad(MarginHead head) {
+        try (NDArray gradient = head.weight().getArray().getGradient()) {
+            return gradient.toFloatArray();
+        }
+    }
+
+    private static void zeroWeightGrad(MarginHead head) {
+        try (NDArray gradient = head.weight().getArray().getGradient()) {
+            gradient.subi(gradient);
+        }
+    }
+
+    @Test
+    void directGradientsEqualAutograds() {
+        Problem p = Problem.random(31);
+        try (NDManager scope = manager.newSubManager()) {
+            MarginHead autograd = head(scope, p, MarginHead.WeightGradient.AUTOGRAD);
+            MarginHead direct = head(scope, p, MarginHead.WeightGradient.DIRECT);
+            // the first step makes W's gradient array (through autograd in both modes); the optimizer zeroes it,
+            // and the second step is DIRECT's own
+            step(scope, autograd, p, 1f, true);
+            step(scope, direct, p, 1f, true);
+            zeroWeightGrad(autograd);
+            zeroWeightGrad(direct);
+            float[] expectedX = step(scope, autograd, p, 1f, true);
+            float[] actualX = step(scope, direct, p, 1f, true);
+            assertArrayEquals(expectedX, actualX, "dL/dfeatures: the same surrogate in both modes");
+            float[] expected = weightGrad(autograd);
+            float[] actual = weightGrad(direct);
+            assertTrue(maxAbs(expected) > 0, "a zero gradient would make the check vacuous");
+            for (int e = 0; e < expected.length; e++) {
+                assertEquals(expected[e], actual[e], Math.ulp(expected[e]), "dL/dW[" + e + "]");
+            }
+        }
+    }
+
+    @Test
+    void directGradientsAccumulateOverSteps() {
+        Problem p = Problem.random(32);
+        try (NDManager scope = manager.newSubManager()) {
+            MarginHead head = head(scope, p, MarginHead.WeightGradient.DIRECT);
+            step(scope, head, p, 1f, true);
+            float[] once = weightGrad(head);
+            step(scope, head, p, 1f, true);
+            float[] twice = weightGrad(head);
+            assertTrue(maxAbs(once) > 0, "a zero gradient would make the check vacuous");
+            for (int e = 0; e < once.length; e++) {
+                assertEquals(2 * once[e], twice[e], 2 * Math.ulp(once[e]), "2 dL/dW[" + e + "]");
+            }
+        }
+    }
+
+    @Test
+    void aScaledLossIsRefusedAtTheNextForward() {
+        Problem p = Problem.random(33);
+        try (NDManager scope = manager.newSubManager()) {
+            MarginHead head = head(scope, p, MarginHead.WeightGradient.DIRECT);
+            step(scope, head, p, 1f, true);
+            step(scope, head, p, 3f, true);
+            float[] before = weightGrad(head);
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> step(scope, head, p, 1f, true));
+            assertTrue(e.getMessage().contains("passed 3.0"), e.getMessage());
+            assertArrayEquals(before, weightGrad(head), "W's gradient is untouched by the refused forward");
+            // the probe was reset: a loop that goes on correctly is accepted again
+            step(scope, head, p, 1f, true);
+            step(scope, head, p, 1f, true);
+        }
+    }
+
+    @Test
+    void aForwardWithoutItsBackwardIsRefusedAtTheNextForward() {
+        Problem p = Problem.random(34);
+        try (NDManager scope = manager.newSubManager()) {
+            MarginHead head = head(scope, p, MarginHead.WeightGradient.DIRECT);
+            step(scope, head, p, 1f, true);
+            step(scope, head, p, 1f, false);
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> step(scope, head, p, 1f, true));
+            assertTrue(e.getMessage().contains("passed 0.0"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anUnrecordedForwardComputesNoWeightGradient() {
+        Problem p = Problem.random(35);
+        try (NDManager scope = manager.newSubManager()) {
+            MarginHead head = head(scope, p, MarginHead.WeightGradient.DIRECT);
+            step(scope, head, p, 1f, true);
+            float[] before = weightGrad(head);
+            try (NDManager batch = scope.newSubManager()) {
+                float loss = forward(batch, head, batch.create(p.x(), new Shape(BATCH, DIM)), p).getFloat();
+                assertEquals(head.lastLoss(), loss, 1e-6 * Math.abs(loss), "the loss, as in training");
+            }
+            assertArrayEquals(before, weightGrad(head), "no gradient outside a GradientCollector");
+            step(scope, head, p, 1f, true);
+        }
+    }
+
+    private static GradientCollector newCollector() {
+        return manager.getEngine().newGradientCollector();
+    }
+
+    private static double maxAbs(float[] values) {
+        double m = 0;
+        for (float v : values) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+}
