@@ -49,7 +49,9 @@ public final class MarginHead extends AbstractBlock {
          * with other losses. The embeddings' gradient still goes through autograd. A one-element probe in the output
          * records what the backward passed: the next training forward throws {@link IllegalStateException} (before
          * writing anything) when the loss was scaled, back-propagated twice or not at all, since W's gradient of that
-         * step was then wrong. A forward that DJL does not record (evaluation with labels) computes no gradient.
+         * step was then wrong. A forward that DJL does not record (evaluation with labels) computes no gradient. One
+         * training forward and its backward at a time per head: a trainer that runs the splits of a batch
+         * concurrently (DJL's multi-device training with an executor) needs AUTOGRAD.
          */
         DIRECT
     }
