@@ -117,8 +117,9 @@ class GemmProperties extends CpuTestSupport {
             @ForAll @IntRange(min = 1, max = 41) int k, @ForAll boolean transposedA, @ForAll boolean scalar,
             @ForAll @IntRange(min = 0, max = 3) int width, @ForAll long seed) {
         int preferredBits = kernels(0).panelWidth() / 2 * 32;
+        // 64 bits (2 lanes) up to the preferred width; past it, the preferred
         int bits = 64 << width;
-        CpuKernels kernels = scalar ? new ScalarKernels() : kernels(width == 0 || bits > preferredBits ? 0 : bits);
+        CpuKernels kernels = scalar ? new ScalarKernels() : kernels(bits > preferredBits ? 0 : bits);
         int mr = kernels.rowBlock();
         SplittableRandom r = new SplittableRandom(seed);
         Strided sa = Strided.random(r, m, k, transposedA);

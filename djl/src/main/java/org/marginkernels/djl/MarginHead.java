@@ -1,5 +1,6 @@
 package org.marginkernels.djl;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -11,6 +12,8 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
 import org.marginkernels.Backend;
 import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
@@ -43,15 +46,23 @@ public final class MarginHead extends AbstractBlock {
          */
         AUTOGRAD,
         /**
-         * Added into W's gradient array by the head, during a training forward that DJL records (inside a
-         * {@code GradientCollector}), for a loop that back-propagates the head's loss exactly once, with weight 1,
-         * before the next forward: DJL's {@code EasyTrain} and {@code Trainer} do, with the loss used as is or summed
-         * with other losses. The embeddings' gradient still goes through autograd. A one-element probe in the output
-         * records what the backward passed: the next training forward throws {@link IllegalStateException} (before
-         * writing anything) when the loss was scaled, back-propagated twice or not at all, since W's gradient of that
-         * step was then wrong. A forward that DJL does not record (evaluation with labels) computes no gradient. One
-         * training forward and its backward at a time per head: a trainer that runs the splits of a batch
-         * concurrently (DJL's multi-device training with an executor) needs AUTOGRAD.
+         * Added into W's gradient array by the head, during a training forward that autograd records, for a loop that
+         * back-propagates the head's loss exactly once, with weight 1, before the next training forward: DJL's
+         * {@code EasyTrain} and {@code Trainer} do, with the loss used as is or summed with other losses. The
+         * embeddings' gradient still goes through autograd.
+         *
+         * <p>Recorded means libtorch's grad mode is on, which is per thread: DJL's {@code GradientCollector} turns
+         * it on, and DJL turns it off on the thread that loaded the engine; on other threads libtorch starts with it
+         * on, so a labeled forward there counts as recorded even outside a collector. An unrecorded forward computes
+         * the loss only and returns it as a plain scalar.
+         *
+         * <p>A one-element probe per device in the output records what the backward passed; the next recorded
+         * forward throws {@link IllegalStateException}, before writing anything, when the last one added dL/dW and
+         * the backward passed anything but exactly 1 (a scaled loss, two backwards, none). The check reports a wrong
+         * step after the fact (an optimizer may have applied it already, and a loop's last step is not checked); it
+         * is there so that such a loop does not train on silently. W's first step goes through autograd (libtorch
+         * has no gradient array for W before its first backward); a frozen W gets no gradient. Needs DJL's PyTorch
+         * engine ({@link UnsupportedOperationException} otherwise).
          */
         DIRECT
     }
@@ -66,10 +77,9 @@ public final class MarginHead extends AbstractBlock {
     private final StepBuffers buffers = new StepBuffers();
     private LossState state = LossState.empty();
     private double lastLoss = Double.NaN;
-    // DIRECT: the probe whose gradient is what the backward passed to the head's output since the last recorded
-    // forward (1 for one backward of weight 1); unmanaged, so that a collector's zeroGradients does not reset it
-    private NDArray probe;
-    private boolean probePending;
+    // DIRECT: per device, the probe whose gradient is what the backward passed to the head's output since the last
+    // recorded forward (1 for one backward of weight 1)
+    private final Map<Device, Probe> probes = new HashMap<>();
 
     /**
      * A head in {@link WeightGradient#AUTOGRAD} mode.
@@ -145,53 +155,44 @@ public final class MarginHead extends AbstractBlock {
         synchronized (buffers) {
             NDManager manager = features.getManager();
             boolean direct = weightGradient == WeightGradient.DIRECT;
-            NDArray probeTerm = direct ? probeTerm(manager) : null;
-            // DIRECT: W's gradient only for a forward that autograd records (inside a GradientCollector)
-            boolean weightGrads = !direct || recording(weights);
+            // DIRECT: gradients only for a forward that autograd records, and W's only when W trains (not frozen);
+            // the probe is checked before anything is written
+            boolean recorded = !direct || recording(weights);
+            boolean weightGrads = !direct || recorded && weights.hasGradient();
+            Probe probe = direct && recorded ? checkedProbe(manager, features.getDevice()) : null;
             buffers.fit(Math.toIntExact(features.size()), weights.size());
             NDArrays.readFloats("features", features, buffers.features);
             // W is read in place and dL/dW written in place: the backends take off-heap weights
             MemorySegment w = NDArrays.segment("weights", weights, weights.size());
             StepResult step = backend.step(loss, state, buffers.features, w, 0, classes, y, dim,
-                    buffers.featureGrad, weightGrads ? buffers.weightGradSegment(manager) : null, 0);
+                    recorded ? buffers.featureGrad : null, weightGrads ? buffers.weightGradSegment(manager) : null, 0);
             state = step.state();
             lastLoss = step.result().loss();
+            if (!recorded) {
+                return new NDList(manager.create((float) lastLoss));
+            }
             NDArray featureGrad = manager.create(buffers.featureGrad, features.getShape());
             NDArray weightGrad = weightGrads ? buffers.weightGradArray(manager, weights.getShape()) : null;
             if (!direct) {
                 return new NDList(GradientSurrogate.of(lastLoss, new NDArray[] {features, weights},
                         new NDArray[] {featureGrad, weightGrad}));
             }
-            // W has no gradient array before its first backward: autograd makes it, this once
-            NDArray gradient = weightGrads ? ownGradient(weights) : null;
+            // W has no gradient array before its first backward (libtorch's is undefined): autograd makes it, this
+            // once
+            NDArray gradient = weightGrads ? JniUtils.getGradient((PtNDArray) weights) : null;
             boolean throughAutograd = weightGrads && gradient == null;
             if (gradient != null) {
                 try (gradient) {
                     gradient.addi(weightGrad);
                 }
             }
-            probePending = weightGrads;
+            probe.pending = gradient != null;
             NDArray out = throughAutograd
                     ? GradientSurrogate.of(lastLoss, new NDArray[] {features, weights},
                             new NDArray[] {featureGrad, weightGrad})
                     : GradientSurrogate.of(lastLoss, new NDArray[] {features}, new NDArray[] {featureGrad});
-            return new NDList(out.add(probeTerm));
+            return new NDList(out.add(probe.term(manager)));
         }
-    }
-
-    /**
-     * W's gradient array, or null while W has none (before its first backward DJL hands out a new zero array on each
-     * call, which is not W's): two views of W's own array share its storage.
-     */
-    private static NDArray ownGradient(NDArray weights) {
-        NDArray first = weights.getGradient();
-        try (NDArray second = weights.getGradient()) {
-            if (NDArrays.address(first) == NDArrays.address(second)) {
-                return first;
-            }
-        }
-        first.close();
-        return null;
     }
 
     /**
@@ -209,34 +210,60 @@ public final class MarginHead extends AbstractBlock {
     }
 
     /**
-     * DIRECT mode: checks what the backward passed since the last recorded forward (exactly 1: one backward of
-     * weight 1), resets it, and returns p - stopGradient(p) for the probe p: 0 in the output, whose backward adds
-     * the output's upstream gradient to p's.
+     * DIRECT mode: this device's probe, after checking what the backward passed to it since the last recorded forward
+     * (exactly 1 when that forward added dL/dW: one backward of weight 1) and resetting it.
      *
-     * @throws IllegalStateException if the last recorded forward was back-propagated with another weight, more than
-     *     once or not at all
+     * @throws IllegalStateException if the last recorded forward added dL/dW and was back-propagated with another
+     *     weight, more than once or not at all
      */
-    private NDArray probeTerm(NDManager manager) {
+    private Probe checkedProbe(NDManager manager, Device device) {
+        Probe probe = probes.get(device);
         if (probe == null) {
-            probe = manager.create(new float[] {0f});
-            probe.setRequiresGradient(true);
-            probe.detach();
-        } else if (probePending) {
-            probePending = false;
-            try (NDArray gradient = probe.getGradient()) {
-                float passed = gradient.getFloat();
+            probe = new Probe(manager);
+            probes.put(device, probe);
+            return probe;
+        }
+        float passed = 0f;
+        // libtorch's gradient is undefined (null here) before the probe's first backward
+        try (NDArray gradient = JniUtils.getGradient((PtNDArray) probe.array)) {
+            if (gradient != null) {
+                passed = gradient.getFloat();
                 gradient.subi(gradient);
-                if (passed != 1f) {
-                    throw new IllegalStateException("MarginHead in DIRECT mode added W's gradient during the last "
-                            + "training forward for one backward of its loss with weight 1, but the backward passed "
-                            + passed + " (0: not back-propagated; 2: twice; otherwise a scaled loss), so W's gradient "
-                            + "of that step was wrong; use WeightGradient.AUTOGRAD for such a loop");
-                }
             }
         }
-        // ops attach results to the manager of the array they are called on: the step's, not the probe's
-        NDArray value = manager.ones(new Shape(1)).mul(probe);
-        return value.sub(value.stopGradient()).reshape(new Shape());
+        boolean pending = probe.pending;
+        probe.pending = false;
+        if (pending && passed != 1f) {
+            throw new IllegalStateException("MarginHead in DIRECT mode added dL/dW into W's gradient during the "
+                    + "last training forward for one backward of its loss with weight 1, but the backward passed "
+                    + passed + " (0: not back-propagated; 2: twice; otherwise a scaled loss), so W's gradient of "
+                    + "that step was wrong; use WeightGradient.AUTOGRAD for such a loop");
+        }
+        return probe;
+    }
+
+    /**
+     * A one-element array that requires a gradient: p - stopGradient(p) is 0 in the head's output, and its
+     * backward adds the output's upstream gradient to p's. Unmanaged, so that a collector's zeroGradients does not
+     * reset it; one element per device for the head's life.
+     */
+    private static final class Probe {
+
+        final NDArray array;
+        // whether the last recorded forward added dL/dW into W's gradient (then exactly 1 must reach the probe)
+        boolean pending;
+
+        Probe(NDManager manager) {
+            array = manager.create(new float[] {0f});
+            array.setRequiresGradient(true);
+            array.detach();
+        }
+
+        /** p - stopGradient(p), a scalar in {@code manager} (ops attach results to their caller's manager). */
+        NDArray term(NDManager manager) {
+            NDArray value = manager.ones(new Shape(1)).mul(array);
+            return value.sub(value.stopGradient()).reshape(new Shape());
+        }
     }
 
     /** The inference path: cosine logits c_ij = x^_i . w^_j (the best sub-center's for K &gt; 1). */

@@ -47,14 +47,6 @@ final class NDArrays {
         return MemorySegment.ofBuffer(array.toByteBuffer(true));
     }
 
-    /**
-     * Where the array's values start: its own storage's address for a contiguous CPU array, else a copy's, so two
-     * arrays with equal addresses share their storage.
-     */
-    static long address(NDArray array) {
-        return MemorySegment.ofBuffer(array.toByteBuffer(true)).address();
-    }
-
     /** @throws IllegalArgumentException naming {@code name} unless the array is float32 with this many elements */
     private static void checkFloats(String name, NDArray array, long elements) {
         if (array.getDataType() != DataType.FLOAT32) {

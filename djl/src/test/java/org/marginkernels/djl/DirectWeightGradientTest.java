@@ -146,8 +146,13 @@ class DirectWeightGradientTest {
         try (NDManager scope = manager.newSubManager()) {
             MarginHead head = head(scope, p, MarginHead.WeightGradient.DIRECT);
             step(scope, head, p, 1f, true);
+            float[] once = weightGrad(head);
             step(scope, head, p, 3f, true);
             float[] before = weightGrad(head);
+            for (int e = 0; e < once.length; e++) {
+                // the direct path added G once more whatever the scale (autograd would have added 3 G)
+                assertEquals(2 * once[e], before[e], 2 * Math.ulp(once[e]), "G + G at [" + e + "]");
+            }
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> step(scope, head, p, 1f, true));
             assertTrue(e.getMessage().contains("passed 3.0"), e.getMessage());
@@ -171,6 +176,49 @@ class DirectWeightGradientTest {
         }
     }
 
+    /** After W's first step, dL/dW is in W's gradient as soon as the forward returns, before any backward. */
+    @Test
+    void dLdWIsAddedDuringTheForward() {
+        Problem p = Problem.random(36);
+        try (NDManager scope = manager.newSubManager()) {
+            MarginHead head = head(scope, p, MarginHead.WeightGradient.DIRECT);
+            step(scope, head, p, 1f, true);
+            float[] once = weightGrad(head);
+            assertTrue(maxAbs(once) > 0, "a zero gradient would make the check vacuous");
+            try (NDManager batch = scope.newSubManager(); GradientCollector collector = newCollector()) {
+                NDArray out = forward(batch, head, batch.create(p.x(), new Shape(BATCH, DIM)), p);
+                float[] afterForward = weightGrad(head);
+                for (int e = 0; e < once.length; e++) {
+                    assertEquals(2 * once[e], afterForward[e], 2 * Math.ulp(once[e]), "G + G at [" + e + "]");
+                }
+                collector.backward(out);
+            }
+            float[] afterBackward = weightGrad(head);
+            for (int e = 0; e < once.length; e++) {
+                assertEquals(2 * once[e], afterBackward[e], 2 * Math.ulp(once[e]), "no more from autograd [" + e + "]");
+            }
+        }
+    }
+
+    /** A frozen W gets no gradient and no error; the embeddings' gradient is the default mode's. */
+    @Test
+    void aFrozenWeightGetsNoGradient() {
+        Problem p = Problem.random(37);
+        try (NDManager scope = manager.newSubManager()) {
+            MarginHead autograd = head(scope, p, MarginHead.WeightGradient.AUTOGRAD);
+            MarginHead direct = head(scope, p, MarginHead.WeightGradient.DIRECT);
+            autograd.freezeParameters(true);
+            direct.freezeParameters(true);
+            for (int k = 0; k < 2; k++) {
+                float[] expected = step(scope, autograd, p, 1f, true);
+                float[] actual = step(scope, direct, p, 1f, true);
+                assertTrue(maxAbs(expected) > 0, "a zero gradient would make the check vacuous");
+                assertArrayEquals(expected, actual, "dL/dfeatures, step " + k);
+            }
+            assertTrue(!direct.weight().getArray().hasGradient(), "W stays frozen");
+        }
+    }
+
     @Test
     void anUnrecordedForwardComputesNoWeightGradient() {
         Problem p = Problem.random(35);
@@ -178,9 +226,10 @@ class DirectWeightGradientTest {
             MarginHead head = head(scope, p, MarginHead.WeightGradient.DIRECT);
             step(scope, head, p, 1f, true);
             float[] before = weightGrad(head);
+            double trainingLoss = head.lastLoss();
             try (NDManager batch = scope.newSubManager()) {
                 float loss = forward(batch, head, batch.create(p.x(), new Shape(BATCH, DIM)), p).getFloat();
-                assertEquals(head.lastLoss(), loss, 1e-6 * Math.abs(loss), "the loss, as in training");
+                assertEquals(trainingLoss, loss, 1e-6 * Math.abs(trainingLoss), "the loss, as in training");
             }
             assertArrayEquals(before, weightGrad(head), "no gradient outside a GradientCollector");
             step(scope, head, p, 1f, true);
