@@ -134,9 +134,7 @@ class DirectWeightGradientTest {
             step(scope, head, p, 1f, true);
             float[] twice = weightGrad(head);
             assertTrue(maxAbs(once) > 0, "a zero gradient would make the check vacuous");
-            for (int e = 0; e < once.length; e++) {
-                assertEquals(2 * once[e], twice[e], 2 * Math.ulp(once[e]), "2 dL/dW[" + e + "]");
-            }
+            assertTwice(once, twice, "2 dL/dW[");
         }
     }
 
@@ -149,10 +147,8 @@ class DirectWeightGradientTest {
             float[] once = weightGrad(head);
             step(scope, head, p, 3f, true);
             float[] before = weightGrad(head);
-            for (int e = 0; e < once.length; e++) {
-                // the direct path added G once more whatever the scale (autograd would have added 3 G)
-                assertEquals(2 * once[e], before[e], 2 * Math.ulp(once[e]), "G + G at [" + e + "]");
-            }
+            // the direct path added G once more whatever the scale (autograd would have added 3 G)
+            assertTwice(once, before, "G + G at [");
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> step(scope, head, p, 1f, true));
             assertTrue(e.getMessage().contains("passed 3.0"), e.getMessage());
@@ -187,16 +183,11 @@ class DirectWeightGradientTest {
             assertTrue(maxAbs(once) > 0, "a zero gradient would make the check vacuous");
             try (NDManager batch = scope.newSubManager(); GradientCollector collector = newCollector()) {
                 NDArray out = forward(batch, head, batch.create(p.x(), new Shape(BATCH, DIM)), p);
-                float[] afterForward = weightGrad(head);
-                for (int e = 0; e < once.length; e++) {
-                    assertEquals(2 * once[e], afterForward[e], 2 * Math.ulp(once[e]), "G + G at [" + e + "]");
-                }
+                assertTwice(once, weightGrad(head), "G + G after the forward at [");
                 collector.backward(out);
             }
             float[] afterBackward = weightGrad(head);
-            for (int e = 0; e < once.length; e++) {
-                assertEquals(2 * once[e], afterBackward[e], 2 * Math.ulp(once[e]), "no more from autograd [" + e + "]");
-            }
+            assertTwice(once, afterBackward, "no more from autograd [");
         }
     }
 
@@ -233,6 +224,13 @@ class DirectWeightGradientTest {
             }
             assertArrayEquals(before, weightGrad(head), "no gradient outside a GradientCollector");
             step(scope, head, p, 1f, true);
+        }
+    }
+
+    /** actual = 2 once, element by element, within the rounding of one float addition. */
+    private static void assertTwice(float[] once, float[] actual, String what) {
+        for (int e = 0; e < once.length; e++) {
+            assertEquals(2 * once[e], actual[e], 2 * Math.ulp(once[e]), what + e + "]");
         }
     }
 
