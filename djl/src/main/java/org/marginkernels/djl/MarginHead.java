@@ -12,7 +12,9 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.marginkernels.Backend;
 import org.marginkernels.LossState;
@@ -30,7 +32,9 @@ import org.marginkernels.StepResult;
  * backward gives the embeddings exactly the fused gradient, and W too in the default {@link WeightGradient#AUTOGRAD}
  * mode ({@link WeightGradient#DIRECT} adds W's into its gradient array itself). Pair it with {@link MarginHeadLoss},
  * which passes that scalar to the trainer. A loss with state (CurricularFace's t, dynamic AdaCos) keeps it here
- * between steps.
+ * between steps. A forward that autograd does not record (libtorch's grad mode off, as outside a
+ * {@code GradientCollector} on the thread that loaded DJL's PyTorch engine) computes the loss only and returns it as
+ * a plain scalar; a frozen W gets no gradient.
  *
  * <p>Called without labels (inference, or a trainer's evaluate), it returns the cosine logits (batch x classes)
  * computed with DJL ops, for accuracy or retrieval.
@@ -53,16 +57,15 @@ public final class MarginHead extends AbstractBlock {
          *
          * <p>Recorded means libtorch's grad mode is on, which is per thread: DJL's {@code GradientCollector} turns
          * it on, and DJL turns it off on the thread that loaded the engine; on other threads libtorch starts with it
-         * on, so a labeled forward there counts as recorded even outside a collector. An unrecorded forward computes
-         * the loss only and returns it as a plain scalar.
+         * on, so a labeled forward there counts as recorded even outside a collector.
          *
          * <p>A one-element probe per device in the output records what the backward passed; the next recorded
          * forward throws {@link IllegalStateException}, before writing anything, when the last one added dL/dW and
          * the backward passed anything but exactly 1 (a scaled loss, two backwards, none). The check reports a wrong
          * step after the fact (an optimizer may have applied it already, and a loop's last step is not checked); it
          * is there so that such a loop does not train on silently. W's first step goes through autograd (libtorch
-         * has no gradient array for W before its first backward); a frozen W gets no gradient. Needs DJL's PyTorch
-         * engine ({@link UnsupportedOperationException} otherwise).
+         * has no gradient array for W before its first backward). Needs DJL's PyTorch engine
+         * ({@link UnsupportedOperationException} otherwise).
          */
         DIRECT
     }
@@ -155,15 +158,15 @@ public final class MarginHead extends AbstractBlock {
         synchronized (buffers) {
             NDManager manager = features.getManager();
             boolean direct = weightGradient == WeightGradient.DIRECT;
-            // DIRECT: gradients only for a forward that autograd records, and W's only when W trains (not frozen);
-            // the probe is checked before anything is written
-            boolean recorded = !direct || recording(weights);
-            boolean weightGrads = !direct || recorded && weights.hasGradient();
+            // gradients only for a forward that autograd records, and W's only when W trains (not frozen)
+            boolean recorded = recording(weights, direct);
+            boolean weightGrads = recorded && weights.hasGradient();
+            // DIRECT: the probe is checked before anything is written
             Probe probe = direct && recorded ? checkedProbe(manager, features.getDevice()) : null;
             buffers.fit(Math.toIntExact(features.size()), weights.size());
             NDArrays.readFloats("features", features, buffers.features);
             // W is read in place and dL/dW written in place: the backends take off-heap weights
-            MemorySegment w = NDArrays.segment("weights", weights, weights.size());
+            MemorySegment w = NDArrays.segment("weights", weights);
             StepResult step = backend.step(loss, state, buffers.features, w, 0, classes, y, dim,
                     recorded ? buffers.featureGrad : null, weightGrads ? buffers.weightGradSegment(manager) : null, 0);
             state = step.state();
@@ -171,42 +174,50 @@ public final class MarginHead extends AbstractBlock {
             if (!recorded) {
                 return new NDList(manager.create((float) lastLoss));
             }
-            NDArray featureGrad = manager.create(buffers.featureGrad, features.getShape());
-            NDArray weightGrad = weightGrads ? buffers.weightGradArray(manager, weights.getShape()) : null;
-            if (!direct) {
-                return new NDList(GradientSurrogate.of(lastLoss, new NDArray[] {features, weights},
-                        new NDArray[] {featureGrad, weightGrad}));
-            }
-            // W has no gradient array before its first backward (libtorch's is undefined): autograd makes it, this
-            // once
-            NDArray gradient = weightGrads ? JniUtils.getGradient((PtNDArray) weights) : null;
-            boolean throughAutograd = weightGrads && gradient == null;
-            if (gradient != null) {
-                try (gradient) {
-                    gradient.addi(weightGrad);
+            List<NDArray> inputs = new ArrayList<>(List.of(features));
+            List<NDArray> grads = new ArrayList<>(List.of(manager.create(buffers.featureGrad, features.getShape())));
+            if (weightGrads) {
+                NDArray weightGrad = buffers.weightGradArray(manager, weights.getShape());
+                // DIRECT adds dL/dW into W's gradient array; libtorch has none before W's first backward (null
+                // here), so autograd makes it, this once
+                NDArray gradient = direct ? JniUtils.getGradient((PtNDArray) weights) : null;
+                if (gradient != null) {
+                    // the dL/dW array is released at once, so StepBuffers reuses its storage next step
+                    try (gradient; weightGrad) {
+                        gradient.addi(weightGrad);
+                    }
+                    probe.pending = true;
+                } else {
+                    inputs.add(weights);
+                    grads.add(weightGrad);
                 }
             }
-            probe.pending = gradient != null;
-            NDArray out = throughAutograd
-                    ? GradientSurrogate.of(lastLoss, new NDArray[] {features, weights},
-                            new NDArray[] {featureGrad, weightGrad})
-                    : GradientSurrogate.of(lastLoss, new NDArray[] {features}, new NDArray[] {featureGrad});
-            return new NDList(out.add(probe.term(manager)));
+            if (probe != null) {
+                // d out / d p = 1: the probe's gradient is then what the backward passed to the head's output
+                inputs.add(probe.array);
+                grads.add(manager.ones(new Shape(1)));
+            }
+            return new NDList(GradientSurrogate.of(lastLoss, inputs.toArray(NDArray[]::new),
+                    grads.toArray(NDArray[]::new)));
         }
     }
 
     /**
      * Whether autograd records this forward: libtorch's grad mode, which DJL's PyTorch GradientCollector turns on
-     * for its thread. (DJL's {@code hasGradient} of an op's result is not that: it stays false.)
+     * for its thread (DJL's {@code hasGradient} of an op's result is not that: it stays false). Arrays of another
+     * engine count as recorded.
      *
-     * @throws UnsupportedOperationException if W is not an array of DJL's PyTorch engine
+     * @throws UnsupportedOperationException in DIRECT mode if W is not an array of DJL's PyTorch engine
      */
-    private static boolean recording(NDArray weights) {
-        if (!(weights instanceof PtNDArray)) {
+    private static boolean recording(NDArray weights, boolean direct) {
+        if (weights instanceof PtNDArray) {
+            return JniUtils.isGradMode();
+        }
+        if (direct) {
             throw new UnsupportedOperationException("MarginHead's DIRECT mode needs DJL's PyTorch engine, got an "
                     + "array of " + weights.getManager().getEngine().getEngineName());
         }
-        return JniUtils.isGradMode();
+        return true;
     }
 
     /**
@@ -243,9 +254,9 @@ public final class MarginHead extends AbstractBlock {
     }
 
     /**
-     * A one-element array that requires a gradient: p - stopGradient(p) is 0 in the head's output, and its
-     * backward adds the output's upstream gradient to p's. Unmanaged, so that a collector's zeroGradients does not
-     * reset it; one element per device for the head's life.
+     * A one-element array that requires a gradient, one of the surrogate's inputs with gradient 1, so its backward
+     * adds the output's upstream gradient to p's. Unmanaged, so that a collector's zeroGradients does not reset it;
+     * one element per device for the head's life.
      */
     private static final class Probe {
 
@@ -257,12 +268,6 @@ public final class MarginHead extends AbstractBlock {
             array = manager.create(new float[] {0f});
             array.setRequiresGradient(true);
             array.detach();
-        }
-
-        /** p - stopGradient(p), a scalar in {@code manager} (ops attach results to their caller's manager). */
-        NDArray term(NDManager manager) {
-            NDArray value = manager.ones(new Shape(1)).mul(array);
-            return value.sub(value.stopGradient()).reshape(new Shape());
         }
     }
 

@@ -39,19 +39,24 @@ final class NDArrays {
      * (a contiguous CPU array), else over the copy it returns.
      *
      * @param name the argument's name for error messages
-     * @param array a float32 array of {@code elements} elements. Not modified.
-     * @throws IllegalArgumentException if the type or the element count differ
+     * @param array a float32 array (its element count is the backend's to check). Not modified.
+     * @throws IllegalArgumentException if the type is not float32
      */
-    static MemorySegment segment(String name, NDArray array, long elements) {
-        checkFloats(name, array, elements);
+    static MemorySegment segment(String name, NDArray array) {
+        checkFloat32(name, array);
         return MemorySegment.ofBuffer(array.toByteBuffer(true));
+    }
+
+    /** @throws IllegalArgumentException naming {@code name} unless the array is float32 */
+    private static void checkFloat32(String name, NDArray array) {
+        if (array.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException(name + " must be float32, got " + array.getDataType());
+        }
     }
 
     /** @throws IllegalArgumentException naming {@code name} unless the array is float32 with this many elements */
     private static void checkFloats(String name, NDArray array, long elements) {
-        if (array.getDataType() != DataType.FLOAT32) {
-            throw new IllegalArgumentException(name + " must be float32, got " + array.getDataType());
-        }
+        checkFloat32(name, array);
         if (array.size() != elements) {
             throw new IllegalArgumentException(name + " must have " + elements + " elements, got " + array.size()
                     + " (shape " + array.getShape() + ")");

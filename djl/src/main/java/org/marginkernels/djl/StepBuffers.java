@@ -54,7 +54,6 @@ final class StepBuffers {
 
     /** The storage {@link #weightGradSegment} returned, after the step wrote it, as a DJL array of this shape. */
     NDArray weightGradArray(NDManager manager, Shape shape) {
-        weightGradStorage.clear();
         lastWeightGrad = manager.create(weightGradStorage, shape, DataType.FLOAT32);
         return lastWeightGrad;
     }

@@ -98,12 +98,15 @@ public class ArcFaceStepBenchmark {
         weights = manager.create(w, new Shape(classes, dim));
         weights.setRequiresGradient(true);
         labels = manager.create(y);
-        head = new MarginHead(loss, backend, classes);
-        head.initialize(manager, DataType.FLOAT32, new Shape(batch, dim));
-        head.weight().getArray().set(w);
-        directHead = new MarginHead(loss, backend, classes, MarginHead.WeightGradient.DIRECT);
-        directHead.initialize(manager, DataType.FLOAT32, new Shape(batch, dim));
-        directHead.weight().getArray().set(w);
+        head = newHead(MarginHead.WeightGradient.AUTOGRAD);
+        directHead = newHead(MarginHead.WeightGradient.DIRECT);
+    }
+
+    private MarginHead newHead(MarginHead.WeightGradient mode) {
+        MarginHead block = new MarginHead(loss, backend, classes, mode);
+        block.initialize(manager, DataType.FLOAT32, new Shape(batch, dim));
+        block.weight().getArray().set(w);
+        return block;
     }
 
     @TearDown(Level.Trial)

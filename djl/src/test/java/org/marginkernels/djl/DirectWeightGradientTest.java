@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.marginkernels.djl.MarginHeadGradientTest.BATCH;
+import static org.marginkernels.djl.MarginHeadGradientTest.CLASSES;
+import static org.marginkernels.djl.MarginHeadGradientTest.DIM;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -19,8 +22,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.marginkernels.Backend;
 import org.marginkernels.Backends;
-import org.marginkernels.MarginSoftmax;
-import org.marginkernels.Margins;
 
 /**
  * {@link MarginHead.WeightGradient#DIRECT}: the head adds dL/dW into W's gradient array itself. Its gradients against
@@ -29,10 +30,6 @@ import org.marginkernels.Margins;
  * fit (a scaled loss, a forward without its backward) before it writes anything.
  */
 class DirectWeightGradientTest {
-
-    private static final int BATCH = 7;
-    private static final int DIM = 12;
-    private static final int CLASSES = 23;
 
     private static Backend backend;
     private static NDManager manager;
@@ -52,10 +49,7 @@ class DirectWeightGradientTest {
     private record Problem(float[] x, float[] w, int[] y) {
         static Problem random(long seed) {
             SplittableRandom random = new SplittableRandom(seed);
-            int[] y = new int[BATCH];
-            for (int i = 0; i < BATCH; i++) {
-                y[i] = random.nextInt(CLASSES);
-            }
+            int[] y = MarginHeadGradientTest.labels(random);
             return new Problem(MarginHeadGradientTest.gaussian(random, BATCH * DIM),
                     MarginHeadGradientTest.gaussian(random, CLASSES * DIM), y);
         }
@@ -63,10 +57,13 @@ class DirectWeightGradientTest {
 
     /** A head in the given mode over a copy of W, in its own manager. */
     private static MarginHead head(NDManager scope, Problem p, MarginHead.WeightGradient mode) {
-        MarginHead head = new MarginHead(MarginSoftmax.builder().margin(Margins.arcFace(0.5)).scale(30).build(),
-                backend, CLASSES, mode);
-        head.initialize(scope, DataType.FLOAT32, new Shape(BATCH, DIM));
-        head.weight().getArray().set(p.w());
+        return MarginHeadGradientTest.initializedHead(backend, scope, p.w(), mode);
+    }
+
+    /** A DIRECT head after its first step (through autograd, which makes W's gradient array). */
+    private static MarginHead directAfterFirstStep(NDManager scope, Problem p) {
+        MarginHead head = head(scope, p, MarginHead.WeightGradient.DIRECT);
+        step(scope, head, p, 1f, true);
         return head;
     }
 
@@ -117,7 +114,7 @@ class DirectWeightGradientTest {
             assertArrayEquals(expectedX, actualX, "dL/dfeatures: the same surrogate in both modes");
             float[] expected = weightGrad(autograd);
             float[] actual = weightGrad(direct);
-            assertTrue(maxAbs(expected) > 0, "a zero gradient would make the check vacuous");
+            assertTrue(MarginHeadGradientTest.maxAbs(expected) > 0, "a zero gradient would make the check vacuous");
             for (int e = 0; e < expected.length; e++) {
                 assertEquals(expected[e], actual[e], Math.ulp(expected[e]), "dL/dW[" + e + "]");
             }
@@ -128,12 +125,11 @@ class DirectWeightGradientTest {
     void directGradientsAccumulateOverSteps() {
         Problem p = Problem.random(32);
         try (NDManager scope = manager.newSubManager()) {
-            MarginHead head = head(scope, p, MarginHead.WeightGradient.DIRECT);
-            step(scope, head, p, 1f, true);
+            MarginHead head = directAfterFirstStep(scope, p);
             float[] once = weightGrad(head);
             step(scope, head, p, 1f, true);
             float[] twice = weightGrad(head);
-            assertTrue(maxAbs(once) > 0, "a zero gradient would make the check vacuous");
+            assertTrue(MarginHeadGradientTest.maxAbs(once) > 0, "a zero gradient would make the check vacuous");
             assertTwice(once, twice, "2 dL/dW[");
         }
     }
@@ -142,8 +138,7 @@ class DirectWeightGradientTest {
     void aScaledLossIsRefusedAtTheNextForward() {
         Problem p = Problem.random(33);
         try (NDManager scope = manager.newSubManager()) {
-            MarginHead head = head(scope, p, MarginHead.WeightGradient.DIRECT);
-            step(scope, head, p, 1f, true);
+            MarginHead head = directAfterFirstStep(scope, p);
             float[] once = weightGrad(head);
             step(scope, head, p, 3f, true);
             float[] before = weightGrad(head);
@@ -163,8 +158,7 @@ class DirectWeightGradientTest {
     void aForwardWithoutItsBackwardIsRefusedAtTheNextForward() {
         Problem p = Problem.random(34);
         try (NDManager scope = manager.newSubManager()) {
-            MarginHead head = head(scope, p, MarginHead.WeightGradient.DIRECT);
-            step(scope, head, p, 1f, true);
+            MarginHead head = directAfterFirstStep(scope, p);
             step(scope, head, p, 1f, false);
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> step(scope, head, p, 1f, true));
@@ -177,10 +171,9 @@ class DirectWeightGradientTest {
     void dLdWIsAddedDuringTheForward() {
         Problem p = Problem.random(36);
         try (NDManager scope = manager.newSubManager()) {
-            MarginHead head = head(scope, p, MarginHead.WeightGradient.DIRECT);
-            step(scope, head, p, 1f, true);
+            MarginHead head = directAfterFirstStep(scope, p);
             float[] once = weightGrad(head);
-            assertTrue(maxAbs(once) > 0, "a zero gradient would make the check vacuous");
+            assertTrue(MarginHeadGradientTest.maxAbs(once) > 0, "a zero gradient would make the check vacuous");
             try (NDManager batch = scope.newSubManager(); GradientCollector collector = newCollector()) {
                 NDArray out = forward(batch, head, batch.create(p.x(), new Shape(BATCH, DIM)), p);
                 assertTwice(once, weightGrad(head), "G + G after the forward at [");
@@ -203,10 +196,11 @@ class DirectWeightGradientTest {
             for (int k = 0; k < 2; k++) {
                 float[] expected = step(scope, autograd, p, 1f, true);
                 float[] actual = step(scope, direct, p, 1f, true);
-                assertTrue(maxAbs(expected) > 0, "a zero gradient would make the check vacuous");
+                assertTrue(MarginHeadGradientTest.maxAbs(expected) > 0, "a zero gradient would make the check vacuous");
                 assertArrayEquals(expected, actual, "dL/dfeatures, step " + k);
             }
             assertTrue(!direct.weight().getArray().hasGradient(), "W stays frozen");
+            assertTrue(!autograd.weight().getArray().hasGradient(), "W stays frozen in the default mode too");
         }
     }
 
@@ -214,8 +208,7 @@ class DirectWeightGradientTest {
     void anUnrecordedForwardComputesNoWeightGradient() {
         Problem p = Problem.random(35);
         try (NDManager scope = manager.newSubManager()) {
-            MarginHead head = head(scope, p, MarginHead.WeightGradient.DIRECT);
-            step(scope, head, p, 1f, true);
+            MarginHead head = directAfterFirstStep(scope, p);
             float[] before = weightGrad(head);
             double trainingLoss = head.lastLoss();
             try (NDManager batch = scope.newSubManager()) {
@@ -236,13 +229,5 @@ class DirectWeightGradientTest {
 
     private static GradientCollector newCollector() {
         return manager.getEngine().newGradientCollector();
-    }
-
-    private static double maxAbs(float[] values) {
-        double m = 0;
-        for (float v : values) {
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
     }
 }

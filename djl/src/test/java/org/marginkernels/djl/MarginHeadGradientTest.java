@@ -27,9 +27,9 @@ import org.marginkernels.Margins;
  */
 class MarginHeadGradientTest {
 
-    private static final int BATCH = 7;
-    private static final int DIM = 12;
-    private static final int CLASSES = 23;
+    static final int BATCH = 7;
+    static final int DIM = 12;
+    static final int CLASSES = 23;
     private static final double MARGIN = 0.5;
     private static final double SCALE = 30;
 
@@ -164,11 +164,24 @@ class MarginHeadGradientTest {
     }
 
     static MarginHead initializedHead(NDManager scope, float[] w) {
+        return initializedHead(backend, scope, w, MarginHead.WeightGradient.AUTOGRAD);
+    }
+
+    /** An ArcFace head (m = 0.5, s = 30) over BATCH x DIM features and a copy of W (CLASSES x DIM) in this mode. */
+    static MarginHead initializedHead(Backend backend, NDManager scope, float[] w, MarginHead.WeightGradient mode) {
         MarginHead head = new MarginHead(
-                MarginSoftmax.builder().margin(Margins.arcFace(MARGIN)).scale(SCALE).build(), backend, CLASSES);
+                MarginSoftmax.builder().margin(Margins.arcFace(MARGIN)).scale(SCALE).build(), backend, CLASSES, mode);
         head.initialize(scope, DataType.FLOAT32, new Shape(BATCH, DIM));
         head.weight().getArray().set(w);
         return head;
+    }
+
+    static double maxAbs(float[] values) {
+        double m = 0;
+        for (float v : values) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
     }
 
     private static GradientCollector newCollector() {
@@ -177,10 +190,7 @@ class MarginHeadGradientTest {
 
     private static void assertClose(String what, float[] expected, float[] actual) {
         assertEquals(expected.length, actual.length, what + " length");
-        double largest = 0;
-        for (float e : expected) {
-            largest = Math.max(largest, Math.abs(e));
-        }
+        double largest = maxAbs(expected);
         assertTrue(largest > 0, what + " is all zeros: the comparison would prove nothing");
         double tolerance = 2e-5 * largest + 1e-7;
         for (int i = 0; i < expected.length; i++) {
@@ -204,7 +214,7 @@ class MarginHeadGradientTest {
         return out;
     }
 
-    private static int[] labels(SplittableRandom random) {
+    static int[] labels(SplittableRandom random) {
         int[] y = new int[BATCH];
         for (int i = 0; i < BATCH; i++) {
             y[i] = random.nextInt(CLASSES);

@@ -70,22 +70,14 @@ class MarginHeadTrainerTest {
                     }
                     trainer.step();
                     float[] after = head.weight().getArray().toFloatArray();
-                    double largest = maxAbs(before);
+                    double largest = MarginHeadGradientTest.maxAbs(before);
                     for (int i = 0; i < before.length; i++) {
                         assertEquals(before[i] - LEARNING_RATE * expectedGrad[i], after[i], 1e-6 * largest,
                                 mode + " step " + step + " W[" + i + "]");
                     }
-                    assertNotEquals(0, maxAbs(expectedGrad), "a zero gradient would make the check vacuous");
+                    assertNotEquals(0, MarginHeadGradientTest.maxAbs(expectedGrad), "a zero gradient would make the check vacuous");
                 }
             }
         }
-    }
-
-    private static double maxAbs(float[] values) {
-        double m = 0;
-        for (float v : values) {
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
     }
 }

@@ -24,28 +24,20 @@ public final class PairedStepTiming {
         }
         bench.setUp();
         try {
-            // warm-up: JIT and first-touch of every buffer
-            bench.djlAutograd();
-            bench.marginHead();
-            bench.marginHeadDirect();
-            bench.fusedStepOnly();
-            double[][] ms = new double[4][rounds];
-            for (int r = 0; r < rounds; r++) {
-                long t0 = System.nanoTime();
-                bench.djlAutograd();
-                long t1 = System.nanoTime();
-                bench.marginHead();
-                long t2 = System.nanoTime();
-                bench.marginHeadDirect();
-                long t3 = System.nanoTime();
-                bench.fusedStepOnly();
-                long t4 = System.nanoTime();
-                ms[0][r] = (t1 - t0) / 1e6;
-                ms[1][r] = (t2 - t1) / 1e6;
-                ms[2][r] = (t3 - t2) / 1e6;
-                ms[3][r] = (t4 - t3) / 1e6;
-            }
             String[] names = {"djlAutograd", "marginHead", "marginHeadDirect", "fusedStepOnly"};
+            Runnable[] steps = {bench::djlAutograd, bench::marginHead, bench::marginHeadDirect, bench::fusedStepOnly};
+            // warm-up: JIT and first-touch of every buffer
+            for (Runnable step : steps) {
+                step.run();
+            }
+            double[][] ms = new double[steps.length][rounds];
+            for (int r = 0; r < rounds; r++) {
+                for (int k = 0; k < steps.length; k++) {
+                    long t0 = System.nanoTime();
+                    steps[k].run();
+                    ms[k][r] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
             System.out.printf("paired rounds: %d at %s, cpu backend %d threads, libtorch %d intra-op threads%n", rounds,
                     bench.shape, bench.threads, JniUtils.getNumThreads());
             System.out.printf("%-18s %12s %12s %12s %16s%n", "step", "median ms", "min ms", "max ms",
