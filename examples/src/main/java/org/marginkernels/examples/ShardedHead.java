@@ -87,10 +87,6 @@ final class ShardedHead implements AutoCloseable {
         bytesOut = 0;
     }
 
-    int rank() {
-        return options.rank();
-    }
-
     @Override
     public void close() {
         collectives.close();

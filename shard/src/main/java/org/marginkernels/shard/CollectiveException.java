@@ -1,5 +1,6 @@
 package org.marginkernels.shard;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,5 +26,16 @@ public final class CollectiveException extends RuntimeException {
     /** The ranks whose contribution did not arrive, ascending. */
     public List<Integer> missingRanks() {
         return missingRanks;
+    }
+
+    /** The ranks whose contribution, {@code contributions[rank]}, is still null: the missing ranks of a call. */
+    static List<Integer> missing(Object[] contributions) {
+        List<Integer> missing = new ArrayList<>();
+        for (int r = 0; r < contributions.length; r++) {
+            if (contributions[r] == null) {
+                missing.add(r);
+            }
+        }
+        return missing;
     }
 }

@@ -1,6 +1,7 @@
 package org.marginkernels.shard;
 
 import java.time.Duration;
+import org.marginkernels.spi.RowExchange;
 
 /**
  * The collective operations of a group of {@code size()} ranks that run the same sequence of calls (SPMD): the
@@ -10,9 +11,10 @@ import java.time.Duration;
  *
  * <p>Implementations: {@link ThreadCollectives} (threads in one JVM) and {@link HazelcastCollectives} (processes
  * joined by embedded Hazelcast members). Per step a class-sharded loss moves only the batch, per-row arrays and the
- * feature gradient through them, never class weights.
+ * feature gradient through them, never class weights. A group is the {@link RowExchange} a {@code ClassShard} takes,
+ * with its rank-order {@link #sum} and {@link #max} of doubles.
  */
-public interface Collectives extends AutoCloseable {
+public interface Collectives extends RowExchange, AutoCloseable {
 
     /** This member's rank in [0, size()). */
     int rank();
@@ -57,15 +59,17 @@ public interface Collectives extends AutoCloseable {
             throw new IllegalArgumentException("counts must have one entry per rank (" + size() + "), got "
                     + counts.length);
         }
-        byte[][] outgoing = new byte[size()][];
-        int at = 0;
-        for (int q = 0; q < size(); q++) {
-            outgoing[q] = Payloads.of(java.util.Arrays.copyOfRange(values, at, at + counts[q]));
-            at += counts[q];
+        long total = 0;
+        for (int count : counts) {
+            total += count;
         }
-        if (at != values.length) {
-            throw new IllegalArgumentException("values must hold sum(counts) = " + at + " floats, got "
+        if (total != values.length) {
+            throw new IllegalArgumentException("values must hold sum(counts) = " + total + " floats, got "
                     + values.length);
+        }
+        byte[][] outgoing = new byte[size()][];
+        for (int q = 0, at = 0; q < size(); at += counts[q], q++) {
+            outgoing[q] = Payloads.of(values, at, counts[q]);
         }
         byte[][] parts = allToAll(outgoing);
         float[] out = Payloads.floats(parts[0]);
@@ -80,6 +84,7 @@ public interface Collectives extends AutoCloseable {
     }
 
     /** {@link #allGather(byte[])} of doubles. */
+    @Override
     default double[][] allGather(double[] local) {
         byte[][] parts = allGather(Payloads.of(local));
         double[][] out = new double[parts.length][];
@@ -105,24 +110,6 @@ public interface Collectives extends AutoCloseable {
         int[][] out = new int[parts.length][];
         for (int r = 0; r < parts.length; r++) {
             out[r] = Payloads.ints(parts[r]);
-        }
-        return out;
-    }
-
-    /**
-     * The element-wise reduction of every rank's {@code values}, folded in rank order.
-     *
-     * @param values this rank's values; every rank passes the same length. Not modified.
-     * @throws IllegalArgumentException if the ranks' lengths differ
-     */
-    default double[] allReduce(double[] values, ReduceOp op) {
-        double[][] parts = allGather(values);
-        double[] out = parts[0].clone();
-        for (int r = 1; r < parts.length; r++) {
-            requireLength(parts[r].length, out.length, r);
-            for (int i = 0; i < out.length; i++) {
-                out[i] = op == ReduceOp.SUM ? out[i] + parts[r][i] : Math.max(out[i], parts[r][i]);
-            }
         }
         return out;
     }

@@ -190,7 +190,7 @@ public final class HazelcastCollectives implements Collectives {
             byte[][] parts = inbox.computeIfAbsent(round, k -> new byte[size()][]);
             parts[rank()] = local.clone();
             while (true) {
-                List<Integer> missing = missing(parts);
+                List<Integer> missing = CollectiveException.missing(parts);
                 if (missing.isEmpty()) {
                     inbox.remove(round);
                     return parts;
@@ -263,16 +263,6 @@ public final class HazelcastCollectives implements Collectives {
         } catch (NumberFormatException e) {
             return -1;
         }
-    }
-
-    private static List<Integer> missing(byte[][] parts) {
-        List<Integer> missing = new ArrayList<>();
-        for (int r = 0; r < parts.length; r++) {
-            if (parts[r] == null) {
-                missing.add(r);
-            }
-        }
-        return missing;
     }
 
     private static void sleep(long millis) {

@@ -16,8 +16,13 @@ final class Payloads {
     }
 
     static byte[] of(float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
+        return of(values, 0, values.length);
+    }
+
+    /** values[from, from + count), encoded without copying them out first. */
+    static byte[] of(float[] values, int from, int count) {
+        ByteBuffer b = ByteBuffer.allocate(4 * count).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values, from, count);
         return b.array();
     }
 

@@ -49,13 +49,13 @@ final class Rendezvous {
         try {
             if (!r.arrived.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
                 List<Integer> missing = r.missing();
-                throw new CollectiveException("allGather #" + round + " timed out after " + timeout.toMillis()
+                throw new CollectiveException("exchange #" + round + " timed out after " + timeout.toMillis()
                         + " ms on rank " + rank + " of " + size + ": no contribution from rank(s) " + missing
                         + closedNote(missing), missing);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CollectiveException("allGather #" + round + " interrupted on rank " + rank, r.missing());
+            throw new CollectiveException("exchange #" + round + " interrupted on rank " + rank, r.missing());
         }
         byte[][][] out = r.parts(rank);
         if (r.taken() == size) {
@@ -98,13 +98,7 @@ final class Rendezvous {
         }
 
         synchronized List<Integer> missing() {
-            List<Integer> missing = new ArrayList<>();
-            for (int r = 0; r < parts.length; r++) {
-                if (parts[r] == null) {
-                    missing.add(r);
-                }
-            }
-            return missing;
+            return CollectiveException.missing(parts);
         }
 
         /** Every source's parts, only the one addressed to {@code reader} copied (the others are not read). */

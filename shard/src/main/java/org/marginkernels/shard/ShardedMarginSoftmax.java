@@ -8,6 +8,7 @@ import org.marginkernels.Backend;
 import org.marginkernels.LossState;
 import org.marginkernels.MarginSoftmax;
 import org.marginkernels.StepResult;
+import org.marginkernels.spi.ArgumentChecks;
 import org.marginkernels.spi.ClassShard;
 
 /**
@@ -56,10 +57,10 @@ public final class ShardedMarginSoftmax {
      */
     public ShardedMarginSoftmax(Backend backend, Collectives collectives, MarginSoftmax loss, int classes,
             ClassRange range, int dim, PartialFcSampler sampler) {
-        this.backend = require("backend", backend);
-        this.exchange = new TimedExchange(require("collectives", collectives));
-        this.loss = require("loss", loss);
-        this.range = require("range", range);
+        this.backend = ArgumentChecks.notNull("backend", backend);
+        this.exchange = new TimedExchange(ArgumentChecks.notNull("collectives", collectives));
+        this.loss = ArgumentChecks.notNull("loss", loss);
+        this.range = ArgumentChecks.notNull("range", range);
         if (dim < 1) {
             throw new IllegalArgumentException("dim must be > 0, got " + dim);
         }
@@ -161,7 +162,7 @@ public final class ShardedMarginSoftmax {
         float[] dx = featureGrad == null || batch.rowCounts == null ? featureGrad : new float[batch.features.length];
         StepResult result = sampler == null
                 ? backend.step(loss, state, batch.features, weights, batch.labels, dim, dx, weightGrad,
-                        new ClassShard(range.first(), classes, exchange::allGather))
+                        new ClassShard(range.first(), classes, exchange))
                 : sampledStep(state, batch, weights, dx, weightGrad);
         if (dx != null && batch.rowCounts == null) {
             exchange.allReduceSum(dx);
@@ -181,9 +182,9 @@ public final class ShardedMarginSoftmax {
 
     private void checkStep(float[] features, int[] labels, float[] weights, float[] featureGrad,
             float[] weightGrad) {
-        require("features", features);
-        require("labels", labels);
-        require("weights", weights);
+        ArgumentChecks.notNull("features", features);
+        ArgumentChecks.notNull("labels", labels);
+        ArgumentChecks.notNull("weights", weights);
         if ((long) labels.length * dim != features.length) {
             throw new IllegalArgumentException("features must hold labels.length x dim = " + labels.length + " x "
                     + dim + " floats, got " + features.length);
@@ -193,17 +194,11 @@ public final class ShardedMarginSoftmax {
             throw new IllegalArgumentException("weights must hold range.count() x subCenters x dim = "
                     + range.count() + " x " + loss.subCenters() + " x " + dim + " floats, got " + weights.length);
         }
-        if (featureGrad != null && featureGrad.length != features.length) {
-            throw new IllegalArgumentException("featureGrad must have the shape of features, got length "
-                    + featureGrad.length);
-        }
-        if (featureGrad != null && featureGrad == features) {
+        ArgumentChecks.length("featureGrad", featureGrad, features.length, "the shape of features");
+        if (featureGrad == features) {
             throw new IllegalArgumentException("featureGrad must not be the features array");
         }
-        if (weightGrad != null && weightGrad.length != weights.length) {
-            throw new IllegalArgumentException("weightGrad must have the shape of weights, got length "
-                    + weightGrad.length);
-        }
+        ArgumentChecks.length("weightGrad", weightGrad, weights.length, "the shape of weights");
     }
 
     /**
@@ -241,27 +236,6 @@ public final class ShardedMarginSoftmax {
         return best;
     }
 
-    /**
-     * Every rank's class rows in class order: the whole W, for evaluation after training (it moves W once, so never
-     * call it per step).
-     *
-     * @param weights this rank's class rows. Not modified.
-     */
-    public float[] gatherWeights(float[] weights) {
-        float[][] parts = exchange.allGather(weights);
-        int n = 0;
-        for (float[] p : parts) {
-            n += p.length;
-        }
-        float[] all = new float[n];
-        int at = 0;
-        for (float[] p : parts) {
-            System.arraycopy(p, 0, all, at, p.length);
-            at += p.length;
-        }
-        return all;
-    }
-
     /** The step over the sampled classes: their rows copied out, labels remapped, dW scattered back. */
     private StepResult sampledStep(LossState state, Batch batch, float[] weights, float[] dx, float[] weightGrad) {
         int[] sample = sampler.sample(batch.labels, loss.ignoreLabel(), range, steps);
@@ -275,7 +249,7 @@ public final class ShardedMarginSoftmax {
         }
         int offset = firsts[exchange.rank()];
         int[] remapped = remap(batch.labels, sample, firsts, offset);
-        ClassShard shard = new ClassShard(offset, total, exchange::allGather);
+        ClassShard shard = new ClassShard(offset, total, exchange);
         if (sample.length == range.count()) {
             // every class of the range is sampled (rate 1, or positives everywhere): the rows are W itself
             return backend.step(loss, state, batch.features, weights, remapped, dim, dx, weightGrad, shard);
@@ -372,12 +346,5 @@ public final class ShardedMarginSoftmax {
 
     /** @param rowCounts each rank's rows, in rank order; null when every rank holds the whole batch */
     private record Batch(float[] features, int[] labels, int[] rowCounts) {
-    }
-
-    private static <T> T require(String name, T value) {
-        if (value == null) {
-            throw new IllegalArgumentException(name + " must not be null");
-        }
-        return value;
     }
 }

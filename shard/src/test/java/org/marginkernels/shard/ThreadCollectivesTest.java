@@ -35,7 +35,7 @@ class ThreadCollectivesTest {
         double expected = 1;
         for (int run = 0; run < 20; run++) {
             List<double[]> got = onEveryRank(4, Duration.ofSeconds(10),
-                    c -> c.allReduce(new double[] {values[c.rank()]}, ReduceOp.SUM));
+                    c -> c.sum(new double[] {values[c.rank()]}));
             for (double[] sum : got) {
                 assertEquals(expected, sum[0]);
             }
@@ -51,7 +51,7 @@ class ThreadCollectivesTest {
         });
         sums.forEach(v -> assertArrayEquals(new float[] {3, 3}, v));
         List<double[]> max = onEveryRank(3, Duration.ofSeconds(10),
-                c -> c.allReduce(new double[] {c.rank() == 1 ? 7 : Double.NEGATIVE_INFINITY}, ReduceOp.MAX));
+                c -> c.max(new double[] {c.rank() == 1 ? 7 : Double.NEGATIVE_INFINITY}));
         max.forEach(v -> assertArrayEquals(new double[] {7}, v));
     }
 
