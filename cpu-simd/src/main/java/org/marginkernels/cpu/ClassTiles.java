@@ -57,8 +57,8 @@ final class ClassTiles {
     final int tiles;
     /** X^ rows with stride dimPadded (zero padding). */
     final float[] xHat;
-    /** X^ (batch x dim) in row blocks ({@link Packing#rowBlocks}): the left operand of the cosine GEMM. */
-    private final float[] xBlocks;
+    /** X^ (batch x dim) in row blocks ({@link Packing#rowBlocks}): the cosine GEMM's left operand, on first use. */
+    private float[] xBlocks;
     /**
      * 1 / |w_j| for every class, filled tile by tile by {@link #cosineTile} or {@link #classNorms}; null when norms
      * are only kept per tile (forward-only users such as top-k, whose memory must not grow with the classes).
@@ -117,8 +117,6 @@ final class ClassTiles {
                 xHat[i * dimPadded + d] = 0f;
             }
         }
-        this.xBlocks = workspace.floats(X_BLOCKS, Packing.rowBlockFloats(batch, dim, kernels.rowBlock()));
-        kernels.rowBlocks(xHat, 0, dimPadded, 1, batch, dim, xBlocks, 0);
     }
 
     /** Floats of the per-worker buffer for one packed W tile. */
@@ -222,9 +220,14 @@ final class ClassTiles {
         return RowCheck.nearBound(sumOfSquares) ? RowCheck.sumOfSquares(rows, off, dim) : sumOfSquares;
     }
 
-    /** The array holding weights row j (a float[dim] copy when the weights are staged); see {@link #rowOffset}. */
-    private float[] weightRow(int j) {
-        return weights.read(j, 1, weights.staged() ? new float[dim] : null);
+    /** A buffer for {@link #weightRow}: float[dim] when the weights are staged, else null (none needed). */
+    float[] rowBuffer() {
+        return weights.staged() ? new float[dim] : null;
+    }
+
+    /** The array holding weights row j (a copy in {@code buffer} when staged); see {@link #rowOffset}. */
+    private float[] weightRow(int j, float[] buffer) {
+        return weights.read(j, 1, buffer);
     }
 
     /** Where weights row j starts in the array {@link #weightRow} returned. */
@@ -242,9 +245,11 @@ final class ClassTiles {
      * float and one FMA chain over k from zero, as {@link CpuKernels#gemm} computes every element. It equals the
      * tile's entry (i, j) bit for bit, so a class whose weights equal the target's ties with it exactly at the
      * hard-negative test f_y &lt; c_j.
+     *
+     * @param rowBuffer from {@link #rowBuffer}, reused over calls. Modified.
      */
-    float cosine(int i, int j) {
-        float[] row = weightRow(j);
+    float cosine(int i, int j, float[] rowBuffer) {
+        float[] row = weightRow(j, rowBuffer);
         int w = rowOffset(j);
         float inv = inverseNorm(weightSumOfSquares(row, w));
         int x = i * dimPadded;
@@ -262,7 +267,7 @@ final class ClassTiles {
     void rejectInvalidWeights() {
         for (int row : invalidRow) {
             if (row >= 0) {
-                float[] values = weightRow(row);
+                float[] values = weightRow(row, rowBuffer());
                 int from = rowOffset(row);
                 throw RowCheck.failure("weights", values, from, dim, row, RowCheck.sumOfSquares(values, from, dim));
             }
@@ -305,7 +310,8 @@ final class ClassTiles {
         if (row0 % kernels.rowBlock() != 0) {
             throw new IllegalStateException("row0 must start a row block of " + kernels.rowBlock() + ", got " + row0);
         }
-        kernels.gemm(xBlocks, row0 * dim, pack, 0, tile / nr, dim, out, outOff + row0 * tile, tile, rows, false);
+        kernels.gemm(featureBlocks(), row0 * dim, pack, 0, tile / nr, dim, out, outOff + row0 * tile, tile, rows,
+                false);
     }
 
     /**
@@ -467,6 +473,16 @@ final class ClassTiles {
     /** |x_i| in double, from the sum of squares the normalization used. */
     double featureNorm(int row) {
         return Math.sqrt(xNormSq[row]);
+    }
+
+    /** {@link #xBlocks}, packed on first use (the layer methods' backward never reads it). */
+    private synchronized float[] featureBlocks() {
+        if (xBlocks == null) {
+            float[] blocks = workspace.floats(X_BLOCKS, Packing.rowBlockFloats(batch, dim, kernels.rowBlock()));
+            kernels.rowBlocks(xHat, 0, dimPadded, 1, batch, dim, blocks, 0);
+            xBlocks = blocks;
+        }
+        return xBlocks;
     }
 
     /** X^ packed as the B operand of dW^ = dC^T X^, built on first use. */

@@ -90,9 +90,10 @@ interface CpuKernels {
 
     /**
      * C (m x panels*NR) = A (m x k) * B, or C += A B when {@code accumulate}; A is in row blocks of this kernels'
-     * {@link #rowBlock()}: ceil(m / MR) whole blocks from {@code aOff} (the start of a block), B is packed (panels of NR columns), C rows start at {@code cOff + i*cRow} and are
-     * written for whole panels, rows [0, m) only. Each element of C is one chain of FMAs over k in order, from zero
-     * (then added once to C when accumulating), whatever the block or vector width. c modified.
+     * {@link #rowBlock()}: ceil(m / MR) whole blocks from {@code aOff} (the start of a block), B is packed (panels of
+     * NR columns), C rows start at {@code cOff + i*cRow} and are written for whole panels, rows [0, m) only. Each
+     * element of C is one chain of FMAs over k in order, from zero (then added once to C when accumulating), whatever
+     * the block or vector width. c modified.
      */
     void gemm(float[] a, int aOff, float[] b, int bOff, int panels, int k, float[] c, int cOff, int cRow, int m,
             boolean accumulate);

@@ -159,14 +159,16 @@ final class FusedMarginSoftmax {
         @Override
         public float[] targetCosines() {
             float[] cy = new float[ct.batch];
+            float[] rowBuffer = ct.rowBuffer();
             int classes = ct.classes / sub;
             for (int i = 0; i < ct.batch; i++) {
                 // a label past the last class is a class shard's "target elsewhere" (ClassShard#localLabels)
                 if (labels[i] != ignore && labels[i] < classes) {
-                    // the pooled cosine by SubCenterPooling's comparison (so -0 and 0 pool alike): bit for bit the tile's
-                    float c = ct.cosine(i, labels[i] * sub);
+                    // the pooled cosine by SubCenterPooling's comparison (so -0 and 0 pool alike), bit for bit
+                    // the tile's
+                    float c = ct.cosine(i, labels[i] * sub, rowBuffer);
                     for (int k = 1; k < sub; k++) {
-                        float ck = ct.cosine(i, labels[i] * sub + k);
+                        float ck = ct.cosine(i, labels[i] * sub + k, rowBuffer);
                         c = ck > c ? ck : c;
                     }
                     cy[i] = c;

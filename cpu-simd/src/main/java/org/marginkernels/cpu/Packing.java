@@ -120,11 +120,11 @@ final class Packing {
     }
 
     /**
-     * Packs A (m x k), A[i][kk] at {@code a[aOff + i*aRow + kk*aK]}, in row blocks of mr rows (the kernels'
-     * {@link CpuKernels#rowBlock}): A[i][kk] goes to {@code out[outOff + (i / MR)*MR*k + kk*MR + i % MR]}, and the rows that fill the last
-     * block past m are zero. The left operand of every {@link CpuKernels#gemm}: the features for the cosines (rows
-     * contiguous, aK = 1), a dL/dc block for dX^ (the same) and its transpose for dW^ (aRow = 1: one k step reads
-     * MR adjacent floats).
+     * Packs A (m x k), A[i][kk] at {@code a[aOff + i*aRow + kk*aK]}, in row blocks of mr rows (the kernels' {@link
+     * CpuKernels#rowBlock}): A[i][kk] goes to {@code out[outOff + (i / MR)*MR*k + kk*MR + i % MR]}, and the rows that
+     * fill the last block past m are zero. The left operand of every {@link CpuKernels#gemm}: the features for the
+     * cosines (rows contiguous, aK = 1), a dL/dc block for dX^ (the same) and its transpose for dW^ (aRow = 1: one k
+     * step reads MR adjacent floats).
      *
      * <p>The scalar definition; {@link CpuKernels#rowBlocks} is the one callers use (vectorized where it can be).
      *

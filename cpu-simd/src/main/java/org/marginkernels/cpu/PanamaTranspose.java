@@ -190,8 +190,8 @@ final class PanamaTranspose implements PanamaJobs.Transpose {
 
     @Override
     public void rowBlocks(float[] a, int aOff, int aRow, int aK, int m, int k, float[] out, int outOff) {
-        // the interleave keeps MR rows in registers, written for 4 and 8 rows
-        if (aK == 1 && (MR == 4 || MR == 8)) {
+        // the interleave keeps MR rows in registers, written for the 4 and 8 rows CpuKernelsChoice allows
+        if (aK == 1) {
             int body = k - k % L;
             for (int i0 = 0; i0 < m; i0 += MR) {
                 interleaveRows(a, aOff + i0 * aRow, aRow, Math.min(MR, m - i0), body, out, outOff + i0 * k);

@@ -85,7 +85,7 @@ class TiesTest extends CpuTestSupport {
             for (int i = 0; i < batch; i++) {
                 for (int j = 0; j < ct.width(t); j++) {
                     float tileEntry = cosines[i * ct.tile + j];
-                    float direct = ct.cosine(i, ct.start(t) + j);
+                    float direct = ct.cosine(i, ct.start(t) + j, ct.rowBuffer());
                     int at = ct.start(t) + j;
                     assertEquals(Float.floatToIntBits(tileEntry), Float.floatToIntBits(direct),
                             () -> kernels.description() + " row " + batch + " class " + at + ": tile " + tileEntry
