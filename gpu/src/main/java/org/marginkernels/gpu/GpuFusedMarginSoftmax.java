@@ -118,10 +118,10 @@ final class GpuFusedMarginSoftmax {
                 featureGrad != null || weightGrad != null);
     }
 
-    /** {@code n} floats zeroed on the device: uploading zeros would cost the bus their bytes on every step. */
+    /** {@code n} new floats, zeroed on the device ({@link KernelLauncher#zero}). */
     private static DeviceBuffer zeros(KernelLauncher k, DeviceSession s, int n) {
         DeviceBuffer zero = s.floats(n);
-        k.perRow("mk_zero", n, zero, n);
+        k.zero(zero, n);
         return zero;
     }
 

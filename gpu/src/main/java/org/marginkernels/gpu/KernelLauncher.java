@@ -41,6 +41,14 @@ final class KernelLauncher {
         return s.upload(arguments.length == 0 ? new float[1] : arguments);
     }
 
+    /**
+     * Sets the first n floats of {@code buffer} to zero on the device (uploading zeros would cost the bus their
+     * bytes).
+     */
+    void zero(DeviceBuffer buffer, int n) {
+        perRow("mk_zero", n, buffer, n);
+    }
+
     /** One work-item per index in [0, n): ceil(n / 64) groups of 64. */
     void perRow(String kernel, int n, Object... args) {
         if (n > 0) {

@@ -92,8 +92,8 @@ public final class ResidentClassWeights implements AutoCloseable {
                 s.write(resident.weights, weights);
                 // zeros written on the device: uploading them would cost the bus twice W's bytes
                 KernelLauncher k = gpu.launcher(GpuKernelBackend.LAYER_SPEC);
-                k.perRow("mk_zero", weights.length, resident.weightGrad, weights.length);
-                k.perRow("mk_zero", weights.length, resident.momentum, weights.length);
+                k.zero(resident.weightGrad, weights.length);
+                k.zero(resident.momentum, weights.length);
             } catch (RuntimeException e) {
                 resident.close();
                 throw e;
