@@ -222,8 +222,7 @@ public final class GalleryIndex implements AutoCloseable {
             int[] rows = new int[results];
             float[] scores = new float[results];
             GalleryView view = store.view();
-            // where the candidates would be every row, scanning the codes first is only extra work
-            if (store.halfSize && q <= HALF_SIZE_MAX_QUERIES && HalfSizeSearch.candidates(k, count) < count) {
+            if (store.halfSize && q <= HALF_SIZE_MAX_QUERIES) {
                 HalfSizeSearch.search(searcher, view, normalized, q, k, rows, scores);
             } else {
                 searcher.search(view, normalized, q, k, rows, scores);

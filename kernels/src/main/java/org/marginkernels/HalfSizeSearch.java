@@ -23,10 +23,17 @@ final class HalfSizeSearch {
     private HalfSizeSearch() {
     }
 
-    /** The k best rows of q normalized queries by exact score, via int8 candidates. rows and scores modified. */
+    /**
+     * The k best rows of q normalized queries by exact score, via int8 candidates; a plain search where the
+     * candidates would be every row (scanning the codes first would only add work). rows and scores modified.
+     */
     static void search(GallerySearcher searcher, GalleryView gallery, float[] queries, int q, int k, int[] rows,
             float[] scores) {
         int wide = candidates(k, gallery.count());
+        if (wide == gallery.count()) {
+            searcher.search(gallery, queries, q, k, rows, scores);
+            return;
+        }
         int[] candidateRows = new int[q * wide];
         float[] approximate = new float[q * wide];
         searcher.searchCodes(gallery, queries, q, wide, candidateRows, approximate);
