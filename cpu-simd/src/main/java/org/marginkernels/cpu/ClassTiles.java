@@ -135,9 +135,13 @@ final class ClassTiles {
         return Math.max(Packing.rowBlockFloats(batch, tile, mr), Packing.rowBlockFloats(tile, batch, mr));
     }
 
-    /** Floats of the per-worker staging buffers (W and dW rows of one tile), 0 when the weights are a float[]. */
-    long stagingFloats() {
-        return weights.staged() ? 2L * tile * dim : 0;
+    /**
+     * Floats of the per-worker staging buffers: a tile of W rows when W is staged (off-heap), and of dW rows when
+     * {@code weightGrad} is (null: no dW).
+     */
+    long stagingFloats(MatrixRows weightGrad) {
+        long tileFloats = (long) tile * dim;
+        return (weights.staged() ? tileFloats : 0) + (weightGrad != null && weightGrad.staged() ? tileFloats : 0);
     }
 
     /** The worker's staging buffer {@code which} for {@code rows}, or null when they need none. */

@@ -138,7 +138,7 @@ final class FusedMarginSoftmax {
             this.chunks = featureGrad == null ? 0 : dxChunks(tiles, partialFloats, left);
             left -= 4L * chunks * batch * ct.dimPadded;
             boolean gradients = featureGrad != null || weightGrad != null;
-            left -= (long) pool.size() * (4L * (2 * ct.packFloats() + ct.tileFloats() + ct.stagingFloats()
+            left -= (long) pool.size() * (4L * (2 * ct.packFloats() + ct.tileFloats() + ct.stagingFloats(weightGrad)
                     + (gradients ? ct.lhsFloats() : 0))
                     + (sub == 1 ? 0 : 5L * batch * pooledTile));
             boolean secondPass = featureGrad != null || weightGrad != null || dynamicScale;
