@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/java25.sh
 repo=${MAVEN_REPO_LOCAL:+-Dmaven.repo.local=$MAVEN_REPO_LOCAL}
-mvn -B -q -o $repo -pl shard test-compile
-mvn -B -q -o $repo -pl shard dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/shard/target/bench.cp"
+mvn -B -q -o $repo -pl shard test-compile dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$PWD/shard/target/bench.cp"
 cp="shard/target/classes:shard/target/test-classes:$(cat shard/target/bench.cp)"
 heap=6g
 ranks=1

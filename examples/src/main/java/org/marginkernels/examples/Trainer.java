@@ -63,15 +63,17 @@ public final class Trainer {
 
     /** Trains on {@code split.train()} and evaluates on the other two parts. */
     public TrainingReport run(OpenSetSplit split) {
+        MarginSoftmax loss = config.loss().build();
         try (Backend backend = openBackend(config.backend(), config.threads());
                 RowParallel par = new RowParallel(config.resolvedThreads());
-                ShardedHead shard = shards == null ? null : ShardedHead.join(shards, backend, config.loss().build(),
+                ShardedHead shard = shards == null ? null : ShardedHead.join(shards, backend, loss,
                         split.train().classes(), config.embeddingDim())) {
-            return run(split, backend, par, shard);
+            return run(split, loss, backend, par, shard);
         }
     }
 
-    private TrainingReport run(OpenSetSplit split, Backend backend, RowParallel par, ShardedHead shard) {
+    private TrainingReport run(OpenSetSplit split, MarginSoftmax loss, Backend backend, RowParallel par,
+            ShardedHead shard) {
         Dataset train = split.train();
         int dim = config.embeddingDim();
         int classes = train.classes();
@@ -79,7 +81,6 @@ public final class Trainer {
         int stepsPerEpoch = train.size() / batch;
         int[] sizes = layerSizes(train.dim());
         Mlp model = new Mlp(sizes, config.seed(), par);
-        MarginSoftmax loss = config.loss().build();
         // K rows per class for a sub-center loss (class c's at c K .. c K + K - 1)
         int sub = loss.subCenters();
         // sharded: this process's rows of the same initial matrix
