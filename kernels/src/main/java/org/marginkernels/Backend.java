@@ -73,11 +73,7 @@ public final class Backend implements AutoCloseable {
     public LossResult forwardBackward(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
             float[] featureGrad, float[] weightGrad) {
         open();
-        checkProblem(loss, features, weights, labels, dim, !impl.checksWeightRows());
-        Checks.length("featureGrad", featureGrad, features.length, "same shape as features");
-        Checks.length("weightGrad", weightGrad, weights.length, "same shape as weights");
-        Checks.distinct(new Object[] {"featureGrad", featureGrad, "weightGrad", weightGrad},
-                new Object[] {"features", features, "weights", weights});
+        checkStep(loss, features, weights, labels, dim, featureGrad, weightGrad, null);
         return impl.forwardBackward(loss, features, weights, labels, dim, featureGrad, weightGrad);
     }
 
@@ -97,10 +93,6 @@ public final class Backend implements AutoCloseable {
             int dim, float[] featureGrad, float[] weightGrad) {
         open();
         Checks.notNull("state", state);
-        if (loss == null || !loss.hasState()) {
-            return new StepResult(forwardBackward(loss, features, weights, labels, dim, featureGrad, weightGrad),
-                    state);
-        }
         return checkedStep(loss, state, features, weights, labels, dim, featureGrad, weightGrad, null);
     }
 
@@ -221,11 +213,7 @@ public final class Backend implements AutoCloseable {
     /** {@link #step}: checks, then statistics, state and the pass; {@code shard} null runs every class here. */
     private StepResult checkedStep(MarginSoftmax loss, LossState state, float[] features, float[] weights,
             int[] labels, int dim, float[] featureGrad, float[] weightGrad, ClassShard shard) {
-        double[] featureNorms = checkProblem(loss, features, weights, labels, dim, !impl.checksWeightRows(), shard);
-        Checks.length("featureGrad", featureGrad, features.length, "same shape as features");
-        Checks.length("weightGrad", weightGrad, weights.length, "same shape as weights");
-        Checks.distinct(new Object[] {"featureGrad", featureGrad, "weightGrad", weightGrad},
-                new Object[] {"features", features, "weights", weights});
+        double[] featureNorms = checkStep(loss, features, weights, labels, dim, featureGrad, weightGrad, shard);
         if (!loss.hasState()) {
             return new StepResult(pass(loss, features, weights, labels, dim, featureGrad, weightGrad, shard), state);
         }
@@ -233,6 +221,17 @@ public final class Backend implements AutoCloseable {
                 weights.length / dim / loss.subCenters(), labels, dim, shard);
         return loss.step(state, batch, labels,
                 bound -> pass(bound, features, weights, labels, dim, featureGrad, weightGrad, shard));
+    }
+
+    /** The float[] step's checks: the problem, then the gradients' shapes and aliasing. Returns the feature norms. */
+    private double[] checkStep(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
+            float[] featureGrad, float[] weightGrad, ClassShard shard) {
+        double[] featureNorms = checkProblem(loss, features, weights, labels, dim, !impl.checksWeightRows(), shard);
+        Checks.length("featureGrad", featureGrad, features.length, "same shape as features");
+        Checks.length("weightGrad", weightGrad, weights.length, "same shape as weights");
+        Checks.distinct(new Object[] {"featureGrad", featureGrad, "weightGrad", weightGrad},
+                new Object[] {"features", features, "weights", weights});
+        return featureNorms;
     }
 
     private LossResult pass(MarginSoftmax loss, float[] features, float[] weights, int[] labels, int dim,
